@@ -1,0 +1,320 @@
+"""`Embedding`: the exchange type between trainers, readers, analysis, views and exporters.
+
+Rows are kept in the order given (trainers give them most frequent first, as the word2vec formats
+do), so "restrict to the top k" is a slice.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from typing import Iterable, Sequence
+
+import numpy as np
+
+GEOMETRIES = ("euclidean", "poincare")
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+_FORMAT_TAG = "embedstudio-embedding"
+_FORMAT_VERSION = 1
+
+
+class Embedding:
+    """Keys <-> rows of a float32 matrix, with optional counts and per-key metadata columns.
+
+    ``metadata`` maps a column name to a list of strings, one per key (the Projector TSV's
+    metadata columns, or a trainer's labels). ``info`` is free-form JSON-able provenance
+    (trainer, config, corpus) that is saved with the vectors.
+    """
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        vectors: np.ndarray,
+        counts: np.ndarray | None = None,
+        metadata: dict[str, list[str]] | None = None,
+        geometry: str = "euclidean",
+        info: dict | None = None,
+    ):
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be a 2-D matrix, got shape {vectors.shape}")
+        keys = [str(k) for k in keys]
+        if len(keys) != vectors.shape[0]:
+            raise ValueError(f"{len(keys)} keys for {vectors.shape[0]} vectors")
+        if geometry not in GEOMETRIES:
+            raise ValueError(f"unknown geometry {geometry!r}; known: {', '.join(GEOMETRIES)}")
+        self.keys: list[str] = keys
+        self.key_to_index: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            # The first occurrence wins, as in gensim; a duplicate key stays reachable by row.
+            self.key_to_index.setdefault(k, i)
+        self.vectors = vectors
+        if counts is not None:
+            counts = np.asarray(counts, dtype=np.int64)
+            if counts.shape != (len(keys),):
+                raise ValueError(f"counts has shape {counts.shape}, expected ({len(keys)},)")
+        self.counts = counts
+        self.metadata = {name: [str(v) for v in col] for name, col in (metadata or {}).items()}
+        for name, col in self.metadata.items():
+            if len(col) != len(keys):
+                raise ValueError(f"metadata column {name!r} has {len(col)} values for {len(keys)} keys")
+        self.geometry = geometry
+        self.info = dict(info or {})
+        self._unit: np.ndarray | None = None
+        self._norms: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.key_to_index
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.vectors[self.index(key)]
+
+    def __repr__(self) -> str:
+        return f"Embedding({len(self)} keys x {self.dim} dims, {self.geometry})"
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def index(self, key: str) -> int:
+        try:
+            return self.key_to_index[key]
+        except KeyError:
+            raise KeyError(f"{key!r} is not in the vocabulary") from None
+
+    def vectors_changed(self) -> None:
+        """Call after editing ``vectors`` in place: drops the cached norms."""
+        self._unit = None
+        self._norms = None
+
+    @property
+    def norms(self) -> np.ndarray:
+        if self._norms is None:
+            self._norms = np.linalg.norm(self.vectors.astype(np.float64), axis=1).astype(np.float32)
+        return self._norms
+
+    @property
+    def unit(self) -> np.ndarray:
+        """Rows scaled to unit length (zero rows stay zero); cached."""
+        if self._unit is None:
+            norms = self.norms
+            safe = np.where(norms > 0, norms, 1.0).astype(np.float32)
+            self._unit = self.vectors / safe[:, None]
+        return self._unit
+
+    # ------------------------------------------------------------------ queries
+    def _as_vector(self, item: str | np.ndarray) -> np.ndarray:
+        if isinstance(item, str):
+            return self.unit[self.index(item)]
+        v = np.asarray(item, dtype=np.float32).ravel()
+        if v.shape != (self.dim,):
+            raise ValueError(f"query vector has {v.size} dims, the embedding has {self.dim}")
+        n = np.linalg.norm(v)
+        return v / n if n > 0 else v
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity (euclidean) or minus the hyperbolic distance (poincare)."""
+        if self.geometry == "poincare":
+            return -float(self.distances(self[a][None, :], [self.index(b)])[0, 0])
+        return float(self.unit[self.index(a)] @ self.unit[self.index(b)])
+
+    def distances(self, queries: np.ndarray, rows: Sequence[int] | None = None) -> np.ndarray:
+        """Poincaré-ball distances between query points and rows (all rows if None)."""
+        q = np.asarray(queries, dtype=np.float64).reshape(-1, self.dim)
+        x = self.vectors if rows is None else self.vectors[np.asarray(rows)]
+        x = x.astype(np.float64)
+        sq = (q**2).sum(1)[:, None] + (x**2).sum(1)[None, :] - 2 * q @ x.T
+        sq = np.maximum(sq, 0.0)
+        denom = np.maximum((1 - (q**2).sum(1))[:, None] * (1 - (x**2).sum(1))[None, :], 1e-15)
+        return np.arccosh(1 + 2 * sq / denom)
+
+    def most_similar(
+        self,
+        positive: Iterable[str | np.ndarray] = (),
+        negative: Iterable[str | np.ndarray] = (),
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+        exclude: Iterable[str] = (),
+    ) -> list[tuple[str, float]]:
+        """Nearest keys to mean(positive) - mean(negative) by cosine, as gensim does.
+
+        Keys given as input are left out of the answer. With poincare geometry a single
+        positive key is answered by hyperbolic distance (score = -distance).
+        """
+        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive)
+        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative)
+        if not positive and not negative:
+            raise ValueError("give at least one positive or negative key")
+        limit = len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
+        skip = {self.index(k) for k in [*positive, *negative, *exclude] if isinstance(k, str) and k in self}
+        for k in list(positive) + list(negative):
+            if isinstance(k, str) and k not in self:
+                self.index(k)  # raises a KeyError naming the word
+        if self.geometry == "poincare" and len(positive) == 1 and not negative:
+            p = positive[0]
+            q = self[p] if isinstance(p, str) else np.asarray(p, dtype=np.float32)
+            scores = -self.distances(q[None, :], range(limit))[0]
+        else:
+            query = np.zeros(self.dim, dtype=np.float32)
+            for k in positive:
+                query += self._as_vector(k)
+            for k in negative:
+                query -= self._as_vector(k)
+            n = np.linalg.norm(query)
+            if n > 0:
+                query /= n
+            scores = self.unit[:limit] @ query
+        return self._top(scores, topn, skip)
+
+    def _top(self, scores: np.ndarray, topn: int, skip: set[int]) -> list[tuple[str, float]]:
+        want = min(len(scores), topn + len(skip))
+        if want <= 0:
+            return []
+        best = np.argpartition(-scores, want - 1)[:want]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        out = [(self.keys[i], float(scores[i])) for i in best if int(i) not in skip]
+        return out[:topn]
+
+    def analogy(
+        self,
+        a: str,
+        b: str,
+        c: str,
+        topn: int = 1,
+        method: str = "3cosadd",
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Answer a : b :: c : ? (e.g. man : king :: woman : queen); a, b and c are excluded."""
+        idx = [self.index(a), self.index(b), self.index(c)]
+        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        scores = analogy_scores(self.unit[:limit], *(self.unit[i][None, :] for i in idx), method)[0]
+        return self._top(scores, topn, set(idx))
+
+    def analogy_batch(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        c: np.ndarray,
+        method: str = "3cosadd",
+        restrict_vocab: int | None = None,
+        chunk: int = 256,
+    ) -> np.ndarray:
+        """Best answer row for each question (rows a, b, c), excluding the three question rows."""
+        a, b, c = (np.asarray(x, dtype=np.int64) for x in (a, b, c))
+        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        unit = self.unit
+        out = np.empty(len(a), dtype=np.int64)
+        for s in range(0, len(a), chunk):
+            sl = slice(s, s + chunk)
+            scores = analogy_scores(unit[:limit], unit[a[sl]], unit[b[sl]], unit[c[sl]], method)
+            rows = np.arange(scores.shape[0])
+            for q in (a[sl], b[sl], c[sl]):
+                inside = q < limit
+                scores[rows[inside], q[inside]] = -np.inf
+            out[sl] = scores.argmax(axis=1)
+        return out
+
+    # ------------------------------------------------------------------ subsets
+    def restrict(self, k: int) -> "Embedding":
+        """The first k keys (the most frequent, for trained and word2vec-format vectors)."""
+        k = max(0, min(int(k), len(self)))
+        return self.subset(np.arange(k))
+
+    def subset(self, rows: Sequence[int]) -> "Embedding":
+        rows = np.asarray(rows, dtype=np.int64)
+        return Embedding(
+            [self.keys[i] for i in rows],
+            self.vectors[rows],
+            None if self.counts is None else self.counts[rows],
+            {n: [col[i] for i in rows] for n, col in self.metadata.items()},
+            self.geometry,
+            self.info,
+        )
+
+    # ------------------------------------------------------------------ storage
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the project's own format: a zip of ``header.json`` + ``vectors.npy`` (+ counts).
+
+        The write is atomic: a temp file beside the target, then a rename.
+        """
+        path = os.fspath(path)
+        header = {
+            "format": _FORMAT_TAG,
+            "version": _FORMAT_VERSION,
+            "keys": self.keys,
+            "geometry": self.geometry,
+            "metadata": self.metadata,
+            "info": self.info,
+        }
+        tmp = f"{path}.tmp{os.getpid()}"
+        try:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+                z.writestr("header.json", json.dumps(header, ensure_ascii=False))
+                z.writestr("vectors.npy", _npy_bytes(self.vectors))
+                if self.counts is not None:
+                    z.writestr("counts.npy", _npy_bytes(self.counts))
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Embedding":
+        """Read a file written by :meth:`save`; any problem is a DataFormatError."""
+        from embedstudio.data.errors import DataFormatError
+
+        path = os.fspath(path)
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+                if "header.json" not in names or "vectors.npy" not in names:
+                    raise DataFormatError(path, None, "not an EmbedStudio embedding (header.json/vectors.npy missing)")
+                header = json.loads(z.read("header.json").decode("utf-8"))
+                vectors = np.load(io.BytesIO(z.read("vectors.npy")), allow_pickle=False)
+                counts = np.load(io.BytesIO(z.read("counts.npy")), allow_pickle=False) if "counts.npy" in names else None
+        except DataFormatError:
+            raise
+        except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError, EOFError) as e:
+            raise DataFormatError(path, None, f"cannot read embedding file: {e}") from None
+        if not isinstance(header, dict) or header.get("format") != _FORMAT_TAG:
+            raise DataFormatError(path, None, "not an EmbedStudio embedding (wrong format tag)")
+        try:
+            return cls(
+                header["keys"], vectors, counts, header.get("metadata"), header.get("geometry", "euclidean"),
+                header.get("info"),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise DataFormatError(path, None, f"inconsistent embedding file: {e}") from None
+
+
+def analogy_scores(
+    unit: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, method: str = "3cosadd"
+) -> np.ndarray:
+    """Scores of every candidate row for questions a : b :: c : ? (all inputs unit rows).
+
+    3CosAdd ranks by cos(d, b - a + c); 3CosMul (Levy & Goldberg 2014) by
+    cos'(d,b) cos'(d,c) / (cos'(d,a) + 1e-3) with cos' = (1 + cos) / 2 kept positive.
+    """
+    if method == "3cosadd":
+        q = b - a + c
+        q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+        return q @ unit.T
+    if method == "3cosmul":
+        sa, sb, sc = ((1.0 + x @ unit.T) / 2.0 for x in (a, b, c))
+        return sb * sc / (sa + 1e-3)
+    raise ValueError(f"unknown analogy method {method!r}; known: {', '.join(ANALOGY_METHODS)}")
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    return buf.getvalue()
