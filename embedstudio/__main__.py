@@ -1,0 +1,25 @@
+"""`embedstudio` / `python -m embedstudio`: the window with no sub-command, the CLI with one."""
+
+import sys
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in _cli_commands() and not argv[0].startswith("-"):
+        try:
+            from embedstudio.app import run_app  # noqa: F401 - the window arrives with the app issue
+        except ImportError:
+            pass
+        else:
+            return run_app(argv)
+    from embedstudio.cli import main as cli_main
+
+    return cli_main(argv)
+
+
+def _cli_commands():
+    return {"train", "evaluate", "neighbors", "analogy", "export", "demo"}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

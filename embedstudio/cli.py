@@ -1,0 +1,375 @@
+"""Headless command line: train, evaluate, neighbors, analogy, export, demo.
+
+Every option of a trainer is generated from its config dataclass (help, bounds, choices), so the
+CLI, the app's training form and the config checks never disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+from embedstudio import __version__
+from embedstudio.data.errors import DataFormatError
+
+EXTENSION_FORMATS = {
+    ".npz": "embedstudio",
+    ".bin": "word2vec-binary",
+    ".txt": "word2vec-text",
+    ".vec": "fasttext-vec",
+    ".tsv": "projector-tsv",
+}
+DEMO_WORDS = ("war", "president", "economy", "america", "money", "freedom", "congress", "january", "children", "oil")
+
+
+# ---------------------------------------------------------------------------------------- helpers
+class ProgressBar:
+    """A one-line progress bar on stderr with ETA, rate and loss; redrawn at most 10 times a second."""
+
+    def __init__(self, stream=None, width: int = 28, unit: str = "words"):
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.unit = unit
+        self._last = 0.0
+        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def update(self, p, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < (0.1 if self._tty else 5.0):
+            return
+        self._last = now
+        filled = int(self.width * p.fraction)
+        eta = p.eta_s
+        eta_text = "--:--" if eta is None else _clock(eta)
+        line = (f"[{'#' * filled}{'.' * (self.width - filled)}] {100 * p.fraction:5.1f}%  "
+                f"epoch {p.epoch + 1}/{p.epochs}  loss {p.loss:.4f}  {p.items_per_s / 1000:,.0f}k {self.unit}/s  "
+                f"lr {p.learning_rate:.5f}  ETA {eta_text}")
+        self.stream.write(("\r" + line) if self._tty else (line + "\n"))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def _field_type(field: dataclasses.Field):
+    text = str(field.type)
+    for name, typ in (("bool", bool), ("int", int), ("float", float), ("str", str)):
+        if name in text:
+            return typ
+    return str
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, config_class, skip: set[str] = frozenset()) -> None:
+    """One option per config field, with its help, bounds and choices."""
+    for field in dataclasses.fields(config_class):
+        if field.name in skip:
+            continue
+        meta = field.metadata
+        flag = "--" + field.name.replace("_", "-")
+        typ = _field_type(field)
+        help_text = meta.get("help", "")
+        bounds = [f">= {meta['low']}" if meta.get("low") is not None else "",
+                  f"<= {meta['high']}" if meta.get("high") is not None else ""]
+        bounds = ", ".join(b for b in bounds if b)
+        help_text += f" (default {field.default}{'; ' + bounds if bounds else ''})"
+        if typ is bool:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, type=typ, default=None, choices=meta.get("choices"), help=help_text,
+                                metavar=None if meta.get("choices") else field.name.upper())
+
+
+def config_from_args(config_class, args: argparse.Namespace, **overrides):
+    values = {}
+    for field in dataclasses.fields(config_class):
+        value = getattr(args, field.name, None)
+        if value is not None:
+            values[field.name] = value
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return config_class(**values)
+
+
+def output_format(path: str, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXTENSION_FORMATS:
+        raise SystemExit(f"cannot tell the output format from {path!r}; give --format "
+                         f"({', '.join(sorted(set(EXTENSION_FORMATS.values())))})")
+    return EXTENSION_FORMATS[suffix]
+
+
+def load_vectors(path: str):
+    from embedstudio.data.vectors_io import read_vectors
+
+    return read_vectors(path)
+
+
+def save_vectors(embedding, path: str, fmt: str) -> None:
+    from embedstudio.data.vectors_io import write_vectors
+
+    write_vectors(embedding, path, fmt)
+
+
+def _read_corpus(path: str, cfg, lowercase: bool, out=sys.stderr):
+    from embedstudio.data.corpus import TokenizerOptions, read_corpus
+
+    started = time.monotonic()
+    last = [0.0]
+
+    def progress(done, total):
+        now = time.monotonic()
+        if now - last[0] > 1.0 and total:
+            last[0] = now
+            out.write(f"\rreading corpus: {100 * done / total:5.1f}%")
+            out.flush()
+
+    corpus = read_corpus(path, min_count=cfg.min_count, max_vocab=cfg.max_vocab,
+                         options=TokenizerOptions(lowercase=lowercase), progress=progress)
+    out.write(f"\rread {corpus.n_tokens:,} tokens in {corpus.n_sentences:,} sentences; vocabulary "
+              f"{len(corpus.vocab.words):,} words (min_count {cfg.min_count}) in {time.monotonic() - started:.1f}s\n")
+    return corpus
+
+
+def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s: float | None, resume=None,
+                 bar: ProgressBar | None = None) -> bool:
+    """Drive a trainer to the end with a progress bar. Ctrl-C saves a checkpoint; returns False then."""
+    bar = bar or ProgressBar()
+    last_save = time.monotonic()
+    p = None
+    try:
+        for p in trainer.fit(data, resume=resume):
+            bar.update(p)
+            if checkpoint_path and checkpoint_every_s and time.monotonic() - last_save >= checkpoint_every_s:
+                trainer.checkpoint().save(checkpoint_path)
+                last_save = time.monotonic()
+        if p is not None:
+            bar.update(p, force=True)
+        bar.close()
+        return True
+    except KeyboardInterrupt:
+        bar.close()
+        if checkpoint_path:
+            trainer.checkpoint().save(checkpoint_path)
+            sys.stderr.write(f"\ninterrupted: checkpoint saved to {checkpoint_path}; "
+                             f"continue with the same command and --resume {checkpoint_path}\n")
+        else:
+            sys.stderr.write("\ninterrupted (no checkpoint path given)\n")
+        return False
+
+
+# ---------------------------------------------------------------------------------------- commands
+def cmd_train(args) -> int:
+    from embedstudio.train.base import Checkpoint
+    from embedstudio.train.word2vec import Word2VecConfig, Word2VecTrainer
+
+    cfg = config_from_args(Word2VecConfig, args)
+    fmt = output_format(args.output, args.format)
+    corpus = _read_corpus(args.corpus, cfg, lowercase=not args.keep_case)
+    resume = Checkpoint.load(args.resume) if args.resume else None
+    checkpoint_path = args.checkpoint or (args.output + ".ckpt")
+    trainer = Word2VecTrainer(cfg)
+    sys.stderr.write(f"training word2vec ({cfg.method}, dim {cfg.dim}, {cfg.epochs} epochs, {cfg.threads} threads)\n")
+    if not run_training(trainer, corpus, checkpoint_path, args.checkpoint_every, resume):
+        return 130
+    embedding = trainer.embedding()
+    save_vectors(embedding, args.output, fmt)
+    losses = ", ".join(f"{x:.4f}" for x in trainer.epoch_losses)
+    print(f"wrote {len(embedding):,} vectors x {embedding.dim} to {args.output} ({fmt}); loss per epoch: {losses}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
+    from embedstudio.resources import resource
+
+    embedding = load_vectors(args.vectors)
+    analogies = args.analogies or [str(resource("eval", "questions-words.txt"))]
+    for path in analogies:
+        result = evaluate_analogies(embedding, path, restrict_vocab=args.restrict_vocab, method=args.method)
+        print(f"== analogies: {path}")
+        print(result.table())
+    for path in args.similarity or []:
+        r = evaluate_similarity(embedding, path, restrict_vocab=args.restrict_vocab)
+        print(f"== similarity: {path}\nSpearman {r.spearman:.4f}  Pearson {r.pearson:.4f}  "
+              f"pairs {r.n_pairs}  out of vocabulary {r.n_oov} ({100 * r.oov_ratio:.1f}%)")
+    return 0
+
+
+def cmd_neighbors(args) -> int:
+    embedding = load_vectors(args.vectors)
+    status = 0
+    for word in args.words:
+        if word not in embedding:
+            print(f"{word}: not in the vocabulary", file=sys.stderr)
+            status = 1
+            continue
+        found = embedding.most_similar(word, topn=args.topn, restrict_vocab=args.restrict_vocab)
+        print(f"{word}: " + ", ".join(f"{k} ({s:.3f})" for k, s in found))
+    return status
+
+
+def cmd_analogy(args) -> int:
+    embedding = load_vectors(args.vectors)
+    missing = [w for w in (args.a, args.b, args.c) if w not in embedding]
+    if missing:
+        print(f"not in the vocabulary: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    found = embedding.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method,
+                              restrict_vocab=args.restrict_vocab)
+    print(f"{args.a} : {args.b} :: {args.c} : ?")
+    for k, s in found:
+        print(f"  {k}\t{s:.4f}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    embedding = load_vectors(args.vectors)
+    if args.limit:
+        embedding = embedding.restrict(args.limit)
+    fmt = output_format(args.output, args.format)
+    from embedstudio.data.vectors_io import write_vectors
+
+    write_vectors(embedding, args.output, fmt, metadata_path=args.metadata)
+    print(f"wrote {len(embedding):,} vectors to {args.output} ({fmt})"
+          + (f" and metadata to {args.metadata}" if args.metadata else ""))
+    return 0
+
+
+def sample_corpus_path() -> Path:
+    from embedstudio.resources import resource
+
+    found = sorted(resource("sample").glob("*.txt.gz"))
+    if not found:
+        raise SystemExit("the bundled sample corpus is missing from resources/sample/")
+    return found[0]
+
+
+def cmd_demo(args) -> int:
+    from embedstudio.analysis.evaluate import evaluate_analogies
+    from embedstudio.resources import resource
+    from embedstudio.train.word2vec import Word2VecConfig, Word2VecTrainer
+
+    corpus_path = sample_corpus_path()
+    print(f"EmbedStudio {__version__} demo: word2vec on the bundled sample corpus {corpus_path.name}")
+    cfg = Word2VecConfig(method=args.method, epochs=args.epochs, threads=args.threads or Word2VecConfig().threads)
+    corpus = _read_corpus(str(corpus_path), cfg, lowercase=True)
+    trainer = Word2VecTrainer(cfg)
+    started = time.monotonic()
+    if not run_training(trainer, corpus, None, None):
+        return 130
+    wall = time.monotonic() - started
+    embedding = trainer.embedding()
+    print(f"trained {cfg.method} in {wall:.1f}s ({cfg.epochs * corpus.n_tokens / wall / 1000:,.0f}k words/s); "
+          f"loss per epoch: {', '.join(f'{x:.3f}' for x in trainer.epoch_losses)}")
+    for name in ("questions-sample.txt", "questions-words.txt"):
+        path = resource("eval", name)
+        if path.exists():
+            result = evaluate_analogies(embedding, str(path), restrict_vocab=30000)
+            print(f"analogies ({name}): {100 * result.accuracy:.1f}% of {result.answered:,} answered questions "
+                  f"(coverage {100 * result.coverage:.1f}%)")
+    print("nearest neighbours:")
+    for word in DEMO_WORDS:
+        if word in embedding:
+            print(f"  {word:>10}: " + ", ".join(k for k, _ in embedding.most_similar(word, topn=8)))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    embedding.save(out / "vectors.npz")
+    save_vectors(embedding, str(out / "vectors.bin"), "word2vec-binary")
+    print(f"vectors written to {out / 'vectors.npz'} (EmbedStudio) and {out / 'vectors.bin'} (word2vec binary)")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    from embedstudio.train.word2vec import Word2VecConfig
+
+    parser = argparse.ArgumentParser(prog="embedstudio", description="Train, explore and audit embeddings.")
+    parser.add_argument("--version", action="version", version=f"EmbedStudio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train word2vec on a text corpus (.txt, .gz, .bz2 or a folder)")
+    p.add_argument("corpus")
+    p.add_argument("-o", "--output", required=True, help="vectors file (.npz, .bin, .txt, .vec, .tsv)")
+    p.add_argument("--format", help="output format (default: from the extension)")
+    p.add_argument("--keep-case", action="store_true", help="do not lower-case the text")
+    p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT.ckpt); Ctrl-C saves it")
+    p.add_argument("--checkpoint-every", type=float, default=None, metavar="SECONDS",
+                   help="also save the checkpoint this often")
+    p.add_argument("--resume", help="continue from this checkpoint")
+    add_config_arguments(p, Word2VecConfig)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation")
+    p.add_argument("vectors")
+    p.add_argument("--analogies", action="append", help="questions-words style file (default: the bundled Google set)")
+    p.add_argument("--similarity", action="append", help="word-pair similarity file (WordSim353, SimLex-999 style)")
+    p.add_argument("--restrict-vocab", type=int, default=30000)
+    p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("neighbors", help="nearest neighbours of words")
+    p.add_argument("vectors")
+    p.add_argument("words", nargs="+")
+    p.add_argument("-n", "--topn", type=int, default=10)
+    p.add_argument("--restrict-vocab", type=int, default=None)
+    p.set_defaults(func=cmd_neighbors)
+
+    p = sub.add_parser("analogy", help="a : b :: c : ?")
+    p.add_argument("vectors")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("c")
+    p.add_argument("-n", "--topn", type=int, default=5)
+    p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
+    p.add_argument("--restrict-vocab", type=int, default=None)
+    p.set_defaults(func=cmd_analogy)
+
+    p = sub.add_parser("export", help="convert vectors to another format")
+    p.add_argument("vectors")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--format", help="word2vec-text, word2vec-binary, glove, fasttext-vec, projector-tsv, embedstudio")
+    p.add_argument("--metadata", help="projector-tsv: also write this metadata TSV")
+    p.add_argument("--limit", type=int, help="only the first N (most frequent) vectors")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="train on the bundled sample corpus, evaluate, show neighbours")
+    p.add_argument("--out", default="embedstudio-demo", help="folder for the vectors (default: ./embedstudio-demo)")
+    p.add_argument("--method", choices=("sgns", "cbow"), default="sgns")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--threads", type=int, default=None)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except DataFormatError as e:
+        print(f"embedstudio: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, FileNotFoundError) as e:
+        print(f"embedstudio: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
