@@ -279,7 +279,7 @@ def cmd_demo(args) -> int:
         path = resource("eval", name)
         if path.exists():
             result = evaluate_analogies(embedding, str(path), restrict_vocab=30000)
-            print(f"analogies ({name}): {100 * result.accuracy:.1f}% of {result.answered:,} answered questions "
+            print(f"analogies ({name}): {100 * result.accuracy:.1f}% of {result.total:,} answered questions "
                   f"(coverage {100 * result.coverage:.1f}%)")
     print("nearest neighbours:")
     for word in DEMO_WORDS:

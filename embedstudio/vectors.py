@@ -283,7 +283,10 @@ class Embedding:
                 counts = np.load(io.BytesIO(z.read("counts.npy")), allow_pickle=False) if "counts.npy" in names else None
         except DataFormatError:
             raise
-        except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError, EOFError) as e:
+        except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError, EOFError, NotImplementedError,
+                RuntimeError, MemoryError) as e:
+            # zipfile raises NotImplementedError/RuntimeError for odd compression or encryption, and
+            # a crafted .npy header can claim an array too large to allocate.
             raise DataFormatError(path, None, f"cannot read embedding file: {e}") from None
         if not isinstance(header, dict) or header.get("format") != _FORMAT_TAG:
             raise DataFormatError(path, None, "not an EmbedStudio embedding (wrong format tag)")

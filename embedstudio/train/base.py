@@ -97,7 +97,8 @@ class Checkpoint:
             return cls(header["trainer"], int(header["cursor"]), header["config"], arrays, header.get("state", {}))
         except DataFormatError:
             raise
-        except (zipfile.BadZipFile, OSError, KeyError, TypeError, ValueError, UnicodeDecodeError, EOFError) as e:
+        except (zipfile.BadZipFile, OSError, KeyError, TypeError, ValueError, UnicodeDecodeError, EOFError,
+                NotImplementedError, RuntimeError, MemoryError) as e:
             raise DataFormatError(path, None, f"cannot read checkpoint: {e}") from None
 
 

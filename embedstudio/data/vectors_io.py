@@ -1,0 +1,743 @@
+"""Read and write word vectors: word2vec text/binary, GloVe, fastText .vec, Projector TSV, our own.
+
+=================  ===========================================================================
+format name        layout
+=================  ===========================================================================
+word2vec-text      ``count dim`` header line, then ``word v1 ... vdim`` per line
+fasttext-vec       the same layout (fastText's ``.vec``); a separate name so exports keep it
+word2vec-binary    ``count dim`` header line, then per vector: the word's UTF-8 bytes, a space,
+                   dim little-endian float32 (the C tool adds a newline; gensim does not)
+glove              ``word v1 ... vdim`` per line, no header
+projector-tsv      TensorBoard Projector: tab-separated floats per line, no keys; the keys (and
+                   more columns) in a metadata TSV, with a header row only when it has more than
+                   one column
+embedstudio        the project's own zip (``Embedding.save`` / ``Embedding.load``)
+=================  ===========================================================================
+
+All inputs may be gzip- or bzip2-compressed (recognised by magic bytes); writers compress when the
+target name ends in ``.gz`` or ``.bz2``. Every reader raises only ``DataFormatError`` for a bad
+file, with the 1-based line (text) or record number (binary) where one applies. Reads are bounded:
+a line may not exceed ``_row_limit(dim)`` bytes, a word in a binary file 64 KiB, and a header's
+count never allocates more rows than the file can hold. Writers are atomic (temp file, then
+``os.replace``).
+
+Decision: NaN and ±inf values are accepted as read (gensim accepts them too; dropping or zeroing
+them would silently change the data). A text value beyond float32 range becomes ±inf.
+
+Text values are written as ``%.9g``: nine significant digits always bring back the same float32,
+whether parsed straight to float32 or (as numpy, gensim and this module do) to float64 first —
+a 9-digit decimal lies far from any float32 rounding midpoint, so no double rounding can occur.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import os
+import re
+import struct
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+from embedstudio.data import sniff
+from embedstudio.data.errors import DataFormatError
+from embedstudio.data.sniff import DECOMPRESSION_ERRORS, LineReader, is_number, open_stream, parse_header, read_some
+from embedstudio.vectors import Embedding
+
+__all__ = ["VECTOR_FORMATS", "VectorFormat", "read_vectors", "write_vectors", "default_metadata_path"]
+
+ENCODING_ERRORS = ("strict", "replace", "ignore")
+MAX_DIM = 1 << 22  # 4M dimensions: far beyond any real embedding, small enough to bound reads
+_HEADER_LIMIT = 4096  # bytes of a word2vec header line
+_FIRST_ROW_LIMIT = 16 << 20  # the first row of a headerless file, before its dimension is known
+_MAX_WORD_BYTES = 64 * 1024  # a word in a binary file
+_BLOCK_LINES = 4096  # text rows parsed per numpy call
+_BINARY_CHUNK = 16 << 20
+_TEXT_VALUE_FORMAT = "%.9g"
+_BAD_KEY_CHARS = re.compile(r"[ \t\n\r\x0b\x0c]")
+_BAD_TSV_CHARS = re.compile(r"[\t\n\r]")
+
+
+def _row_limit(dim: int) -> int:
+    """Longest accepted text row: 64 bytes per value (``%.17g`` needs 24) plus 64 KiB for the word."""
+    return 64 * dim + 64 * 1024
+
+
+# --------------------------------------------------------------------------- growing storage
+class _Rows:
+    """A float32 matrix filled block by block; never allocates more than it is told may exist."""
+
+    def __init__(self, dim: int, capacity: int, max_rows: int | None):
+        self.dim = dim
+        self.max_rows = max_rows
+        self.data = np.empty((max(1, capacity), dim), dtype=np.float32)
+        self.n = 0
+
+    def add(self, block: np.ndarray) -> None:
+        need = self.n + len(block)
+        if need > len(self.data):
+            grown = max(need, int(len(self.data) * 1.5) + 64)
+            if self.max_rows is not None:
+                grown = max(need, min(grown, self.max_rows))
+            bigger = np.empty((grown, self.dim), dtype=np.float32)
+            bigger[: self.n] = self.data[: self.n]
+            self.data = bigger
+        self.data[self.n: need] = block
+        self.n = need
+
+    def result(self) -> np.ndarray:
+        return self.data if self.n == len(self.data) else self.data[: self.n].copy()
+
+
+def _file_size(path: str) -> int | None:
+    """The size on disk when the file is not compressed (a bound on what it can hold), else None."""
+    if sniff.compression_of(path):
+        return None
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def _initial_capacity(dim: int, count: int | None, size: int | None, min_row_bytes: int) -> int:
+    bound = size // min_row_bytes + 1 if size is not None else max(1, (64 << 20) // (4 * dim))
+    return max(1, min(bound, count) if count is not None else bound)
+
+
+# --------------------------------------------------------------------------- text formats
+def _decode_word(path: str, line: int, word: bytes, errors: str, what: str = "line") -> str:
+    if b"\x00" in word:
+        raise DataFormatError(path, line, "the word contains NUL bytes: this is binary data, not text")
+    try:
+        return word.decode("utf-8", errors)
+    except UnicodeDecodeError as e:
+        raise DataFormatError(
+            path, line,
+            f"invalid UTF-8 in the word at byte {e.start + 1} ({word[e.start:e.start + 4]!r}); "
+            "read with encoding_errors='replace' to accept it",
+        ) from None
+
+
+def _parse_rows_slow(path, lines, first_line, dim, keyed, spaced_words, errors, hint):
+    """Line-by-line parse that names the first bad line (the reference for the fast path)."""
+    keys: list[str] = []
+    out = np.empty((len(lines), dim), dtype=np.float64)
+    for i, line in enumerate(lines):
+        ln = first_line + i
+        nul = line.find(b"\x00")
+        if nul >= 0:
+            raise DataFormatError(path, ln, f"NUL byte at byte {nul + 1} of the line: this is binary data, not text")
+        parts = line.split()
+        values = parts[1:] if keyed else parts
+        word = parts[0] if keyed else b""
+        if len(values) != dim:
+            extra = len(parts) - dim
+            if (keyed and spaced_words and len(values) > dim
+                    and not all(is_number(p) for p in parts[1:extra])):
+                # GloVe 840B has a few words with spaces in them: the last dim fields are the vector.
+                word, values = b" ".join(parts[:extra]), parts[extra:]
+            else:
+                what = "numbers after the word" if keyed else "tab-separated numbers"
+                raise DataFormatError(path, ln, f"expected {dim} {what}, found {len(values)}{hint}")
+        for j, v in enumerate(values):
+            if not is_number(v):
+                raise DataFormatError(path, ln, f"value {j + 1} ({v[:24].decode('utf-8', 'replace')!r}) is not a number")
+        out[i] = [float(v) for v in values]
+        if keyed:
+            keys.append(_decode_word(path, ln, word, errors))
+    return keys, out
+
+
+def _parse_rows(path, lines, first_line, dim, keyed, spaced_words, errors, hint):
+    """(keys, float32 rows) of a block of lines; numpy's C parser first, the slow path on any doubt."""
+    values64 = None
+    words: list[bytes] = []
+    if keyed:
+        splits = [line.split(None, 1) for line in lines]
+        if all(len(s) == 2 for s in splits):
+            words = [s[0] for s in splits]
+            rests = [s[1] for s in splits]
+        else:
+            rests = None
+    else:
+        rests = lines
+    if rests is not None:
+        blob = b"\n".join(rests)
+        if b"\x00" not in blob:
+            try:
+                parsed = np.loadtxt(io.StringIO(blob.decode("ascii")), dtype=np.float64, comments=None,
+                                    quotechar=None, ndmin=2)
+                # loadtxt skips blank lines and accepts a few spellings is_number() rejects: check both.
+                if parsed.shape == (len(lines), dim) and b"_" not in blob:
+                    values64 = parsed
+            except ValueError:
+                pass
+    if values64 is None:
+        keys, values64 = _parse_rows_slow(path, lines, first_line, dim, keyed, spaced_words, errors, hint)
+    else:
+        keys = [_decode_word(path, first_line + i, w, errors) for i, w in enumerate(words)] if keyed else []
+    with np.errstate(over="ignore"):
+        return keys, values64.astype(np.float32)
+
+
+def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limit: int | None,
+               errors: str) -> tuple[list[str], np.ndarray]:
+    keys: list[str] = []
+    count = None
+    with LineReader(path, _HEADER_LIMIT if header else _FIRST_ROW_LIMIT) as reader:
+        if header:
+            line = reader.readline()
+            if line is None:
+                raise DataFormatError(path, None, "the file is empty")
+            parsed = parse_header(line)
+            if parsed is None:
+                _reject_binary(path, 1, line)
+                raise DataFormatError(
+                    path, 1,
+                    f"the first line should be the header 'count dimension', got {line[:60].decode('utf-8', 'replace')!r}"
+                    " (a file without a header is 'glove')",
+                )
+            count, dim = parsed
+            if count < 1:
+                raise DataFormatError(path, 1, "the header declares no vectors")
+            _check_dim(path, 1, dim, _file_size(path), 2 * dim + 2)
+            reader.max_line_bytes = _row_limit(dim)
+        else:
+            dim = None
+        wanted = count if limit is None else (limit if count is None else min(count, limit))
+        rows: _Rows | None = None
+        block: list[bytes] = []
+        block_first = 0
+        blank_line = None
+        header_hint = ""
+        if header:
+            header_hint = f" (the header on line 1 says dimension {dim})"
+
+        def flush():
+            nonlocal rows
+            k, v = _parse_rows(path, block, block_first, dim, keyed, spaced_words, errors, header_hint)
+            if rows is None:
+                size = _file_size(path)
+                avg = max(1, sum(map(len, block)) // len(block))
+                est = size // avg + 16 if size is not None and count is None else None
+                capacity = _initial_capacity(dim, wanted, size, 2 * dim + 2)
+                if est is not None:
+                    capacity = min(capacity, int(est * 1.05) + 16)
+                rows = _Rows(dim, capacity, wanted)
+            rows.add(v)
+            keys.extend(k)
+            block.clear()
+
+        n_read = 0
+        for line in reader:
+            if not line.strip():
+                blank_line = blank_line or reader.line_no
+                continue
+            if blank_line is not None:
+                raise DataFormatError(path, blank_line, "empty line in the middle of the file")
+            if count is not None and n_read >= count:
+                raise DataFormatError(
+                    path, reader.line_no,
+                    f"more rows than the {count} the header (line 1) declares: is the header's count wrong?",
+                )
+            if dim is None:
+                _reject_binary(path, reader.line_no, line)
+                parts = line.split()
+                dim = len(parts) - (1 if keyed else 0)
+                if dim < 1:
+                    raise DataFormatError(path, reader.line_no, "no numbers after the word")
+                _check_dim(path, reader.line_no, dim, None, 0)
+                reader.max_line_bytes = _row_limit(dim)
+                header_hint = f" (the first row has {dim})"
+                if keyed and parse_header(line) is not None:
+                    header_hint += "; the first line looks like a word2vec header: read the file as 'word2vec-text'"
+            if not block:
+                block_first = reader.line_no
+            block.append(line)
+            n_read += 1
+            if len(block) >= _BLOCK_LINES:
+                flush()
+            if limit is not None and n_read >= limit:
+                break
+        if block:
+            flush()
+        if count is not None and n_read < wanted:
+            raise DataFormatError(
+                path, n_read + 2,  # rows follow the header without gaps (blank lines are errors)
+                f"the file ends after {n_read} vectors but the header (line 1) declares {count}: "
+                "the file is truncated or the header's count is wrong",
+            )
+    if rows is None or rows.n == 0:
+        raise DataFormatError(path, None, "the file is empty" if dim is None else "the file holds no vectors")
+    return keys, rows.result()
+
+
+def _reject_binary(path: str, line_no: int, line: bytes) -> None:
+    nul = line.find(b"\x00")
+    if nul >= 0:
+        raise DataFormatError(path, line_no, f"NUL byte at byte {nul + 1} of the line: this is binary data, not text")
+
+
+def _check_dim(path: str, line: int | None, dim: int, size: int | None, min_row_bytes: int) -> None:
+    if dim < 1:
+        raise DataFormatError(path, line, "the header declares dimension 0")
+    if dim > MAX_DIM:
+        raise DataFormatError(path, line, f"dimension {dim:,} is beyond the supported {MAX_DIM:,}")
+    if size is not None and min_row_bytes > size:
+        raise DataFormatError(path, line, f"dimension {dim:,} cannot fit in a file of {size:,} bytes: the header is wrong")
+
+
+# --------------------------------------------------------------------------- binary format
+def _read_word2vec_binary(path: str, limit: int | None, errors: str) -> tuple[list[str], np.ndarray]:
+    stream, raw = open_stream(path)
+    try:
+        return _read_binary_records(path, stream, limit, errors)
+    finally:
+        stream.close()
+        raw.close()
+
+
+def _read_binary_records(path, stream, limit, errors):
+    damage: list[Exception] = []  # a decompression error met while reading ahead
+
+    def read(n: int) -> bytes:
+        data, error = read_some(stream, n)
+        if error is not None:
+            damage.append(error)
+        return data
+
+    def ends_early(record: int, reason: str) -> DataFormatError:
+        if damage:  # the data ran out because the archive is damaged there
+            return DataFormatError(path, record, f"compressed data is corrupt or truncated: {damage[0]}")
+        return DataFormatError(path, record, reason)
+
+    try:
+        line = stream.readline(_HEADER_LIMIT)
+    except DECOMPRESSION_ERRORS as e:
+        raise DataFormatError(path, None, f"compressed data is corrupt or truncated: {e}") from None
+    if not line:
+        raise DataFormatError(path, None, "the file is empty")
+    if line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]
+    parsed = parse_header(line) if line.endswith(b"\n") else None
+    if parsed is None:
+        raise DataFormatError(
+            path, None,
+            f"the header (first line) should be 'count dimension', got {line[:60].decode('utf-8', 'replace')!r}",
+        )
+    count, dim = parsed
+    if count < 1:
+        raise DataFormatError(path, None, "the header declares no vectors")
+    size = _file_size(path)
+    header_len = len(line)
+    _check_dim(path, None, dim, None if size is None else size - header_len, 4 * dim + 2)
+    wanted = count if limit is None else min(count, limit)
+    row_bytes = 4 * dim
+    rows = _Rows(dim, _initial_capacity(dim, wanted, None if size is None else size - header_len, row_bytes + 2), wanted)
+    keys: list[str] = []
+    buf = b""
+    pos = 0
+    base = header_len  # file offset of buf[0]
+    eof = False
+    batch: list[np.ndarray] = []
+
+    def fill(need: int, record: int) -> None:
+        """Make buf hold at least ``need`` bytes from pos, unless the file ends first."""
+        nonlocal buf, pos, base, eof
+        if len(buf) - pos >= need or eof:
+            return
+        more = read(max(_BINARY_CHUNK, need))
+        if len(more) < max(_BINARY_CHUNK, need):
+            eof = True  # read_some returns fewer bytes only at the end (or at damage)
+        base += pos
+        buf = buf[pos:] + more
+        pos = 0
+
+    record_need = _MAX_WORD_BYTES + 1 + row_bytes
+    for record in range(1, wanted + 1):
+        fill(record_need + 1, record)
+        while pos < len(buf) and buf[pos] == 0x0A:  # newline after the previous vector (C tool)
+            pos += 1
+            if pos == len(buf):
+                fill(record_need, record)
+        if pos >= len(buf):
+            raise ends_early(
+                record,
+                f"the file ends after {record - 1} vectors (byte offset {base + pos:,}) but the header declares "
+                f"{count}: the file is truncated or the header's count is wrong",
+            )
+        fill(record_need, record)
+        space = buf.find(b" ", pos, pos + _MAX_WORD_BYTES + 1)
+        if space < 0:
+            if eof and len(buf) - pos <= _MAX_WORD_BYTES:
+                reason = "the file ends inside the word"
+            else:
+                reason = f"no space after a word within {_MAX_WORD_BYTES:,} bytes"
+            raise ends_early(
+                record,
+                f"record {record} at byte offset {base + pos:,}: {reason} (truncated or garbled file, "
+                "or the header's dimension is wrong)",
+            )
+        word = buf[pos:space]
+        if not word or b"\x00" in word:
+            raise DataFormatError(
+                path, record,
+                f"record {record} at byte offset {base + pos:,}: {'an empty word' if not word else 'NUL bytes in the word'}"
+                " (garbled file, or the header's dimension is wrong)",
+            )
+        start = space + 1
+        if start + row_bytes > len(buf):
+            raise ends_early(
+                record,
+                f"record {record} at byte offset {base + pos:,}: the file ends inside the vector "
+                f"({len(buf) - start} of {row_bytes} bytes): the file is truncated, or the header's "
+                "count or dimension is wrong",
+            )
+        try:
+            keys.append(word.decode("utf-8", errors))
+        except UnicodeDecodeError as e:
+            raise DataFormatError(
+                path, record,
+                f"record {record} at byte offset {base + pos:,}: invalid UTF-8 in the word at byte {e.start + 1} "
+                f"({word[e.start:e.start + 4]!r}); read with encoding_errors='replace' to accept it, or the header's "
+                "dimension is wrong",
+            ) from None
+        batch.append(np.frombuffer(buf, dtype="<f4", count=dim, offset=start))
+        if len(batch) >= 1024:
+            rows.add(np.stack(batch))
+            batch.clear()
+        pos = start + row_bytes
+    if batch:
+        rows.add(np.stack(batch))
+    if limit is None or limit >= count:
+        # Only whitespace may follow the declared records.
+        offset = base + pos
+        rest = buf[pos:]
+        while True:
+            stripped = rest.lstrip()
+            if damage:
+                raise ends_early(count + 1, "")
+            if stripped:
+                offset += len(rest) - len(stripped)
+                raise DataFormatError(
+                    path, count + 1,
+                    f"data after the {count} vectors the header declares, at byte offset {offset:,}: "
+                    "is the header's count or dimension wrong?",
+                )
+            offset += len(rest)
+            if eof:
+                break
+            rest = read(1 << 20)
+            eof = not rest
+    return keys, rows.result()
+
+
+# --------------------------------------------------------------------------- projector TSV
+def default_metadata_path(vectors_path: str | os.PathLike) -> str:
+    """The metadata TSV that goes with a Projector vectors TSV.
+
+    "vectors.tsv" / "tensors.tsv" (any name containing either word) -> the name with that word
+    replaced by "metadata"; any other "X.tsv" -> "X_metadata.tsv".
+    """
+    vectors_path = os.fspath(vectors_path)
+    folder, name = os.path.split(vectors_path)
+    for word in ("vectors", "tensors"):
+        i = name.lower().rfind(word)
+        if i >= 0:
+            return os.path.join(folder, name[:i] + "metadata" + name[i + len(word):])
+    stem = name[:-4] if name.lower().endswith(".tsv") else name
+    return os.path.join(folder, stem + "_metadata.tsv")
+
+
+def _read_metadata(path: str, n_rows: int, errors: str, limit: int | None):
+    """(keys, {column: values}, key column name or None) from a Projector metadata TSV."""
+    names: list[str] | None = None
+    values: list[list[str]] = []
+    blank_tail: int | None = None
+    wanted = n_rows if limit is None else min(n_rows, limit)
+    with LineReader(path, _FIRST_ROW_LIMIT) as reader:
+        for raw in reader:
+            line = raw[:-1] if raw.endswith(b"\r") else raw
+            ln = reader.line_no
+            nul = line.find(b"\x00")
+            if nul >= 0:
+                raise DataFormatError(path, ln, f"NUL byte at byte {nul + 1} of the line: this is binary data, not text")
+            try:
+                text = line.decode("utf-8", errors)
+            except UnicodeDecodeError as e:
+                raise DataFormatError(path, ln, f"invalid UTF-8 at byte {e.start + 1} of the line; "
+                                      "read with encoding_errors='replace' to accept it") from None
+            fields = text.split("\t")
+            if ln == 1 and len(fields) > 1:
+                names = fields  # more than one column: the first row is the header (Projector convention)
+                continue
+            n_done = len(values[0]) if values else 0
+            if n_done >= wanted:
+                if limit is not None:
+                    break
+                if not text.strip():
+                    blank_tail = blank_tail or ln
+                    continue
+                raise DataFormatError(path, ln, f"more rows than the {n_rows} vectors of the vectors file")
+            width = len(names) if names else 1
+            if len(fields) != width:
+                raise DataFormatError(path, ln, f"expected {width} tab-separated fields (as in the header), found {len(fields)}")
+            if not values:
+                values = [[] for _ in range(width)]
+            for col, v in zip(values, fields):
+                col.append(v)
+        n_done = len(values[0]) if values else 0
+        if n_done < wanted:
+            raise DataFormatError(
+                path, reader.line_no + 1,
+                f"the metadata ends after {n_done} rows but the vectors file has {n_rows} vectors",
+            )
+    if names is None:
+        return values[0], {}, None
+    return values[0], {name: col for name, col in zip(names[1:], values[1:])}, names[0]
+
+
+def _read_projector(path: str, limit: int | None, errors: str, metadata_path: str | None) -> Embedding:
+    _, vectors = _read_text(path, header=False, keyed=False, spaced_words=False, limit=limit, errors=errors)
+    info = {}
+    if metadata_path is None:
+        guess = default_metadata_path(path)
+        metadata_path = guess if os.path.isfile(guess) and os.path.abspath(guess) != os.path.abspath(path) else None
+    if metadata_path is None:
+        keys, metadata = [str(i) for i in range(len(vectors))], {}
+    else:
+        metadata_path = os.fspath(metadata_path)
+        keys, metadata, key_column = _read_metadata(metadata_path, len(vectors), errors, limit)
+        info["metadata_path"] = os.path.abspath(metadata_path)
+        if key_column is not None:
+            info["projector_key_column"] = key_column
+    return Embedding(keys, vectors, metadata=metadata, info=info)
+
+
+# --------------------------------------------------------------------------- writers
+@contextmanager
+def _atomic_output(path: str) -> Iterator:
+    """A binary file that replaces ``path`` only when the block finishes; compressed by suffix."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        with open(tmp, "xb") as raw:
+            lower = path.lower()
+            if lower.endswith(".gz"):
+                f = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
+            elif lower.endswith(".bz2"):
+                f = bz2.BZ2File(raw, mode="wb")
+            else:
+                f = raw
+            yield f
+            if f is not raw:
+                f.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _check_keys(emb: Embedding, pattern: re.Pattern, fmt: str, allowed: str) -> None:
+    for k in emb.keys:
+        if not k or pattern.search(k):
+            raise ValueError(f"{fmt} cannot store the key {k!r}: keys must be non-empty, without {allowed}")
+
+
+def _write_text(emb: Embedding, path: str, header: bool, sep: str = " ", keyed: bool = True) -> None:
+    row_format = sep.join([_TEXT_VALUE_FORMAT] * emb.dim)
+    with _atomic_output(path) as f:
+        if header:
+            f.write(f"{len(emb)} {emb.dim}\n".encode())
+        for a in range(0, len(emb), 1024):
+            rows = emb.vectors[a: a + 1024].tolist()
+            if keyed:
+                text = "".join(f"{k} {row_format % tuple(r)}\n" for k, r in zip(emb.keys[a: a + 1024], rows))
+            else:
+                text = "".join(f"{row_format % tuple(r)}\n" for r in rows)
+            f.write(text.encode("utf-8"))
+
+
+def _write_word2vec_binary(emb: Embedding, path: str) -> None:
+    vectors = emb.vectors.astype("<f4", copy=False)
+    with _atomic_output(path) as f:
+        f.write(f"{len(emb)} {emb.dim}\n".encode())
+        for a in range(0, len(emb), 4096):
+            f.write(b"".join(k.encode("utf-8") + b" " + row.tobytes() + b"\n"
+                             for k, row in zip(emb.keys[a: a + 4096], vectors[a: a + 4096])))
+
+
+def _write_projector(emb: Embedding, path: str, metadata_path: str | None) -> None:
+    metadata_path = os.fspath(metadata_path) if metadata_path is not None else default_metadata_path(path)
+    cells = [(None, emb.keys), *((name, [name, *col]) for name, col in emb.metadata.items())]
+    for name, col in cells:
+        for v in col:
+            if _BAD_TSV_CHARS.search(v):
+                where = "a key" if name is None else f"metadata column {name!r}"
+                raise ValueError(f"projector-tsv cannot store {v!r} ({where}): no tabs or line breaks allowed")
+    _write_text(emb, path, header=False, sep="\t", keyed=False)
+    with _atomic_output(metadata_path) as f:
+        if emb.metadata:
+            columns = [emb.keys, *emb.metadata.values()]
+            names = [str(emb.info.get("projector_key_column", "key")), *emb.metadata]
+            f.write(("\t".join(names) + "\n").encode("utf-8"))
+            for a in range(0, len(emb), 4096):
+                f.write("".join("\t".join(row) + "\n" for row in zip(*(c[a: a + 4096] for c in columns))).encode("utf-8"))
+        else:
+            for a in range(0, len(emb), 4096):
+                f.write("".join(k + "\n" for k in emb.keys[a: a + 4096]).encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class VectorFormat:
+    name: str
+    description: str
+    extensions: tuple[str, ...]
+    read: Callable[..., Embedding]  # (path, limit, errors, metadata_path) -> Embedding
+    write: Callable[..., None]  # (embedding, path, metadata_path) -> None
+
+
+def _text_reader(header: bool, spaced_words: bool):
+    def read(path, limit, errors, metadata_path):
+        keys, vectors = _read_text(path, header=header, keyed=True, spaced_words=spaced_words, limit=limit,
+                                   errors=errors)
+        return Embedding(keys, vectors)
+    return read
+
+
+def _text_writer(header: bool, fmt: str):
+    def write(emb, path, metadata_path):
+        _check_keys(emb, _BAD_KEY_CHARS, fmt, "spaces, tabs or line breaks")
+        _write_text(emb, path, header=header)
+    return write
+
+
+def _binary_writer(emb, path, metadata_path):
+    _check_keys(emb, _BAD_KEY_CHARS, "word2vec-binary", "spaces, tabs or line breaks")
+    _write_word2vec_binary(emb, path)
+
+
+def _read_embedstudio(path, limit, errors, metadata_path):
+    try:
+        emb = Embedding.load(path)
+    except DataFormatError:
+        raise
+    except MemoryError:
+        raise DataFormatError(path, None, "the file declares arrays too large for memory (damaged file?)") from None
+    except (NotImplementedError, RuntimeError, LookupError, EOFError, OSError, ValueError, TypeError,
+            AttributeError, zlib.error, struct.error) as e:
+        # zipfile raises some of these for damaged or unusual archives (Embedding.load lets them through).
+        raise DataFormatError(path, None, f"cannot read the embedding file: {type(e).__name__}: {e}") from None
+    return emb if limit is None or limit >= len(emb) else emb.restrict(limit)
+
+
+VECTOR_FORMATS: dict[str, VectorFormat] = {
+    f.name: f
+    for f in [
+        VectorFormat("word2vec-text", "word2vec text: 'count dim' header, then 'word v1 ... vd' per line",
+                     (".txt",), _text_reader(True, False), _text_writer(True, "word2vec-text")),
+        VectorFormat("word2vec-binary", "word2vec binary: 'count dim' header, then word, space, float32 values",
+                     (".bin",), lambda p, l, e, m: Embedding(*_read_word2vec_binary(p, l, e)), _binary_writer),
+        VectorFormat("fasttext-vec", "fastText .vec (the word2vec text layout)",
+                     (".vec",), _text_reader(True, False), _text_writer(True, "fasttext-vec")),
+        VectorFormat("glove", "GloVe text: 'word v1 ... vd' per line, no header",
+                     (".txt",), _text_reader(False, True), _text_writer(False, "glove")),
+        VectorFormat("projector-tsv", "TensorBoard Projector: vectors TSV + metadata TSV",
+                     (".tsv",), lambda p, l, e, m: _read_projector(p, l, e, m),
+                     lambda emb, p, m: _write_projector(emb, p, m)),
+        VectorFormat("embedstudio", "EmbedStudio embedding (zip of header.json + vectors.npy)",
+                     (".embedding", ".zip"), _read_embedstudio, lambda emb, p, m: emb.save(p)),
+    ]
+}
+
+
+def _lookup(fmt: str) -> VectorFormat:
+    try:
+        return VECTOR_FORMATS[fmt]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown vector format {fmt!r}; known: {', '.join(VECTOR_FORMATS)}") from None
+
+
+def _format_for_error(path: str, sniffed: str) -> str:
+    """Sniffing saw no vector format: pick the one the file seems to attempt, to report its first bad line."""
+    try:
+        head, complete = sniff.read_head(path)
+    except DataFormatError:
+        raise
+    sample = sniff.Sample(path, head=head, complete=complete)
+    lines = sample.lines() or [sample.partial_line()]
+    if sample.text_problem() is None and lines:
+        first = lines[0].split()
+        if parse_header(lines[0]) is not None:
+            return "word2vec-text"
+        if b"\t" in lines[0] and all(is_number(f) for f in lines[0].split(b"\t") if f.strip()):
+            return "projector-tsv"
+        if len(first) >= 2 and all(is_number(f) for f in first[1:]):
+            return "glove"
+    kind = "text corpus" if sniffed == "corpus" else f"{sniffed} file"
+    raise DataFormatError(path, None, f"this looks like a {kind}, not word vectors")
+
+
+def read_vectors(
+    path: str | os.PathLike,
+    format: str | None = None,
+    limit: int | None = None,
+    metadata_path: str | os.PathLike | None = None,
+    encoding_errors: str = "strict",
+) -> Embedding:
+    """Read an embedding; ``format=None`` sniffs it. ``limit`` keeps the first ``limit`` vectors.
+
+    ``metadata_path`` (projector-tsv only) defaults to :func:`default_metadata_path` when that file
+    exists; without metadata the keys are the row numbers "0", "1", ...
+    ``encoding_errors`` ("strict", "replace", "ignore") applies to words that are not valid UTF-8.
+    """
+    path = os.fspath(path)
+    if format is not None:
+        spec = _lookup(format)
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise ValueError(f"limit must be None or an integer >= 1, got {limit!r}")
+    if encoding_errors not in ENCODING_ERRORS:
+        raise ValueError(f"unknown encoding_errors {encoding_errors!r}; known: {', '.join(ENCODING_ERRORS)}")
+    if format is None:
+        sniffed = sniff.detect(path)
+        format = sniffed if sniffed in VECTOR_FORMATS else _format_for_error(path, sniffed)
+        spec = VECTOR_FORMATS[format]
+    if metadata_path is not None and format != "projector-tsv":
+        raise ValueError(f"metadata_path is only used by projector-tsv, not {format}")
+    if not os.path.exists(path):
+        raise DataFormatError(path, None, "no such file")
+    if os.path.isdir(path):
+        raise DataFormatError(path, None, "this is a folder, not a vectors file")
+    emb = spec.read(path, None if limit is None else int(limit), encoding_errors,
+                    None if metadata_path is None else os.fspath(metadata_path))
+    emb.info.setdefault("source", os.path.abspath(path))
+    emb.info.setdefault("source_format", format)
+    return emb
+
+
+def write_vectors(
+    embedding: Embedding, path: str | os.PathLike, format: str, metadata_path: str | os.PathLike | None = None
+) -> None:
+    """Write ``embedding`` as ``format`` (atomically). Counts are not stored by the word2vec formats.
+
+    projector-tsv also writes the metadata TSV (keys, plus the embedding's metadata columns under a
+    header row) to ``metadata_path``, by default :func:`default_metadata_path`. A key a format
+    cannot hold (e.g. one with a space, for the word2vec formats) is a ValueError.
+    """
+    spec = _lookup(format)
+    if not isinstance(embedding, Embedding):
+        raise TypeError(f"expected an Embedding, got {type(embedding).__name__}")
+    if len(embedding) == 0:
+        raise ValueError("nothing to write: the embedding has no vectors")
+    if metadata_path is not None and format != "projector-tsv":
+        raise ValueError(f"metadata_path is only used by projector-tsv, not {format}")
+    spec.write(embedding, os.fspath(path), None if metadata_path is None else os.fspath(metadata_path))

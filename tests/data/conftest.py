@@ -1,0 +1,47 @@
+"""Fixtures for the data-layer tests: an isolated corpus cache and small embeddings."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from embedstudio.vectors import Embedding
+
+BIG_LINE_BYTES = 100 * 1024 * 1024  # "a 100 MB line"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Never touch the user's ~/.cache: every test gets its own EMBEDSTUDIO_CACHE."""
+    monkeypatch.setenv("EMBEDSTUDIO_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def small_embedding() -> Embedding:
+    rng = np.random.default_rng(7)
+    keys = ["the", "cat", "café", "Ελλάδα", "東京", "हिन्दी", "don't", "x_1"]
+    vectors = rng.standard_normal((len(keys), 5)).astype(np.float32)
+    vectors[0, 0] = np.float32(1e-40)  # a subnormal
+    vectors[1, 1] = np.finfo(np.float32).max
+    vectors[2, 2] = -0.0
+    return Embedding(keys, vectors)
+
+
+def write_with_big_line(path, before: bytes, after: bytes = b"\n", size: int = BIG_LINE_BYTES, fill: bytes = b"7"):
+    """Write ``before`` + a ``size``-byte run of ``fill`` (no newline in it) + ``after``, in 1 MiB pieces."""
+    piece = fill * (1 << 20)
+    with open(path, "wb") as f:
+        f.write(before)
+        left = size
+        while left > 0:
+            f.write(piece[: min(left, len(piece))])
+            left -= len(piece)
+        f.write(after)
+    return os.fspath(path)
+
+
+@pytest.fixture
+def big_line_writer():
+    return write_with_big_line

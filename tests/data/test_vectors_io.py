@@ -1,0 +1,540 @@
+"""Vector readers and writers: round trips, gensim interop, and every kind of bad file."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import struct
+import tempfile
+import time
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from embedstudio.data import vectors_io
+from embedstudio.data.errors import DataFormatError
+from embedstudio.data.vectors_io import VECTOR_FORMATS, default_metadata_path, read_vectors, write_vectors
+from embedstudio.vectors import Embedding
+
+
+ALL_FORMATS = ["word2vec-text", "word2vec-binary", "fasttext-vec", "glove", "projector-tsv", "embedstudio"]
+SUFFIX = {"word2vec-text": ".txt", "word2vec-binary": ".bin", "fasttext-vec": ".vec", "glove": ".txt",
+          "projector-tsv": ".tsv", "embedstudio": ".embedding"}
+
+
+def bits(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
+
+
+def binary_file(records, count=None, dim=None, newline=True) -> bytes:
+    """A word2vec binary file from (word bytes, float list) records."""
+    dim = len(records[0][1]) if dim is None else dim
+    out = [f"{len(records) if count is None else count} {dim}\n".encode()]
+    for word, values in records:
+        out.append(word + b" " + struct.pack(f"<{len(values)}f", *values) + (b"\n" if newline else b""))
+    return b"".join(out)
+
+
+RECORDS = [(b"a", [1.0, 2.0]), (b"b", [3.0, 4.0]), (b"c", [5.0, 6.0])]
+
+
+def expect_error(path, fmt, line, *words, error_path=None, **kwargs) -> DataFormatError:
+    """read_vectors fails fast with a DataFormatError naming the file (``error_path`` if given) and line."""
+    start = time.perf_counter()
+    with pytest.raises(DataFormatError) as info:
+        read_vectors(path, format=fmt, **kwargs)
+    assert time.perf_counter() - start < 2.0
+    err = info.value
+    assert err.line == line, str(err)
+    assert err.path == str(error_path or path)
+    assert str(error_path or path) in str(err)
+    for w in words:
+        assert w in str(err), str(err)
+    return err
+
+
+# ============================================================================ round trips
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+@pytest.mark.parametrize("compression", ["", ".gz", ".bz2"])
+def test_round_trip_every_format_is_bit_identical(tmp_path, small_embedding, fmt, compression):
+    if fmt == "embedstudio" and compression:
+        compression = ""  # our own zip is not compressed again
+    path = tmp_path / f"vectors{SUFFIX[fmt]}{compression}"
+    write_vectors(small_embedding, path, fmt)
+    back = read_vectors(path, format=fmt)
+    assert back.keys == small_embedding.keys
+    assert np.array_equal(bits(back.vectors), bits(small_embedding.vectors))
+    sniffed = read_vectors(path)  # and the sniffer agrees
+    assert sniffed.keys == small_embedding.keys and sniffed.info["source_format"] == fmt
+
+
+def test_projector_metadata_columns_round_trip(tmp_path, small_embedding):
+    n = len(small_embedding)
+    emb = Embedding(small_embedding.keys, small_embedding.vectors,
+                    metadata={"pos": ["DET", "NOUN"] * (n // 2), "freq": [str(i) for i in range(n)]},
+                    info={"projector_key_column": "word"})
+    write_vectors(emb, tmp_path / "vectors.tsv", "projector-tsv")
+    meta = (tmp_path / "metadata.tsv").read_text(encoding="utf-8").splitlines()
+    assert meta[0] == "word\tpos\tfreq" and meta[1] == "the\tDET\t0"  # header row: more than one column
+    back = read_vectors(tmp_path / "vectors.tsv")  # metadata.tsv found beside vectors.tsv
+    assert back.keys == emb.keys and back.metadata == emb.metadata
+    assert np.array_equal(back.vectors, emb.vectors)
+
+
+def test_projector_single_column_metadata_has_no_header(tmp_path, small_embedding):
+    write_vectors(small_embedding, tmp_path / "v.tsv", "projector-tsv", metadata_path=tmp_path / "labels.tsv")
+    assert (tmp_path / "labels.tsv").read_text(encoding="utf-8").splitlines() == small_embedding.keys
+    assert read_vectors(tmp_path / "v.tsv", "projector-tsv", metadata_path=tmp_path / "labels.tsv").keys == \
+        small_embedding.keys
+    os.remove(tmp_path / "labels.tsv")
+    assert read_vectors(tmp_path / "v.tsv").keys == [str(i) for i in range(len(small_embedding))]
+
+
+def test_default_metadata_paths():
+    assert default_metadata_path("/d/vectors.tsv") == "/d/metadata.tsv"
+    assert default_metadata_path("/d/my_tensors.tsv") == "/d/my_metadata.tsv"
+    assert default_metadata_path("/d/emb.tsv") == "/d/emb_metadata.tsv"
+
+
+def test_limit_reads_the_first_vectors(tmp_path, small_embedding):
+    for fmt in ALL_FORMATS:
+        path = tmp_path / f"l{SUFFIX[fmt]}"
+        write_vectors(small_embedding, path, fmt)
+        got = read_vectors(path, fmt, limit=3)
+        assert got.keys == small_embedding.keys[:3], fmt
+        assert np.array_equal(got.vectors, small_embedding.vectors[:3])
+
+
+def test_nan_and_inf_are_kept(tmp_path):
+    v = np.array([[np.nan, np.inf], [-np.inf, 1.5]], dtype=np.float32)
+    emb = Embedding(["a", "b"], v)
+    for fmt in ["word2vec-text", "word2vec-binary", "glove", "projector-tsv"]:
+        write_vectors(emb, tmp_path / f"n{SUFFIX[fmt]}", fmt)
+        assert np.array_equal(read_vectors(tmp_path / f"n{SUFFIX[fmt]}", fmt).vectors, v, equal_nan=True)
+
+
+def test_spaced_words_of_glove_840b_are_read(tmp_path):
+    (tmp_path / "g.txt").write_bytes(b"a 1 2\n. . . 3 4\nat name@domain.com 5 6\n")
+    emb = read_vectors(tmp_path / "g.txt", "glove")
+    assert emb.keys == ["a", ". . .", "at name@domain.com"]
+    assert emb.vectors.tolist() == [[1, 2], [3, 4], [5, 6]]
+
+
+def test_word2vec_c_tool_text_with_trailing_spaces_and_crlf(tmp_path):
+    (tmp_path / "c.txt").write_bytes(b"2 3\r\n</s> 0.1 0.2 0.3 \r\nword -1 2e-3 4 \r\n")
+    emb = read_vectors(tmp_path / "c.txt")
+    assert emb.keys == ["</s>", "word"]
+    assert np.array_equal(emb.vectors, np.array([[0.1, 0.2, 0.3], [-1, 2e-3, 4]], dtype=np.float32))
+
+
+def test_binary_with_and_without_newlines_after_vectors(tmp_path):
+    for newline in (True, False):
+        (tmp_path / "b.bin").write_bytes(binary_file(RECORDS, newline=newline))
+        emb = read_vectors(tmp_path / "b.bin")
+        assert emb.keys == ["a", "b", "c"]
+        assert emb.vectors.tolist() == [v for _, v in RECORDS]
+
+
+def test_writers_reject_keys_the_format_cannot_hold(tmp_path):
+    emb = Embedding(["two words", "ok"], np.zeros((2, 2), np.float32))
+    for fmt in ["word2vec-text", "word2vec-binary", "glove", "fasttext-vec"]:
+        with pytest.raises(ValueError, match="two words"):
+            write_vectors(emb, tmp_path / "x", fmt)
+    write_vectors(emb, tmp_path / "x.tsv", "projector-tsv")  # TSV holds spaces
+    assert read_vectors(tmp_path / "x.tsv").keys == emb.keys
+    with pytest.raises(ValueError, match="tab"):
+        write_vectors(Embedding(["a\tb"], np.zeros((1, 2), np.float32)), tmp_path / "y.tsv", "projector-tsv")
+    assert not os.path.exists(tmp_path / "x")
+
+
+def test_unknown_format_names_list_the_known_ones(tmp_path, small_embedding):
+    with pytest.raises(ValueError) as info:
+        read_vectors(tmp_path / "x", format="word2vec")
+    assert all(name in str(info.value) for name in VECTOR_FORMATS)
+    with pytest.raises(ValueError, match="word2vec-binary"):
+        write_vectors(small_embedding, tmp_path / "x", "hdf5")
+    assert set(ALL_FORMATS) == set(VECTOR_FORMATS)
+
+
+def test_failed_write_leaves_the_old_file_and_no_temp_files(tmp_path, small_embedding, monkeypatch):
+    target = tmp_path / "keep.txt"
+    target.write_text("previous content")
+    monkeypatch.setattr(vectors_io, "_TEXT_VALUE_FORMAT", "%q")  # formatting fails mid-write
+    with pytest.raises(ValueError):
+        write_vectors(small_embedding, target, "word2vec-text")
+    assert target.read_text() == "previous content"
+    assert os.listdir(tmp_path) == ["keep.txt"]
+
+
+# ============================================================================ gensim interop
+@pytest.fixture
+def varied_embedding() -> Embedding:
+    rng = np.random.default_rng(3)
+    v = (rng.standard_normal((300, 20)) * rng.choice([1e-30, 1e-3, 1.0, 1e5, 1e30], size=(300, 1))).astype(np.float32)
+    v[0, :4] = [np.float32(1e-45), np.finfo(np.float32).max, np.finfo(np.float32).tiny, -0.0]
+    v[1] = np.nextafter(np.float32(1), np.float32(2))  # values needing all 9 digits
+    return Embedding([f"w{i}" if i % 3 else f"ß{i}é" for i in range(300)], v)
+
+
+def test_our_files_load_in_gensim_identically(tmp_path, varied_embedding):
+    from gensim.models import KeyedVectors
+
+    for fmt, binary in [("word2vec-binary", True), ("word2vec-text", False), ("fasttext-vec", False)]:
+        path = str(tmp_path / f"ours{SUFFIX[fmt]}")
+        write_vectors(varied_embedding, path, fmt)
+        kv = KeyedVectors.load_word2vec_format(path, binary=binary)
+        assert kv.index_to_key == varied_embedding.keys
+        assert np.array_equal(bits(kv.vectors), bits(varied_embedding.vectors)), fmt
+
+
+def test_gensim_files_load_in_ours_identically(tmp_path, varied_embedding):
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vector_size=varied_embedding.dim)
+    kv.add_vectors(varied_embedding.keys, varied_embedding.vectors)
+    for binary, name in [(True, "g.bin"), (False, "g.txt"), (True, "g.bin.gz")]:
+        kv.save_word2vec_format(str(tmp_path / name), binary=binary)
+        ours = read_vectors(tmp_path / name)
+        assert ours.keys == varied_embedding.keys
+        assert np.array_equal(bits(ours.vectors), bits(varied_embedding.vectors)), name
+        assert ours.info["source_format"] == ("word2vec-binary" if binary else "word2vec-text")
+
+
+# ============================================================================ property tests
+_KEY = st.text(st.characters(codec="utf-8", exclude_characters=" \t\n\r\x0b\x0c\x00\ufeff"), min_size=1, max_size=8)
+
+
+@st.composite
+def embeddings(draw):
+    n = draw(st.integers(1, 12))
+    dim = draw(st.integers(1, 6))
+    vectors = draw(arrays(np.float32, (n, dim), elements=st.floats(width=32, allow_nan=False, allow_infinity=False)))
+    keys = draw(st.lists(_KEY, min_size=n, max_size=n))
+    return Embedding(keys, vectors)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(emb=embeddings(), fmt=st.sampled_from(ALL_FORMATS))
+def test_property_any_vectors_round_trip_bit_identical(emb, fmt):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "v" + SUFFIX[fmt])
+        write_vectors(emb, path, fmt)
+        back = read_vectors(path, format=fmt)
+    assert back.keys == emb.keys
+    assert np.array_equal(bits(back.vectors), bits(emb.vectors))
+
+
+@settings(max_examples=25, deadline=None)
+@given(arrays(np.float32, (4, 3), elements=st.floats(width=32, allow_nan=False, allow_infinity=False)))
+def test_property_text_values_survive_gensim(values):
+    from gensim.models import KeyedVectors
+
+    emb = Embedding(["a", "b", "c", "d"], values)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "v.txt")
+        write_vectors(emb, path, "word2vec-text")
+        kv = KeyedVectors.load_word2vec_format(path, binary=False)
+    assert np.array_equal(bits(kv.vectors), bits(values))
+
+
+# ============================================================================ bad input: text formats
+W2V_CASES = [
+    # (content, expected line, words in the message)
+    (b"3 2\na 1 2\nb 3 4\n", 4, ["ends after 2 vectors", "declares 3"]),  # header count too high
+    (b"1 2\na 1 2\nb 3 4\n", 3, ["more rows than the 1"]),  # header count too low
+    (b"2 3\na 1 2\nb 3 4\n", 2, ["expected 3 numbers", "found 2", "dimension 3"]),  # header dim lies
+    (b"3 2\na 1 2\nb 3\nc 5 6\n", 3, ["expected 2 numbers", "found 1"]),  # ragged
+    (b"2 2\na 1 2\nb 3 4 5\n", 3, ["found 3"]),  # extra column
+    (b"2 2\na 1 2\nb 3 x4\n", 3, ["value 2", "not a number"]),
+    (b"2 2\na 1 2\nb 3 1,5\n", 3, ["not a number"]),
+    (b"2 2\na 1 2\n\xff\xfe 3 4\n", 3, ["invalid UTF-8", "encoding_errors"]),
+    (b"2 2\na 1 2\n\nb 3 4\n", 3, ["empty line"]),
+    (b"2 2\na 1 2\nb 3\x004\n", 3, ["NUL"]),
+    (b"a 1 2\nb 3 4\n", 1, ["header", "glove"]),  # no header
+    (b"2 two\na 1 2\n", 1, ["header"]),
+    (b"0 2\n", 1, ["no vectors"]),
+    (b"2 1000000000000\na 1 2\n", 1, ["dimension"]),
+    (bytes(range(256)) * 8, 1, []),  # binary garbage
+]
+
+
+@pytest.mark.parametrize("fmt", ["word2vec-text", "fasttext-vec"])
+@pytest.mark.parametrize("content, line, words", W2V_CASES)
+def test_word2vec_text_bad_input(tmp_path, fmt, content, line, words):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    expect_error(path, fmt, line, *words)
+
+
+def test_word2vec_text_replace_accepts_bad_utf8_and_trailing_blank_lines(tmp_path):
+    path = tmp_path / "u.txt"
+    path.write_bytes(b"2 2\na 1 2\n\xff\xfe 3 4\n\n\n")
+    emb = read_vectors(path, "word2vec-text", encoding_errors="replace")
+    assert emb.keys == ["a", "\ufffd\ufffd"]
+
+
+def test_header_claiming_a_trillion_vectors_does_not_allocate_them(tmp_path):
+    (tmp_path / "t.txt").write_bytes(b"1000000000000 2\na 1 2\nb 3 4\n")
+    (tmp_path / "t.bin").write_bytes(binary_file(RECORDS, count=10**12))
+    tracemalloc.start()
+    try:
+        expect_error(tmp_path / "t.txt", "word2vec-text", 4, "ends after 2 vectors")
+        expect_error(tmp_path / "t.bin", "word2vec-binary", 4, "ends after 3 vectors")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20
+
+
+def test_header_claiming_a_trillion_vectors_in_gzip_does_not_allocate_them(tmp_path):
+    (tmp_path / "t.txt.gz").write_bytes(gzip.compress(b"1000000000000 2\na 1 2\nb 3 4\n"))
+    expect_error(tmp_path / "t.txt.gz", "word2vec-text", 4, "ends after 2 vectors")
+
+
+@pytest.mark.parametrize("fmt", ["word2vec-text", "glove"])
+def test_100_mb_line_in_text_formats(tmp_path, big_line_writer, fmt):
+    before = b"2 2\na 1 2\nb " if fmt == "word2vec-text" else b"a 1 2\nb 1 2\nc "
+    path = big_line_writer(tmp_path / "big.txt", before)
+    expect_error(path, fmt, 3, "longer than")
+
+
+def test_100_mb_first_line(tmp_path, big_line_writer):
+    path = big_line_writer(tmp_path / "big.txt", b"")
+    expect_error(path, "word2vec-text", 1, "longer than")
+    expect_error(path, "glove", 1, "longer than")
+    expect_error(path, "projector-tsv", 1, "longer than")
+
+
+GLOVE_CASES = [
+    (b"a 1 2\nb 3\n", 2, ["expected 2 numbers", "found 1"]),  # ragged
+    (b"a 1 2\nb 3 4 5\n", 2, ["found 3"]),  # extra column
+    (b"a 1 2\nb x 2\n", 2, ["value 1", "not a number"]),
+    (b"a 1 2\n\xc3( 3 4\n", 2, ["invalid UTF-8"]),
+    (b"a 1 2\n\nb 3 4\n", 2, ["empty line"]),
+    (b"2 2\na 1 2\nb 3 4\n", 2, ["word2vec header"]),  # a word2vec file read as GloVe
+    (b"a\nb 1\n", 1, ["no numbers"]),
+    (bytes(range(256)) * 8, 1, []),
+]
+
+
+@pytest.mark.parametrize("content, line, words", GLOVE_CASES)
+def test_glove_bad_input(tmp_path, content, line, words):
+    path = tmp_path / "g.txt"
+    path.write_bytes(content)
+    expect_error(path, "glove", line, *words)
+
+
+def test_sniffing_a_malformed_file_still_names_the_line(tmp_path):
+    rows = b"".join(b"w%d 1 2 3\n" % i for i in range(30))
+    (tmp_path / "g.txt").write_bytes(rows + b"bad 1 2\n")
+    expect_error(tmp_path / "g.txt", None, 31, "expected 3 numbers")
+    (tmp_path / "w.txt").write_bytes(b"3 3\na 1 2 3\nb 1 2\nc 1 2 3\n")
+    expect_error(tmp_path / "w.txt", None, 3, "expected 3 numbers")
+    (tmp_path / "c.txt").write_bytes(b"just a sentence\n")
+    expect_error(tmp_path / "c.txt", None, None, "text corpus")
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_empty_and_missing_files(tmp_path, fmt):
+    (tmp_path / "empty").write_bytes(b"")
+    expect_error(tmp_path / "empty", fmt, None)
+    expect_error(tmp_path / "missing", fmt, None, "no such file")
+    expect_error(tmp_path, fmt, None, "folder")
+
+
+@pytest.mark.parametrize("fmt", ["word2vec-text", "word2vec-binary", "glove", "projector-tsv"])
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress])
+def test_truncated_and_corrupt_compressed_files(tmp_path, small_embedding, fmt, compress):
+    big = Embedding([f"w{i}" for i in range(3000)], np.random.default_rng(0).random((3000, 20), dtype=np.float32))
+    plain = tmp_path / f"v{SUFFIX[fmt]}"
+    write_vectors(big, plain, fmt)
+    data = compress(plain.read_bytes())
+    (tmp_path / "cut.z").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataFormatError) as info:
+        read_vectors(tmp_path / "cut.z", fmt)
+    assert str(tmp_path / "cut.z") in str(info.value) and "corrupt or truncated" in info.value.reason
+    flipped = bytearray(data)
+    flipped[len(data) // 2: len(data) // 2 + 64] = bytes(64)
+    (tmp_path / "flip.z").write_bytes(bytes(flipped))
+    with pytest.raises(DataFormatError):
+        read_vectors(tmp_path / "flip.z", fmt)
+
+
+# ============================================================================ bad input: binary
+def test_binary_truncated_inside_a_vector(tmp_path):
+    data = binary_file(RECORDS)
+    cut = data[: data.index(b"b ") + 2 + 5]  # 5 of record 2's 8 vector bytes
+    (tmp_path / "t.bin").write_bytes(cut)
+    expect_error(tmp_path / "t.bin", "word2vec-binary", 2, "record 2", "byte offset", "5 of 8 bytes")
+
+
+def test_binary_truncated_inside_a_word(tmp_path):
+    data = binary_file([(b"a", [1.0]), (b"longword", [2.0])])
+    (tmp_path / "t.bin").write_bytes(data[: data.index(b"longword") + 4])
+    expect_error(tmp_path / "t.bin", "word2vec-binary", 2, "record 2", "ends inside the word")
+
+
+@pytest.mark.parametrize(
+    "data, line, words",
+    [
+        (binary_file(RECORDS, count=4), 4, ["ends after 3 vectors", "declares 4"]),
+        (binary_file(RECORDS, count=2), 3, ["data after the 2 vectors", "byte offset"]),
+        (binary_file([(b"a", [1.0, 2.0]), (b"\xff\xfe", [3.0, 4.0])]), 2, ["invalid UTF-8", "record 2"]),
+        (binary_file([(b"a", [1.0, 2.0]), (b"x\x00y", [3.0, 4.0])]), 2, ["NUL"]),
+        (b"3 2\n" + b"x" * 200_000, 1, ["no space", "byte offset 4"]),
+    ],
+)
+def test_binary_bad_records(tmp_path, data, line, words):
+    (tmp_path / "b.bin").write_bytes(data)
+    expect_error(tmp_path / "b.bin", "word2vec-binary", line, *words)
+
+
+@pytest.mark.parametrize("dim", [1, 3, 4])
+def test_binary_header_dimension_that_lies_is_reported(tmp_path, dim):
+    records = [(w, [float(i)] * 2) for i, w in enumerate([b"alpha", b"beta", b"gamma", b"delta"])]
+    (tmp_path / "d.bin").write_bytes(binary_file(records, dim=dim))
+    with pytest.raises(DataFormatError) as info:
+        read_vectors(tmp_path / "d.bin", "word2vec-binary")
+    assert info.value.line is not None and "byte offset" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", ["empty"]),
+        (bytes(range(256)) * 8, ["header"]),
+        (b"not a header\n" + bytes(100), ["header"]),
+        (b"2 0\n", ["dimension 0"]),
+        (b"2 1000000\n" + bytes(10), ["dimension"]),
+    ],
+)
+def test_binary_bad_header_has_no_line(tmp_path, data, words):
+    (tmp_path / "b.bin").write_bytes(data)
+    expect_error(tmp_path / "b.bin", "word2vec-binary", None, *words)
+
+
+def test_binary_100_mb_header_and_word(tmp_path, big_line_writer):
+    path = big_line_writer(tmp_path / "h.bin", b"")
+    expect_error(path, "word2vec-binary", None, "header")
+    path = big_line_writer(tmp_path / "w.bin", b"3 2\n")
+    expect_error(path, "word2vec-binary", 1, "no space")
+
+
+def test_binary_invalid_utf8_can_be_replaced(tmp_path):
+    (tmp_path / "b.bin").write_bytes(binary_file([(b"caf\xc3", [1.0]), (b"ok", [2.0])]))
+    emb = read_vectors(tmp_path / "b.bin", "word2vec-binary", encoding_errors="replace")
+    assert emb.keys == ["caf\ufffd", "ok"]
+
+
+# ============================================================================ bad input: projector TSV
+PROJECTOR_CASES = [
+    (b"1\t2\n3\n", 2, ["expected 2", "found 1"]),
+    (b"1\t2\n3\t4\t5\n", 2, ["found 3"]),
+    (b"1\t2\n3\tx\n", 2, ["not a number"]),
+    (b"1\t2\n\n3\t4\n", 2, ["empty line"]),
+    (b"1\t2\n\xff\t4\n", 2, ["not a number"]),
+    (bytes(range(256)) * 8, 1, []),
+]
+
+
+@pytest.mark.parametrize("content, line, words", PROJECTOR_CASES)
+def test_projector_bad_vectors(tmp_path, content, line, words):
+    (tmp_path / "v.tsv").write_bytes(content)
+    expect_error(tmp_path / "v.tsv", "projector-tsv", line, *words)
+
+
+@pytest.mark.parametrize(
+    "meta, line, words",
+    [
+        (b"a\n", 2, ["ends after 1 rows", "2 vectors"]),  # too few labels
+        (b"a\nb\nc\n", 3, ["more rows"]),  # too many labels
+        (b"word\tpos\na\tN\nb\n", 3, ["expected 2 tab-separated fields", "found 1"]),  # ragged
+        (b"a\n\xff\n", 2, ["invalid UTF-8"]),
+        (b"a\nb\x00\n", 2, ["NUL"]),
+    ],
+)
+def test_projector_bad_metadata(tmp_path, meta, line, words):
+    (tmp_path / "v.tsv").write_bytes(b"1\t2\n3\t4\n")
+    (tmp_path / "m.tsv").write_bytes(meta)
+    expect_error(tmp_path / "v.tsv", "projector-tsv", line, *words, metadata_path=tmp_path / "m.tsv",
+                 error_path=tmp_path / "m.tsv")
+
+
+def test_projector_metadata_trailing_blank_lines_are_fine(tmp_path):
+    (tmp_path / "v.tsv").write_bytes(b"1\t2\n3\t4\n")
+    (tmp_path / "m.tsv").write_bytes(b"a\nb\n\n\n")
+    assert read_vectors(tmp_path / "v.tsv", metadata_path=tmp_path / "m.tsv").keys == ["a", "b"]
+
+
+def test_projector_100_mb_line(tmp_path, big_line_writer):
+    path = big_line_writer(tmp_path / "v.tsv", b"1\t2\n", fill=b"1")
+    expect_error(path, "projector-tsv", 2, "longer than")
+
+
+# ============================================================================ bad input: embedstudio
+def test_embedstudio_bad_files(tmp_path, small_embedding):
+    (tmp_path / "g.embedding").write_bytes(bytes(range(256)) * 8)
+    expect_error(tmp_path / "g.embedding", "embedstudio", None)
+    small_embedding.save(tmp_path / "ok.embedding")
+    data = (tmp_path / "ok.embedding").read_bytes()
+    (tmp_path / "cut.embedding").write_bytes(data[: len(data) // 2])
+    expect_error(tmp_path / "cut.embedding", "embedstudio", None)
+    with zipfile.ZipFile(tmp_path / "other.embedding", "w") as z:
+        z.writestr("header.json", "[1, 2")
+        z.writestr("vectors.npy", b"")
+    expect_error(tmp_path / "other.embedding", "embedstudio", None)
+
+
+# ============================================================================ fuzz: only DataFormatError
+def _seed_files() -> list[bytes]:
+    emb = Embedding(["a", "bb", "café", "東京"], np.arange(12, dtype=np.float32).reshape(4, 3) / 7)
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        for fmt in ALL_FORMATS:
+            path = os.path.join(d, "s" + SUFFIX[fmt])
+            write_vectors(emb, path, fmt)
+            with open(path, "rb") as f:
+                out.append(f.read())
+    return out
+
+
+_SEEDS = _seed_files()
+
+
+@st.composite
+def damaged_files(draw):
+    data = bytearray(draw(st.sampled_from(_SEEDS)))
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(data)))
+        kind = draw(st.sampled_from(["set", "cut", "insert", "truncate"]))
+        if kind == "set" and i < len(data):
+            data[i] = draw(st.integers(0, 255))
+        elif kind == "cut":
+            del data[i: i + draw(st.integers(1, 16))]
+        elif kind == "insert":
+            data[i:i] = draw(st.binary(min_size=1, max_size=8))
+        else:
+            del data[i:]
+    return bytes(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(damaged_files(), st.binary(max_size=200)))
+def test_property_damaged_files_raise_only_data_format_errors(data):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "damaged")
+        with open(path, "wb") as f:
+            f.write(data)
+        for fmt in [None, *ALL_FORMATS]:
+            try:
+                emb = read_vectors(path, format=fmt)
+            except DataFormatError as e:
+                assert e.path == path
+            else:
+                assert emb.vectors.dtype == np.float32 and len(emb.keys) == emb.vectors.shape[0] > 0
