@@ -1,0 +1,54 @@
+"""2-D projections: PCA against a closed form, alignment, word axes."""
+
+import numpy as np
+import pytest
+
+from embedstudio.analysis.projection import align_to, pca, project, word_axes
+from embedstudio.vectors import Embedding
+
+
+def test_pca_recovers_the_planted_plane_and_its_variance():
+    rng = np.random.default_rng(0)
+    plane = rng.standard_normal((500, 2)) * [5.0, 2.0]
+    basis, _ = np.linalg.qr(rng.standard_normal((10, 2)))
+    x = plane @ basis.T + 0.01 * rng.standard_normal((500, 10))
+    coords, explained = pca(x)
+    assert explained[0] > explained[1] > 0.1 and explained.sum() > 0.99
+    # the coordinates span the same plane: a linear map recovers the planted ones almost exactly
+    fit, residual, *_ = np.linalg.lstsq(coords, plane - plane.mean(0), rcond=None)
+    assert residual.sum() / ((plane - plane.mean(0)) ** 2).sum() < 1e-4
+    # the sign convention makes repeated calls agree
+    np.testing.assert_array_equal(pca(x)[0], coords)
+
+
+def test_pca_of_fewer_dims_than_components():
+    coords, explained = pca(np.arange(10.0)[:, None])
+    assert coords.shape == (10, 2) and (coords[:, 1] == 0).all() and explained[1] == 0
+
+
+def test_align_to_undoes_rotation_reflection_and_scale():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((100, 2))
+    theta = 1.1
+    rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]]) @ np.diag([1, -1])
+    b = 3.0 * a @ rot + [4.0, -2.0]
+    np.testing.assert_allclose(align_to(a, b), a, atol=1e-5)
+
+
+def test_word_axes_place_words_by_cosine_with_the_direction():
+    keys = ["man", "woman", "king", "queen", "tree"]
+    v = np.array([[1, 0, 0], [-1, 0, 0], [1, 1, 0], [-1, 1, 0], [0, 0, 1]], dtype=np.float32)
+    e = Embedding(keys, v)
+    coords, missing = word_axes(e, (["man"], ["woman"]), (["tree"], ["king", "queen", "nope"]))
+    assert missing == ["nope"]
+    assert coords[e.index("woman"), 0] == pytest.approx(1.0) and coords[e.index("man"), 0] == pytest.approx(-1.0)
+    assert coords[e.index("queen"), 0] > 0 > coords[e.index("king"), 0]
+    assert coords[e.index("tree"), 1] < 0 < coords[e.index("king"), 1]
+    with pytest.raises(KeyError, match="x axis"):
+        word_axes(e, (["nope"], ["zilch"]))
+
+
+def test_project_names_known_methods():
+    with pytest.raises(ValueError, match="pca, umap, tsne"):
+        project(np.zeros((5, 3)), "mds")
+    assert project(np.random.default_rng(0).standard_normal((20, 5)), "pca").shape == (20, 2)
