@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 import time
 from pathlib import Path
@@ -176,8 +175,14 @@ def cmd_train(args) -> int:
     from embedstudio.train.base import Checkpoint
     from embedstudio.train.word2vec import Word2VecConfig, Word2VecTrainer
 
+    from embedstudio.data.sniff import detect
+
     cfg = config_from_args(Word2VecConfig, args)
     fmt = output_format(args.output, args.format)
+    kind = detect(args.corpus)
+    if kind != "corpus":
+        raise DataFormatError(args.corpus, None, f"this looks like {kind} vectors, not a text corpus: "
+                              "train reads plain text (.txt, .gz, .bz2 or a folder)")
     corpus = _read_corpus(args.corpus, cfg, lowercase=not args.keep_case)
     resume = Checkpoint.load(args.resume) if args.resume else None
     checkpoint_path = args.checkpoint or (args.output + ".ckpt")

@@ -6,13 +6,12 @@ do), so "restrict to the top k" is a slice.
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import zipfile
 from typing import Iterable, Sequence
 
 import numpy as np
+
+from embedstudio.storage import read_json_arrays, write_json_arrays
 
 GEOMETRIES = ("euclidean", "poincare")
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
@@ -239,11 +238,7 @@ class Embedding:
 
     # ------------------------------------------------------------------ storage
     def save(self, path: str | os.PathLike) -> None:
-        """Write the project's own format: a zip of ``header.json`` + ``vectors.npy`` (+ counts).
-
-        The write is atomic: a temp file beside the target, then a rename.
-        """
-        path = os.fspath(path)
+        """Write the project's own format: a zip of ``header.json`` + ``vectors.npy`` (+ counts), atomically."""
         header = {
             "format": _FORMAT_TAG,
             "version": _FORMAT_VERSION,
@@ -252,51 +247,26 @@ class Embedding:
             "metadata": self.metadata,
             "info": self.info,
         }
-        tmp = f"{path}.tmp{os.getpid()}"
-        try:
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
-                z.writestr("header.json", json.dumps(header, ensure_ascii=False))
-                z.writestr("vectors.npy", _npy_bytes(self.vectors))
-                if self.counts is not None:
-                    z.writestr("counts.npy", _npy_bytes(self.counts))
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        arrays = {"vectors": self.vectors}
+        if self.counts is not None:
+            arrays["counts"] = self.counts
+        write_json_arrays(path, header, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Embedding":
         """Read a file written by :meth:`save`; any problem is a DataFormatError."""
         from embedstudio.data.errors import DataFormatError
 
-        path = os.fspath(path)
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = set(z.namelist())
-                if "header.json" not in names or "vectors.npy" not in names:
-                    raise DataFormatError(path, None, "not an EmbedStudio embedding (header.json/vectors.npy missing)")
-                header = json.loads(z.read("header.json").decode("utf-8"))
-                vectors = np.load(io.BytesIO(z.read("vectors.npy")), allow_pickle=False)
-                counts = np.load(io.BytesIO(z.read("counts.npy")), allow_pickle=False) if "counts.npy" in names else None
-        except DataFormatError:
-            raise
-        except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError, EOFError, NotImplementedError,
-                RuntimeError, MemoryError) as e:
-            # zipfile raises NotImplementedError/RuntimeError for odd compression or encryption, and
-            # a crafted .npy header can claim an array too large to allocate.
-            raise DataFormatError(path, None, f"cannot read embedding file: {e}") from None
-        if not isinstance(header, dict) or header.get("format") != _FORMAT_TAG:
-            raise DataFormatError(path, None, "not an EmbedStudio embedding (wrong format tag)")
+        header, arrays = read_json_arrays(path, _FORMAT_TAG, "embedding")
+        if "vectors" not in arrays:
+            raise DataFormatError(os.fspath(path), None, "not an EmbedStudio embedding (vectors.npy missing)")
         try:
             return cls(
-                header["keys"], vectors, counts, header.get("metadata"), header.get("geometry", "euclidean"),
-                header.get("info"),
+                header["keys"], arrays["vectors"], arrays.get("counts"), header.get("metadata"),
+                header.get("geometry", "euclidean"), header.get("info"),
             )
         except (KeyError, TypeError, ValueError) as e:
-            raise DataFormatError(path, None, f"inconsistent embedding file: {e}") from None
+            raise DataFormatError(os.fspath(path), None, f"inconsistent embedding file: {e}") from None
 
 
 def analogy_scores(
@@ -315,9 +285,3 @@ def analogy_scores(
         sa, sb, sc = ((1.0 + x @ unit.T) / 2.0 for x in (a, b, c))
         return sb * sc / (sa + 1e-3)
     raise ValueError(f"unknown analogy method {method!r}; known: {', '.join(ANALOGY_METHODS)}")
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-    return buf.getvalue()

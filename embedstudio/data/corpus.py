@@ -37,6 +37,7 @@ import numpy as np
 
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.sniff import CONTROL_SHARE, LineReader, control_share, corpus_files
+from embedstudio.storage import atomic_write
 
 __all__ = [
     "Corpus",
@@ -360,17 +361,8 @@ def _fingerprint(path: str, size: int, span: int = 64 * 1024) -> str:
 
 def _atomic_write(path: str, write: Callable) -> None:
     """Call ``write(file)`` on a temp file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f:
+        write(f)
 
 
 def _cache_paths(cache_dir: str, key: str) -> dict[str, str]:

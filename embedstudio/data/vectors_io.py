@@ -31,22 +31,20 @@ a 9-digit decimal lies far from any float32 rounding midpoint, so no double roun
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
 import os
 import re
 import struct
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
 from embedstudio.data import sniff
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.sniff import DECOMPRESSION_ERRORS, LineReader, is_number, open_stream, parse_header, read_some
+from embedstudio.storage import atomic_write
 from embedstudio.vectors import Embedding
 
 __all__ = ["VECTOR_FORMATS", "VectorFormat", "read_vectors", "write_vectors", "default_metadata_path"]
@@ -520,32 +518,6 @@ def _read_projector(path: str, limit: int | None, errors: str, metadata_path: st
 
 
 # --------------------------------------------------------------------------- writers
-@contextmanager
-def _atomic_output(path: str) -> Iterator:
-    """A binary file that replaces ``path`` only when the block finishes; compressed by suffix."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    try:
-        with open(tmp, "xb") as raw:
-            lower = path.lower()
-            if lower.endswith(".gz"):
-                f = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
-            elif lower.endswith(".bz2"):
-                f = bz2.BZ2File(raw, mode="wb")
-            else:
-                f = raw
-            yield f
-            if f is not raw:
-                f.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def _check_keys(emb: Embedding, pattern: re.Pattern, fmt: str, allowed: str) -> None:
     for k in emb.keys:
         if not k or pattern.search(k):
@@ -554,7 +526,7 @@ def _check_keys(emb: Embedding, pattern: re.Pattern, fmt: str, allowed: str) -> 
 
 def _write_text(emb: Embedding, path: str, header: bool, sep: str = " ", keyed: bool = True) -> None:
     row_format = sep.join([_TEXT_VALUE_FORMAT] * emb.dim)
-    with _atomic_output(path) as f:
+    with atomic_write(path, compress_by_suffix=True) as f:
         if header:
             f.write(f"{len(emb)} {emb.dim}\n".encode())
         for a in range(0, len(emb), 1024):
@@ -568,7 +540,7 @@ def _write_text(emb: Embedding, path: str, header: bool, sep: str = " ", keyed: 
 
 def _write_word2vec_binary(emb: Embedding, path: str) -> None:
     vectors = emb.vectors.astype("<f4", copy=False)
-    with _atomic_output(path) as f:
+    with atomic_write(path, compress_by_suffix=True) as f:
         f.write(f"{len(emb)} {emb.dim}\n".encode())
         for a in range(0, len(emb), 4096):
             f.write(b"".join(k.encode("utf-8") + b" " + row.tobytes() + b"\n"
@@ -584,7 +556,7 @@ def _write_projector(emb: Embedding, path: str, metadata_path: str | None) -> No
                 where = "a key" if name is None else f"metadata column {name!r}"
                 raise ValueError(f"projector-tsv cannot store {v!r} ({where}): no tabs or line breaks allowed")
     _write_text(emb, path, header=False, sep="\t", keyed=False)
-    with _atomic_output(metadata_path) as f:
+    with atomic_write(metadata_path, compress_by_suffix=True) as f:
         if emb.metadata:
             columns = [emb.keys, *emb.metadata.values()]
             names = [str(emb.info.get("projector_key_column", "key")), *emb.metadata]

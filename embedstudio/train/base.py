@@ -9,15 +9,13 @@ report and a cancellation point: stop iterating to cancel, stop pulling to pause
 from __future__ import annotations
 
 import dataclasses
-import io
-import json
 import os
-import zipfile
 from typing import Any, Iterator, Protocol
 
 import numpy as np
 
 from embedstudio.data.errors import DataFormatError
+from embedstudio.storage import read_json_arrays, write_json_arrays
 from embedstudio.vectors import Embedding
 
 _CHECKPOINT_TAG = "embedstudio-checkpoint"
@@ -63,43 +61,18 @@ class Checkpoint:
 
     def save(self, path: str | os.PathLike) -> None:
         """Atomic write (temp file + fsync + rename): a crash never leaves a half checkpoint."""
-        path = os.fspath(path)
         header = {"format": _CHECKPOINT_TAG, "trainer": self.trainer, "cursor": int(self.cursor),
-                  "config": self.config, "state": self.state, "arrays": sorted(self.arrays)}
-        tmp = f"{path}.tmp{os.getpid()}"
-        try:
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
-                z.writestr("header.json", json.dumps(header))
-                for name, arr in self.arrays.items():
-                    buf = io.BytesIO()
-                    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
-                    z.writestr(f"{name}.npy", buf.getvalue())
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+                  "config": self.config, "state": self.state}
+        write_json_arrays(path, header, self.arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Checkpoint":
-        path = os.fspath(path)
+        header, arrays = read_json_arrays(path, _CHECKPOINT_TAG, "checkpoint")
         try:
-            with zipfile.ZipFile(path) as z:
-                header = json.loads(z.read("header.json").decode("utf-8"))
-                if not isinstance(header, dict) or header.get("format") != _CHECKPOINT_TAG:
-                    raise DataFormatError(path, None, "not an EmbedStudio checkpoint")
-                arrays = {
-                    name: np.load(io.BytesIO(z.read(f"{name}.npy")), allow_pickle=False)
-                    for name in header["arrays"]
-                }
-            return cls(header["trainer"], int(header["cursor"]), header["config"], arrays, header.get("state", {}))
-        except DataFormatError:
-            raise
-        except (zipfile.BadZipFile, OSError, KeyError, TypeError, ValueError, UnicodeDecodeError, EOFError,
-                NotImplementedError, RuntimeError, MemoryError) as e:
-            raise DataFormatError(path, None, f"cannot read checkpoint: {e}") from None
+            return cls(str(header["trainer"]), int(header["cursor"]), dict(header["config"]), arrays,
+                       dict(header.get("state", {})))
+        except (KeyError, TypeError, ValueError) as e:
+            raise DataFormatError(os.fspath(path), None, f"inconsistent checkpoint: {e}") from None
 
 
 class Trainer(Protocol):

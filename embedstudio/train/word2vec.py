@@ -13,7 +13,7 @@ import collections
 import dataclasses
 import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import numpy as np

@@ -143,3 +143,29 @@ def test_train_word2vec_returns_an_embedding_with_vocabulary(topic_corpus):
     assert emb.keys == topic_corpus.vocab.words and emb.dim == 16
     assert np.array_equal(emb.counts, topic_corpus.vocab.counts)
     assert emb.info["trainer"] == "word2vec"
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", b"PK\x05\x06" + b"\0" * 18])
+def test_checkpoint_load_rejects_broken_files(tmp_path, content):
+    from embedstudio.data.errors import DataFormatError
+
+    path = tmp_path / "bad.ckpt"
+    path.write_bytes(content)
+    with pytest.raises(DataFormatError) as info:
+        Checkpoint.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_checkpoint_save_is_atomic_and_round_trips(topic_corpus, tmp_path):
+    trainer = Word2VecTrainer(Word2VecConfig(epochs=1, threads=1, **SMALL))
+    gen = trainer.fit(topic_corpus)
+    next(gen)
+    ckpt = trainer.checkpoint()
+    gen.close()
+    path = tmp_path / "a.ckpt"
+    ckpt.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ckpt"]
+    back = Checkpoint.load(path)
+    assert back.cursor == ckpt.cursor and back.config == ckpt.config and back.state == ckpt.state
+    for name in ckpt.arrays:
+        np.testing.assert_array_equal(back.arrays[name], ckpt.arrays[name])

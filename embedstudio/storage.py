@@ -1,0 +1,91 @@
+"""Safe files: atomic writes, and the zip of JSON + .npy arrays that our own formats use.
+
+Nothing here unpickles: arrays are read with ``allow_pickle=False`` and metadata is JSON.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import os
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator
+
+import numpy as np
+
+from embedstudio.data.errors import DataFormatError
+
+# What zipfile and numpy raise on damaged or crafted files: odd compression or encryption
+# (NotImplementedError/RuntimeError), a .npy header claiming an array too large (MemoryError).
+READ_ERRORS = (zipfile.BadZipFile, OSError, KeyError, TypeError, ValueError, UnicodeDecodeError, EOFError,
+               NotImplementedError, RuntimeError, MemoryError)
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, compress_by_suffix: bool = False) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` only when the block ends without error.
+
+    Written to a temp file beside the target, flushed to disk, then renamed over it: a crash or
+    a cancel never leaves a half-written file. With ``compress_by_suffix`` a name ending in .gz or
+    .bz2 is compressed.
+    """
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            lower = path.lower()
+            if compress_by_suffix and lower.endswith(".gz"):
+                f = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
+            elif compress_by_suffix and lower.endswith(".bz2"):
+                f = bz2.BZ2File(raw, mode="wb")
+            else:
+                f = raw
+            yield f
+            if f is not raw:
+                f.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_json_arrays(path: str | os.PathLike, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    """A zip of ``header.json`` and one ``<name>.npy`` per array, written atomically."""
+    with atomic_write(path) as f:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr("header.json", json.dumps(header, ensure_ascii=False))
+            for name, array in arrays.items():
+                buf = io.BytesIO()
+                np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+                z.writestr(f"{name}.npy", buf.getvalue())
+
+
+def read_json_arrays(path: str | os.PathLike, tag: str, what: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read a file written by :func:`write_json_arrays` whose header's "format" is ``tag``.
+
+    Every problem is a DataFormatError naming the file; ``what`` names the kind in messages.
+    """
+    path = os.fspath(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "header.json" not in names:
+                raise DataFormatError(path, None, f"not an EmbedStudio {what} (no header.json)")
+            header = json.loads(z.read("header.json").decode("utf-8"))
+            if not isinstance(header, dict) or header.get("format") != tag:
+                raise DataFormatError(path, None, f"not an EmbedStudio {what} (wrong format tag)")
+            arrays = {name[:-4]: np.load(io.BytesIO(z.read(name)), allow_pickle=False)
+                      for name in names if name.endswith(".npy")}
+    except DataFormatError:
+        raise
+    except READ_ERRORS as e:
+        raise DataFormatError(path, None, f"cannot read {what}: {e}") from None
+    return header, arrays

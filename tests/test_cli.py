@@ -1,0 +1,108 @@
+"""The headless command line, end to end on small files."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from embedstudio.cli import main
+from embedstudio.data.vectors_io import read_vectors
+from embedstudio.train.base import Checkpoint
+from tests.train.conftest import topic_sentences
+
+
+@pytest.fixture
+def topic_text(tmp_path):
+    sentences, _ = topic_sentences(800, seed=3)
+    path = tmp_path / "topics.txt"
+    path.write_text("\n".join(" ".join(f"w{i}" for i in s) for s in sentences) + "\n")
+    return path
+
+
+def test_train_then_query_and_export(topic_text, tmp_path, capsys):
+    out = tmp_path / "vec.bin"
+    code = main(["train", str(topic_text), "-o", str(out), "--dim", "16", "--epochs", "3", "--threads", "1",
+                 "--min-count", "1", "--window", "3"])
+    assert code == 0
+    emb = read_vectors(out)
+    assert len(emb) == 40 and emb.dim == 16
+    capsys.readouterr()
+
+    assert main(["neighbors", str(out), "w0", "-n", "5"]) == 0
+    line = capsys.readouterr().out.strip()
+    neighbours = [part.split(" ")[0] for part in line.split(": ", 1)[1].split(", ")]
+    # words of w0's topic (w0..w9) share its contexts: most of its neighbours are among them
+    assert sum(int(w[1:]) < 10 for w in neighbours) >= 4
+
+    assert main(["analogy", str(out), "w0", "w1", "w12", "-n", "3"]) == 0
+    assert "w0 : w1 :: w12 : ?" in capsys.readouterr().out
+
+    tsv = tmp_path / "vec.tsv"
+    assert main(["export", str(out), "-o", str(tsv), "--metadata", str(tmp_path / "meta.tsv")]) == 0
+    back = read_vectors(tsv, metadata_path=str(tmp_path / "meta.tsv"))
+    assert back.keys == emb.keys
+    np.testing.assert_array_equal(back.vectors, emb.vectors)
+
+
+def test_bad_file_gives_a_message_with_the_line_not_a_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("3 2\na 0.1 0.2\nb 0.1 oops\nc 0.3 0.4\n")
+    assert main(["neighbors", str(bad), "a"]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "line 3" in err and "Traceback" not in err
+
+
+def test_train_refuses_a_vectors_file_with_a_clear_message(tmp_path, capsys):
+    vec = tmp_path / "v.txt"
+    vec.write_text("2 3\na 0.1 0.2 0.3\nb 0.4 0.5 0.6\n")
+    assert main(["train", str(vec), "-o", str(tmp_path / "o.npz")]) == 2
+    assert "not a text corpus" in capsys.readouterr().err
+
+
+def test_unknown_word_and_unknown_option_value(topic_text, tmp_path, capsys):
+    out = tmp_path / "v.npz"
+    assert main(["train", str(topic_text), "-o", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1"]) == 0
+    assert main(["neighbors", str(out), "nosuchword"]) == 1
+    assert "not in the vocabulary" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", str(topic_text), "-o", str(out), "--method", "glove"])
+    assert main(["train", str(topic_text), "-o", str(out), "--dim", "0"]) == 2
+    assert "dim=0 is below its minimum" in capsys.readouterr().err
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes(topic_text, tmp_path):
+    out = tmp_path / "v.npz"
+    ckpt = tmp_path / "run.ckpt"
+    cmd = [sys.executable, "-m", "embedstudio", "train", str(topic_text), "-o", str(out), "--dim", "64",
+           "--epochs", "100000", "--threads", "1", "--min-count", "1", "--chunk-words", "500",
+           "--checkpoint", str(ckpt)]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        for line in proc.stderr:
+            if line.startswith("training word2vec"):
+                break
+        time.sleep(1.0)  # let a few chunks run
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "checkpoint saved" in err
+    saved = Checkpoint.load(ckpt)
+    assert 0 < saved.cursor and saved.config["epochs"] == 100000
+    assert not out.exists()  # no half-written model
+
+
+def test_demo_trains_on_the_bundled_corpus(tmp_path):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    done = subprocess.run([sys.executable, "-m", "embedstudio", "demo", "--out", str(tmp_path / "demo"),
+                           "--epochs", "1", "--method", "cbow"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "nearest neighbours:" in done.stdout and "war:" in done.stdout
+    emb = read_vectors(tmp_path / "demo" / "vectors.bin")
+    assert len(emb) > 10000 and "congress" in emb
