@@ -52,3 +52,36 @@ def test_project_names_known_methods():
     with pytest.raises(ValueError, match="pca, umap, tsne"):
         project(np.zeros((5, 3)), "mds")
     assert project(np.random.default_rng(0).standard_normal((20, 5)), "pca").shape == (20, 2)
+
+
+def _clusters(n_per=40, dims=10, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((3, dims)) * 4
+    x = np.concatenate([c + rng.standard_normal((n_per, dims)) * 0.3 for c in centres])
+    return x.astype(np.float32), np.repeat(np.arange(3), n_per)
+
+
+def _separated(coords, labels):
+    """Every point's nearest other point in the layout belongs to its own cluster."""
+    d = ((coords[:, None, :] - coords[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    return (labels[d.argmin(1)] == labels).mean()
+
+
+@pytest.mark.parametrize("method", ["umap", "tsne"])
+def test_nonlinear_layouts_keep_clusters_apart(method):
+    x, labels = _clusters()
+    coords = project(x, method)
+    assert coords.shape == (len(x), 2) and np.isfinite(coords).all()
+    assert _separated(coords, labels) > 0.95
+
+
+def test_umap_warm_start_stays_near_the_previous_layout():
+    from embedstudio.analysis.projection import UMAPConfig, umap_layout
+
+    x, labels = _clusters()
+    first = umap_layout(x, UMAPConfig(n_epochs=50))
+    again = umap_layout(x + 0.01, UMAPConfig(n_epochs=20, seed=2), init=first)
+    # a warm start moves points a little, it does not lay out a new picture
+    spread = np.linalg.norm(first - first.mean(0), axis=1).mean()
+    assert np.linalg.norm(again - first, axis=1).mean() < 0.5 * spread

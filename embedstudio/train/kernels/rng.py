@@ -16,7 +16,6 @@ _S25 = np.uint64(25)
 _S27 = np.uint64(27)
 _S30 = np.uint64(30)
 _S31 = np.uint64(31)
-_S27b = np.uint64(27)
 _S40 = np.uint64(40)
 _S32 = np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -28,7 +27,7 @@ def splitmix64(x):
     """A well-mixed, never-zero 64-bit state from any integer seed."""
     z = np.uint64(x) + _GOLDEN
     z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27b)) * _MIX2
+    z = (z ^ (z >> _S27)) * _MIX2
     z = z ^ (z >> _S31)
     if z == np.uint64(0):
         z = _GOLDEN
