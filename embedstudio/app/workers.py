@@ -1,0 +1,151 @@
+"""One background worker for heavy jobs (Orange's rule: one task at a time).
+
+A job is a callable run on a worker thread. If it returns a generator, every yielded value is a
+progress report and a cancellation point (superqt's thread_worker idea): cancel stops pulling and
+closes the generator; pause stops pulling until resumed. The generator's ``return`` value (or a
+plain callable's result) is the job's result. Reports reach the GUI thread as queued signals.
+Starting a new job cancels the old one and disconnects its signals, so stale results never land.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import types
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from embedstudio.data.errors import DataFormatError
+
+
+class Job(QObject):
+    progress = Signal(object)
+    finished = Signal(object)  # the result
+    failed = Signal(str, str)  # (message for a person, technical detail)
+    cancelled = Signal()
+    ended = Signal()  # after finished, failed or cancelled
+
+    def __init__(self, name: str, fn: Callable, args: tuple, kwargs: dict):
+        super().__init__()
+        self.name = name
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._thread = threading.Thread(target=self._run, name=f"job:{name}", daemon=True)
+
+    # --------------------------------------------------------------- control (GUI thread)
+    def start(self) -> None:
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()  # a paused job must wake up to notice the cancel
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # --------------------------------------------------------------- the worker thread
+    def _run(self) -> None:
+        try:
+            out = self._fn(*self._args, **self._kwargs)
+            if isinstance(out, types.GeneratorType):
+                result = self._pull(out)
+            else:
+                result = out
+            if self._cancel.is_set():
+                self.cancelled.emit()
+            else:
+                self.finished.emit(result)
+        except DataFormatError as e:
+            self.failed.emit(str(e), "")
+        except MemoryError:
+            self.failed.emit(f"{self.name}: not enough memory for this job", traceback.format_exc())
+        except Exception as e:  # noqa: BLE001 - any failure becomes a message, never a dead window
+            self.failed.emit(f"{self.name} failed: {e}", traceback.format_exc())
+        finally:
+            self.ended.emit()
+
+    def _pull(self, gen) -> Any:
+        try:
+            while True:
+                self._running.wait()
+                if self._cancel.is_set():
+                    gen.close()
+                    return None
+                try:
+                    report = next(gen)
+                except StopIteration as stop:
+                    return stop.value
+                self.progress.emit(report)
+        finally:
+            gen.close()
+
+
+class Worker(QObject):
+    """Owns the one running job; starting another cancels it first."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.job: Job | None = None
+
+    def start(self, name: str, fn: Callable, *args, on_progress=None, on_finished=None, on_failed=None,
+              on_cancelled=None, **kwargs) -> Job:
+        self.cancel()
+        job = Job(name, fn, args, kwargs)
+        for signal, callback in ((job.progress, on_progress), (job.finished, on_finished),
+                                 (job.failed, on_failed), (job.cancelled, on_cancelled)):
+            if callback is not None:
+                signal.connect(self._current_only(job, callback))
+        job.ended.connect(lambda j=job: self._ended(j))
+        self.job = job
+        job.start()
+        self.busy_changed.emit(True)
+        return job
+
+    def _current_only(self, job: Job, callback: Callable) -> Callable:
+        """A report still queued when its job was replaced is dropped, not delivered."""
+
+        def deliver(*args):
+            if self.job is job:
+                callback(*args)
+
+        return deliver
+
+    def cancel(self, wait: float | None = 10.0) -> None:
+        """Cancel the running job; its pending reports are dropped. Waits for it to stop (kernel
+        chunks are short) so that two jobs never run numba code at once."""
+        old = self.job
+        if old is None:
+            return
+        self.job = None
+        old.blockSignals(True)
+        old.cancel()
+        old.wait(wait)
+        self.busy_changed.emit(False)
+
+    def _ended(self, job: Job) -> None:
+        if job is self.job:
+            self.job = None
+            self.busy_changed.emit(False)
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
