@@ -34,6 +34,7 @@ class Progress:
     learning_rate: float
     elapsed_s: float
     start_cursor: int = 0  # where this fit() call began (after a resume, > 0)
+    step_loss: float = float("nan")  # mean loss over the units finished since the previous report
     snapshot: Embedding | None = None
 
     @property

@@ -78,6 +78,7 @@ class Word2VecTrainer:
         self._epoch_loss: dict[int, list] = {}
         self._epoch_losses: list[float] = []
         self._words_done = 0
+        self._step_loss = [0.0, 0]
 
     # ------------------------------------------------------------------ public
     def fit(self, corpus, resume: Checkpoint | None = None, snapshot_every_s: float | None = None) -> Iterator[Progress]:
@@ -156,6 +157,8 @@ class Word2VecTrainer:
                     snapshot = self.embedding()
                     last_snapshot = now
                 elapsed = now - started
+                step_sum, step_n = self._step_loss
+                self._step_loss = [0.0, 0]
                 epoch = min((self._cursor - 1) // n_chunks, cfg.epochs - 1)
                 loss_sum, examples = self._epoch_loss.get(epoch, (0.0, 0))
                 k = (self._cursor - 1) % n_chunks
@@ -166,6 +169,7 @@ class Word2VecTrainer:
                     items_per_s=self._words_done / elapsed if elapsed > 0 else 0.0,
                     learning_rate=alpha_at(self._cursor - 1, chunk_first_token[k + 1]),
                     elapsed_s=elapsed, start_cursor=start_cursor, snapshot=snapshot,
+                    step_loss=step_sum / step_n if step_n else float("nan"),
                 )
         finally:
             # Cancelled or finished: let running chunks end so no thread writes after we return.
@@ -214,6 +218,8 @@ class Word2VecTrainer:
         acc = self._epoch_loss.setdefault(epoch, [0.0, 0])
         acc[0] += float(loss)
         acc[1] += int(examples)
+        self._step_loss[0] += float(loss)
+        self._step_loss[1] += int(examples)
         self._words_done += int(words)
         self._cursor = chunk + 1
         if self._cursor % self._n_chunks == 0:

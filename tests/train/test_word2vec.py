@@ -169,3 +169,13 @@ def test_checkpoint_save_is_atomic_and_round_trips(topic_corpus, tmp_path):
     assert back.cursor == ckpt.cursor and back.config == ckpt.config and back.state == ckpt.state
     for name in ckpt.arrays:
         np.testing.assert_array_equal(back.arrays[name], ckpt.arrays[name])
+
+
+def test_step_losses_add_up_to_the_epoch_loss(topic_corpus):
+    cfg = Word2VecConfig(epochs=2, threads=1, **SMALL)
+    reports = list(Word2VecTrainer(cfg).fit(topic_corpus))
+    per_epoch = len(reports) // 2
+    first = reports[:per_epoch]
+    # equal-sized steps would make this exact; chunks differ a little, so compare loosely
+    assert np.mean([r.step_loss for r in first]) == pytest.approx(reports[-1].epoch_losses[0], rel=0.05)
+    assert reports[per_epoch - 1].loss == pytest.approx(reports[-1].epoch_losses[0])

@@ -1,0 +1,99 @@
+"""Neighbours panel: a word with completion, k, metric; the result table; analogies."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from embedstudio.analysis.neighbors import METRICS, nearest
+
+
+class NeighborsPanel(QWidget):
+    word_chosen = Signal(str)  # a row was clicked: select that word on the map
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.embedding = None
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("word…")
+        self._words = QStringListModel()
+        completer = QCompleter(self._words, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setModelSorting(QCompleter.ModelSorting.UnsortedModel)
+        self.query.setCompleter(completer)
+        self.k = QSpinBox()
+        self.k.setRange(1, 1000)
+        self.k.setValue(10)
+        self.k.setToolTip("how many neighbours")
+        self.metric = QComboBox()
+        self.metric.addItems(METRICS)
+        row.addWidget(self.query, 1)
+        row.addWidget(self.k)
+        row.addWidget(self.metric)
+        layout.addLayout(row)
+        self.message = QLabel("")
+        layout.addWidget(self.message)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["word", "similarity"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        layout.addWidget(self.table, 1)
+        analogy = QHBoxLayout()
+        self.a, self.b, self.c = QLineEdit(), QLineEdit(), QLineEdit()
+        for w, hint in ((self.a, "man"), (self.b, "king"), (self.c, "woman")):
+            w.setPlaceholderText(hint)
+            w.setCompleter(completer)
+        self.analogy_method = QComboBox()
+        self.analogy_method.addItems(["3cosadd", "3cosmul"])
+        self.solve = QPushButton("a : b :: c : ?")
+        for w in (self.a, self.b, self.c, self.analogy_method, self.solve):
+            analogy.addWidget(w)
+        layout.addLayout(analogy)
+        self.query.returnPressed.connect(self.run_query)
+        self.k.valueChanged.connect(lambda _: self.run_query())
+        self.metric.currentTextChanged.connect(lambda _: self.run_query())
+        self.solve.clicked.connect(self.run_analogy)
+        self.table.cellClicked.connect(lambda r, _c: self.word_chosen.emit(self.table.item(r, 0).text()))
+
+    def set_embedding(self, embedding) -> None:
+        self.embedding = embedding
+        self._words.setStringList(list(embedding.keys) if embedding is not None else [])
+        self.table.setRowCount(0)
+
+    def _show(self, rows, header: str) -> None:
+        self.table.setHorizontalHeaderLabels(["word", header])
+        self.table.setRowCount(len(rows))
+        for r, (word, score) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(word))
+            self.table.setItem(r, 1, QTableWidgetItem(f"{score:.4f}"))
+
+    def run_query(self) -> list[tuple[str, float]]:
+        word = self.query.text().strip()
+        if self.embedding is None or not word:
+            return []
+        if word not in self.embedding:
+            self.message.setText(f"“{word}” is not in the vocabulary")
+            self.table.setRowCount(0)
+            return []
+        metric = self.metric.currentText()
+        rows = nearest(self.embedding, word, k=self.k.value(), metric=metric)
+        self.message.setText(f"nearest to “{word}” by {metric}")
+        self._show(rows, "similarity" if metric == "cosine" else "distance")
+        return rows
+
+    def run_analogy(self) -> list[tuple[str, float]]:
+        words = [w.text().strip() for w in (self.a, self.b, self.c)]
+        if self.embedding is None or not all(words):
+            return []
+        missing = [w for w in words if w not in self.embedding]
+        if missing:
+            self.message.setText("not in the vocabulary: " + ", ".join(missing))
+            return []
+        rows = self.embedding.analogy(*words, topn=self.k.value(), method=self.analogy_method.currentText())
+        self.message.setText(f"{words[0]} : {words[1]} :: {words[2]} : ?")
+        self._show(rows, "score")
+        return rows

@@ -1,0 +1,383 @@
+"""The main window: drop a file, train, watch the loss and the map, ask for neighbours."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import numpy as np
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
+                               QVBoxLayout, QWidget)
+
+from embedstudio import __version__
+from embedstudio.analysis.projection import align_to, pca
+from embedstudio.app.docks.neighbors import NeighborsPanel
+from embedstudio.app.docks.training import TrainingPanel
+from embedstudio.app.session import Session, describe
+from embedstudio.app.views.loss_view import LossView
+from embedstudio.app.views.map_view import MapView
+from embedstudio.app.workers import Worker
+from embedstudio.config import ConfigError
+from embedstudio.data.errors import DataFormatError
+
+SNAPSHOT_EVERY_S = 2.0
+MAX_RECENT = 10
+
+
+def load_paths(paths: list[str], min_count: int = 5):
+    """Worker job: read each file; yields ("loaded", Dataset, map coords) or ("error", message)."""
+    from embedstudio.data.corpus import read_corpus
+    from embedstudio.data.sniff import detect
+    from embedstudio.data.vectors_io import read_vectors
+
+    for path in paths:
+        try:
+            kind = detect(path)
+            data = read_corpus(path, min_count=min_count) if kind == "corpus" else read_vectors(path, format=kind)
+        except DataFormatError as e:
+            yield ("error", str(e))
+            continue
+        except OSError as e:
+            yield ("error", f"{path}: {e.strerror or e}")
+            continue
+        dataset = describe(path, kind, data)
+        coords = pca(data.vectors)[0] if dataset.is_vectors and len(data) else None
+        yield ("loaded", dataset, coords)
+
+
+def train_job(window: "MainWindow", dataset, cfg):
+    """Worker job: word2vec on a corpus; yields (progress, snapshot coords or None); returns (embedding, coords)."""
+    from embedstudio.data.corpus import read_corpus
+    from embedstudio.train.word2vec import Word2VecTrainer
+
+    corpus = dataset.data
+    if corpus.min_count != cfg.min_count or corpus.max_vocab != cfg.max_vocab:
+        corpus = read_corpus(dataset.path, min_count=cfg.min_count, max_vocab=cfg.max_vocab, options=corpus.options)
+    trainer = Word2VecTrainer(cfg)
+    previous = None
+    for p in trainer.fit(corpus, snapshot_every_s=SNAPSHOT_EVERY_S):
+        coords = None
+        if p.snapshot is not None:
+            coords = pca(p.snapshot.vectors)[0]
+            coords = align_to(previous, coords) if previous is not None else coords
+            previous = coords
+        path = window.take_checkpoint_request()
+        if path:  # saved here, between two chunks, where the arrays are consistent
+            trainer.checkpoint().save(path)
+            window.checkpoint_saved_path = path
+        yield p, coords
+    embedding = trainer.embedding()
+    final = pca(embedding.vectors)[0]
+    return embedding, (align_to(previous, final) if previous is not None else final)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None):
+        super().__init__()
+        self.setWindowTitle("EmbedStudio")
+        self.settings = settings or QSettings("EmbedStudio", "EmbedStudio")
+        self.session = Session()
+        self.worker = Worker(self)
+        self.errors: list[str] = []
+        self._checkpoint_request: str | None = None
+        self.checkpoint_saved_path: str | None = None
+        self._training = False
+
+        # the map is the centre of the window; a search box sits above it
+        centre = QWidget()
+        box = QVBoxLayout(centre)
+        box.setContentsMargins(4, 4, 4, 4)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("search words (regular expression)…")
+        self.search.setClearButtonEnabled(True)
+        self.search_info = QLabel("")
+        box.addWidget(self.search)
+        box.addWidget(self.search_info)
+        self.map = MapView()
+        box.addWidget(self.map, 1)
+        self.setCentralWidget(centre)
+
+        self.data_list = QListWidget()
+        self.training = TrainingPanel()
+        self.loss = LossView()
+        self.neighbors = NeighborsPanel()
+        self.docks = {}
+        for title, widget, area in (("Data", self.data_list, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Training", self.training, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
+                                    ("Loss", self.loss, Qt.DockWidgetArea.RightDockWidgetArea)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{title}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[title] = dock
+
+        self.resizeDocks([self.docks["Loss"]], [200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Data"], self.docks["Training"]], [120, 520], Qt.Orientation.Vertical)
+        self._build_menus()
+        self.setAcceptDrops(True)
+        for view in (self.map, self.loss):  # a QGraphicsView would take the drop on its viewport
+            view.setAcceptDrops(False)
+            view.viewport().setAcceptDrops(False)
+
+        self.session.subscribe(self._on_session)
+        self.search.textChanged.connect(self._on_search)
+        self.training.start_requested.connect(self.start_training)
+        self.training.pause_requested.connect(self.toggle_pause)
+        self.training.cancel_requested.connect(self.cancel_training)
+        self.training.checkpoint_requested.connect(self._ask_checkpoint)
+        self.neighbors.word_chosen.connect(self.select_word)
+        self.map.point_clicked.connect(self._on_point_clicked)
+        self.worker.busy_changed.connect(self._on_busy)
+        self.statusBar().showMessage("Drop a text corpus or a vectors file anywhere on the window")
+        self.resize(1280, 800)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # ------------------------------------------------------------------ menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self._open_dialog)
+        file_menu.addAction(open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._fill_recent()
+        export_action = QAction("&Export vectors…", self)
+        export_action.triggered.connect(self._export_dialog)
+        file_menu.addAction(export_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About EmbedStudio", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        for path in recent:
+            action = QAction(path, self)
+            action.triggered.connect(lambda _=False, p=path: self.open_paths([p]))
+            self.recent_menu.addAction(action)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _remember(self, path: str) -> None:
+        recent = [path] + [p for p in self.recent_files() if p != path]
+        self.settings.setValue("files/recent", recent[:MAX_RECENT])
+        self._fill_recent()
+
+    def _open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open a corpus or vectors")
+        if paths:
+            self.open_paths(paths)
+
+    def _export_dialog(self) -> None:
+        emb = self.session.embedding
+        if emb is None:
+            self.show_error("There are no vectors to export yet: open or train some first")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export vectors", "vectors.bin",
+                                              "word2vec binary (*.bin);;word2vec text (*.txt);;fastText (*.vec);;"
+                                              "Projector TSV (*.tsv);;EmbedStudio (*.npz)")
+        if path:
+            self.export_vectors(path)
+
+    def export_vectors(self, path: str, fmt: str | None = None) -> None:
+        from embedstudio.cli import output_format
+        from embedstudio.data.vectors_io import write_vectors
+
+        try:
+            write_vectors(self.session.embedding, path, output_format(path, fmt))
+        except (OSError, ValueError, SystemExit) as e:
+            self.show_error(f"Could not export to {path}: {e}")
+            return
+        self.statusBar().showMessage(f"exported {len(self.session.embedding):,} vectors to {path}")
+
+    def _about(self) -> None:
+        import numba
+        import pyqtgraph
+
+        QMessageBox.about(self, "About EmbedStudio",
+                          f"<b>EmbedStudio {__version__}</b><br>Train, explore and audit embeddings.<br><br>"
+                          f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
+                          f"PySide6 {pyside_version}, pyqtgraph {pyqtgraph.__version__}")
+
+    # ------------------------------------------------------------------ opening files
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def open_paths(self, paths: list[str]) -> None:
+        if self._training:
+            self.show_error("Training is running: cancel it or let it finish before opening more files")
+            return
+        self.statusBar().showMessage(f"reading {', '.join(os.path.basename(p) for p in paths)}…")
+        self.worker.start("open", load_paths, list(paths), on_progress=self._on_loaded,
+                          on_failed=lambda message, _detail: self.show_error(message))
+
+    def _on_loaded(self, item) -> None:
+        if item[0] == "error":
+            self.show_error(item[1])
+            return
+        _, dataset, coords = item
+        self._remember(dataset.path)
+        self._pending_coords = coords
+        self.session.add_dataset(dataset)
+        stats = ", ".join(f"{v:,} {k}" for k, v in dataset.stats.items() if isinstance(v, int))
+        self.statusBar().showMessage(f"opened {dataset.name} ({dataset.kind}): {stats}")
+
+    def show_error(self, message: str) -> None:
+        """Errors are shown without blocking: the window keeps working."""
+        self.errors.append(message)
+        self.statusBar().showMessage(message)
+        box = QMessageBox(QMessageBox.Icon.Warning, "EmbedStudio", message, QMessageBox.StandardButton.Ok, self)
+        box.setModal(False)
+        box.show()
+        self._last_message_box = box
+
+    # ------------------------------------------------------------------ session -> views
+    def _on_session(self, event: str) -> None:
+        if event == "datasets":
+            self.data_list.clear()
+            for d in self.session.datasets:
+                stats = ", ".join(f"{v:,} {k}" for k, v in d.stats.items() if isinstance(v, int) and k != "min_count")
+                self.data_list.addItem(f"{d.name}  [{d.kind}]  {stats}")
+            self.training.set_corpora([d.name for d in self.session.corpora()])
+        elif event == "current":
+            emb = self.session.embedding
+            coords = getattr(self, "_pending_coords", None)
+            self._pending_coords = None
+            if emb is not None:
+                if coords is None or len(coords) != len(emb):
+                    coords = pca(emb.vectors)[0]
+                self.map.set_points(emb.keys, coords, emb.counts)
+                self.neighbors.set_embedding(emb)
+                self._on_search(self.search.text())
+
+    def _on_search(self, text: str) -> None:
+        try:
+            rows = self.map.search(text)
+        except Exception as e:  # noqa: BLE001 - re.error while typing a pattern
+            self.search_info.setText(f"not a valid pattern: {e}")
+            return
+        self.search_info.setText(f"{len(rows):,} matches" if text else "")
+
+    def select_word(self, word: str) -> None:
+        if word in self.map.keys:
+            self.map.select(self.map.keys.index(word), center=True)
+
+    def _on_point_clicked(self, row: int) -> None:
+        word = self.map.keys[row]
+        self.neighbors.query.setText(word)
+        self.neighbors.run_query()
+
+    # ------------------------------------------------------------------ training
+    def start_training(self) -> None:
+        name = self.training.corpus.currentText()
+        datasets = [d for d in self.session.corpora() if d.name == name]
+        if not datasets:
+            self.show_error("Open a text corpus first (drop it on the window)")
+            return
+        try:
+            cfg = self.training.form.config()
+        except ConfigError as e:
+            self.show_error(str(e))
+            return
+        self.loss.clear_run()
+        self._training = True
+        self._live_started = False
+        self.training.set_running(True)
+        self._train_name = f"word2vec {cfg.method} · {name}"
+        self.worker.start("training", train_job, self, datasets[0], cfg, on_progress=self._on_train_progress,
+                          on_finished=self._on_trained, on_failed=self._on_train_failed,
+                          on_cancelled=self._on_train_cancelled)
+
+    def _on_train_progress(self, item) -> None:
+        p, coords = item
+        self.loss.add(p)
+        self.training.show_progress(p)
+        if coords is not None and p.snapshot is not None:
+            if not self._live_started:
+                self.map.set_points(p.snapshot.keys, coords, p.snapshot.counts)
+                self._live_started = True
+            else:
+                self.map.update_coords(coords)
+
+    def _on_trained(self, result) -> None:
+        embedding, coords = result
+        self._training = False
+        self.training.set_running(False)
+        self._pending_coords = coords
+        name = self.session.add_embedding(self._train_name, embedding)
+        losses = ", ".join(f"{x:.3f}" for x in embedding.info.get("epoch_losses", []))
+        self.training.status.setText(f"done: {name}; loss per epoch {losses}")
+        self.statusBar().showMessage(f"trained {name}")
+
+    def _on_train_failed(self, message: str, _detail: str) -> None:
+        self._training = False
+        self.training.set_running(False)
+        self.show_error(message)
+
+    def _on_train_cancelled(self) -> None:
+        self._training = False
+        self.training.set_running(False)
+        self.training.status.setText("cancelled")
+
+    def toggle_pause(self) -> None:
+        job = self.worker.job
+        if job is None:
+            return
+        if job.paused:
+            job.resume()
+        else:
+            job.pause()
+        self.training.set_running(True, paused=job.paused)
+
+    def cancel_training(self) -> None:
+        if self._training:
+            self.worker.cancel()
+            self._on_train_cancelled()
+
+    def _ask_checkpoint(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", "training.ckpt")
+        if path:
+            self.request_checkpoint(path)
+
+    def request_checkpoint(self, path: str) -> None:
+        """Saved by the training job at its next step, where the arrays are consistent."""
+        self._checkpoint_request = path
+
+    def take_checkpoint_request(self) -> str | None:
+        path, self._checkpoint_request = self._checkpoint_request, None
+        return path
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self.statusBar().showMessage("working…")
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.worker.cancel()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)

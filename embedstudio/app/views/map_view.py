@@ -1,0 +1,154 @@
+"""The map: a 2-D scatter of every vector, with hover, labels, search highlight and click-to-select.
+
+One ScatterPlotItem with one brush for all points (per-point brushes cost seconds at 100k points),
+a second small item for highlighted points; positions are replaced with setData when a new
+projection or a live snapshot arrives. No clipToView/downsampling: they assume sorted x.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+
+POINT_BRUSH = pg.mkBrush(31, 119, 180, 140)
+HIGHLIGHT_BRUSH = pg.mkBrush(214, 39, 40, 230)
+SELECT_BRUSH = pg.mkBrush(255, 127, 14, 255)
+HOVER_PIXELS = 8
+N_LABELS = 12
+
+
+class MapView(pg.PlotWidget):
+    point_clicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setAspectLocked(False)
+        self.showGrid(x=False, y=False)
+        self.getPlotItem().hideAxis("left")
+        self.getPlotItem().hideAxis("bottom")
+        self.keys: list[str] = []
+        self.coords = np.zeros((0, 2), np.float32)
+        self.counts: np.ndarray | None = None
+        self.highlighted = np.zeros(0, np.int64)
+        self.selected: int | None = None
+        self._scatter = pg.ScatterPlotItem(size=4, pen=None, brush=POINT_BRUSH, hoverable=False)
+        self._highlight = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=0.5), brush=HIGHLIGHT_BRUSH)
+        self._selected = pg.ScatterPlotItem(size=13, pen=pg.mkPen("k", width=1), brush=SELECT_BRUSH)
+        for item in (self._scatter, self._highlight, self._selected):
+            self.addItem(item)
+        self._labels: list[pg.TextItem] = []
+        self._hover = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
+        self._hover.setZValue(10)
+        self._hover.hide()
+        self.addItem(self._hover)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    # ------------------------------------------------------------------ data
+    def set_points(self, keys: list[str], coords: np.ndarray, counts: np.ndarray | None = None) -> None:
+        self.keys = list(keys)
+        self.counts = counts
+        self.highlighted = np.zeros(0, np.int64)
+        self.selected = None
+        self.update_coords(coords, autorange=True)
+
+    def update_coords(self, coords: np.ndarray, autorange: bool = False) -> None:
+        coords = np.asarray(coords, dtype=np.float32)
+        if len(coords) != len(self.keys):
+            raise ValueError(f"{len(coords)} coordinates for {len(self.keys)} points")
+        self.coords = coords
+        self._scatter.setData(x=coords[:, 0], y=coords[:, 1])
+        self._refresh_overlays()
+        if autorange:
+            self.autoRange()
+
+    @property
+    def n_points(self) -> int:
+        return len(self._scatter.data)
+
+    def label_rows(self) -> np.ndarray:
+        """The points that carry a text label: the selected one, search matches (up to 50), and the
+        most frequent ones (the first rows when there are no counts)."""
+        n = min(N_LABELS, len(self.keys))
+        if self.counts is not None and len(self.counts) == len(self.keys):
+            frequent = np.argsort(-np.asarray(self.counts), kind="stable")[:n]
+        else:
+            frequent = np.arange(n)
+        chosen = [] if self.selected is None else [self.selected]
+        rows = np.concatenate([np.asarray(chosen, np.int64), self.highlighted[:50], frequent])
+        _, first = np.unique(rows, return_index=True)
+        return rows[np.sort(first)]
+
+    def _refresh_overlays(self) -> None:
+        for item in self._labels:
+            self.removeItem(item)
+        self._labels = []
+        for i in self.label_rows():
+            t = pg.TextItem(self.keys[i], color=(60, 60, 60), anchor=(0.5, 1.2))
+            t.setPos(float(self.coords[i, 0]), float(self.coords[i, 1]))
+            self.addItem(t)
+            self._labels.append(t)
+        h = self.highlighted
+        self._highlight.setData(x=self.coords[h, 0], y=self.coords[h, 1]) if len(h) else self._highlight.setData([], [])
+        if self.selected is not None:
+            self._selected.setData(x=[self.coords[self.selected, 0]], y=[self.coords[self.selected, 1]])
+        else:
+            self._selected.setData([], [])
+
+    # ------------------------------------------------------------------ search and selection
+    def search(self, pattern: str) -> np.ndarray:
+        """Highlight the keys matching a regular expression (case-insensitive); returns their rows."""
+        if not pattern:
+            rows = np.zeros(0, np.int64)
+        else:
+            rx = re.compile(pattern, re.IGNORECASE)
+            rows = np.array([i for i, k in enumerate(self.keys) if rx.search(k)], dtype=np.int64)
+        self.highlighted = rows
+        self._refresh_overlays()
+        return rows
+
+    def select(self, row: int | None, center: bool = False) -> None:
+        self.selected = row
+        self._refresh_overlays()
+        if row is not None and center:
+            vb = self.getViewBox()
+            (x0, x1), (y0, y1) = vb.viewRange()
+            cx, cy = self.coords[row]
+            vb.setRange(xRange=(cx - (x1 - x0) / 2, cx + (x1 - x0) / 2),
+                        yRange=(cy - (y1 - y0) / 2, cy + (y1 - y0) / 2), padding=0)
+
+    def nearest_point(self, x: float, y: float, pixels: float = HOVER_PIXELS) -> int | None:
+        """The point under view position (x, y), within a few screen pixels."""
+        if not len(self.coords):
+            return None
+        pw, ph = self.getViewBox().viewPixelSize()
+        if pw <= 0 or ph <= 0:
+            return None
+        d = ((self.coords[:, 0] - x) / pw) ** 2 + ((self.coords[:, 1] - y) / ph) ** 2
+        i = int(np.argmin(d))
+        return i if d[i] <= pixels**2 else None
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        vb = self.getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            self._hover.hide()
+            return
+        p = vb.mapSceneToView(scene_pos)
+        i = self.nearest_point(p.x(), p.y())
+        if i is None:
+            self._hover.hide()
+            return
+        self._hover.setText(self.keys[i])
+        self._hover.setPos(float(self.coords[i, 0]), float(self.coords[i, 1]))
+        self._hover.show()
+
+    def _on_mouse_clicked(self, event) -> None:
+        vb = self.getViewBox()
+        p = vb.mapSceneToView(event.scenePos())
+        i = self.nearest_point(p.x(), p.y())
+        if i is not None:
+            self.select(i)
+            self.point_clicked.emit(i)

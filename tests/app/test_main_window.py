@@ -1,0 +1,143 @@
+"""The main window, offscreen: drop files, train, watch loss and map, search, neighbours."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from embedstudio.app import main_window as mw  # noqa: E402
+from embedstudio.data.vectors_io import read_vectors, write_vectors  # noqa: E402
+from embedstudio.vectors import Embedding  # noqa: E402
+from tests.train.conftest import topic_sentences  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = mw.MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def drop(widget, *paths):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+@pytest.fixture
+def topic_file(tmp_path):
+    sentences, _ = topic_sentences(1500, seed=4)
+    path = tmp_path / "topics.txt"
+    path.write_text("\n".join(" ".join(f"w{i}" for i in s) for s in sentences) + "\n")
+    return path
+
+
+def test_dropping_a_corpus_lists_it_with_its_statistics(window, qtbot, topic_file):
+    drop(window, topic_file)
+    qtbot.waitUntil(lambda: window.data_list.count() == 1, timeout=20000)
+    text = window.data_list.item(0).text()
+    assert "topics.txt" in text and "[corpus]" in text and "40 vocabulary" in text
+    assert window.training.corpus.currentText() == "topics.txt"
+    assert str(topic_file) in window.recent_files()
+
+
+def test_a_broken_file_shows_a_message_and_the_window_keeps_working(window, qtbot, tmp_path, topic_file):
+    drop(window, topic_file)
+    qtbot.waitUntil(lambda: window.data_list.count() == 1, timeout=20000)
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"2 3\nalpha 0.1 0.2 0.3\nbeta 0.1 \xff\xfe 0.3\n")
+    drop(window, broken)
+    qtbot.waitUntil(lambda: len(window.errors) == 1, timeout=20000)
+    assert "broken.txt" in window.errors[0] and "line 3" in window.errors[0]
+    assert window.data_list.count() == 1  # what was loaded is still there
+    good = tmp_path / "good.txt"
+    write_vectors(Embedding(["a", "b", "c", "d"], np.eye(4, dtype=np.float32)), good, "word2vec-text")
+    drop(window, good)
+    qtbot.waitUntil(lambda: window.data_list.count() == 2, timeout=20000)
+    assert window.map.n_points == 4
+
+
+def test_training_draws_the_loss_and_moves_every_point_on_the_map(window, qtbot, topic_file, monkeypatch):
+    monkeypatch.setattr(mw, "SNAPSHOT_EVERY_S", 0.0)  # a live snapshot at every step
+    drop(window, topic_file)
+    qtbot.waitUntil(lambda: window.training.start.isEnabled(), timeout=20000)
+    form = window.training.form.editors
+    form["dim"].setValue(16)
+    form["epochs"].setValue(3)
+    form["min_count"].setValue(1)
+    form["chunk_words"].setValue(2000)
+    form["threads"].setValue(1)
+    window.training.start.click()
+    assert not window.training.start.isEnabled() and window.training.cancel.isEnabled()
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.loss.redraws > 0, timeout=2000)
+    assert window.loss.points == 3 * 9  # 18,000 tokens in chunks of 2,000, three epochs
+    x, y = window.loss.series()
+    assert np.all(np.diff(x) > 0) and np.isfinite(y).all()
+    emb = window.session.embedding
+    assert window.map.n_points == len(emb) == 40
+    assert window.training.start.isEnabled()
+    # search highlights exactly the matching words
+    window.search.setText(r"^w1\d$")
+    assert sorted(window.map.keys[i] for i in window.map.highlighted) == [f"w{i}" for i in range(10, 20)]
+    assert window.search_info.text() == "10 matches"
+    # the neighbours table is Embedding.most_similar
+    window.neighbors.query.setText("w3")
+    rows = window.neighbors.run_query()
+    assert rows == emb.most_similar("w3", topn=10)
+    table = [window.neighbors.table.item(r, 0).text() for r in range(window.neighbors.table.rowCount())]
+    assert table == [w for w, _ in rows]
+
+
+def test_cancel_and_checkpoint_during_training(window, qtbot, topic_file, tmp_path):
+    drop(window, topic_file)
+    qtbot.waitUntil(lambda: window.training.start.isEnabled(), timeout=20000)
+    form = window.training.form.editors
+    form["epochs"].setValue(2000)
+    form["min_count"].setValue(1)
+    form["dim"].setValue(16)
+    window.training.start.click()
+    qtbot.waitUntil(lambda: window.loss.points > 3, timeout=30000)
+    window.request_checkpoint(str(tmp_path / "run.ckpt"))
+    qtbot.waitUntil(lambda: window.checkpoint_saved_path is not None, timeout=10000)
+    window.training.cancel.click()
+    assert window.training.start.isEnabled() and window.training.status.text() == "cancelled"
+    from embedstudio.train.base import Checkpoint
+    assert Checkpoint.load(tmp_path / "run.ckpt").cursor > 0
+    assert window.session.embedding is None  # a cancelled run leaves no half model
+
+
+def test_export_writes_vectors(window, qtbot, tmp_path):
+    src = tmp_path / "v.txt"
+    write_vectors(Embedding(["a", "b", "c"], np.arange(6, dtype=np.float32).reshape(3, 2)), src, "word2vec-text")
+    drop(window, src)
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=20000)
+    window.export_vectors(str(tmp_path / "out.bin"))
+    back = read_vectors(tmp_path / "out.bin")
+    assert back.keys == ["a", "b", "c"]
+
+
+def test_map_labels_search_matches_and_hover_finds_the_point(window, qtbot, tmp_path):
+    keys = [f"k{i}" for i in range(30)]
+    rng = np.random.default_rng(0)
+    src = tmp_path / "v.txt"
+    write_vectors(Embedding(keys, rng.standard_normal((30, 5)).astype(np.float32)), src, "word2vec-text")
+    drop(window, src)
+    qtbot.waitUntil(lambda: window.map.n_points == 30, timeout=20000)
+    window.search.setText("^k2[0-9]$")
+    labelled = {window.map.keys[i] for i in window.map.label_rows()}
+    assert {f"k2{i}" for i in range(10)} <= labelled
+    x, y = window.map.coords[7]
+    assert window.map.nearest_point(float(x), float(y)) == 7
