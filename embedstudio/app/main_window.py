@@ -16,7 +16,7 @@ from embedstudio import __version__
 from embedstudio.analysis.projection import align_to, pca
 from embedstudio.app.docks.neighbors import NeighborsPanel
 from embedstudio.app.docks.training import TrainingPanel
-from embedstudio.app.session import Session, describe
+from embedstudio.app.session import Session, describe, read_session, save_session
 from embedstudio.app.views.loss_view import LossView
 from embedstudio.app.views.map_view import MapView
 from embedstudio.app.workers import Worker
@@ -146,6 +146,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._fill_recent()
+        save_session_action = QAction("&Save Session…", self, shortcut=QKeySequence.StandardKey.Save)
+        save_session_action.triggered.connect(self._save_session_dialog)
+        file_menu.addAction(save_session_action)
+        open_session_action = QAction("Open Sess&ion…", self)
+        open_session_action.triggered.connect(self._open_session_dialog)
+        file_menu.addAction(open_session_action)
         export_action = QAction("&Export vectors…", self)
         export_action.triggered.connect(self._export_dialog)
         file_menu.addAction(export_action)
@@ -217,6 +223,46 @@ class MainWindow(QMainWindow):
                           f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
                           f"PySide6 {pyside_version}, pyqtgraph {pyqtgraph.__version__}")
 
+    # ------------------------------------------------------------------ sessions
+    def _save_session_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save the session in a folder")
+        if folder:
+            self.save_session(folder)
+
+    def _open_session_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a session folder")
+        if folder:
+            self.open_session(folder)
+
+    def save_session(self, folder: str) -> None:
+        try:
+            save_session(self.session, folder, view={"search": self.search.text()})
+        except OSError as e:
+            self.show_error(f"Could not save the session in {folder}: {e}")
+            return
+        self.statusBar().showMessage(f"session saved in {folder}")
+
+    def open_session(self, folder: str) -> None:
+        def job():
+            document, embeddings = read_session(folder)
+            # corpora are re-read from where they were; a missing one is reported, not fatal
+            yield from load_paths([d["path"] for d in document.get("datasets", []) if isinstance(d, dict)])
+            return document, embeddings
+
+        self.session.clear()
+        self.worker.start("open session", job, on_progress=self._on_loaded, on_finished=self._on_session_read,
+                          on_failed=lambda message, _detail: self.show_error(message))
+
+    def _on_session_read(self, result) -> None:
+        document, embeddings = result
+        current = document.get("current")
+        for name, embedding in embeddings.items():
+            self.session.add_embedding(name, embedding, make_current=False)
+        if current in self.session.embeddings:
+            self.session.set_current(current)
+        self.search.setText(str(document.get("view", {}).get("search", "")))
+        self.statusBar().showMessage(f"session opened: {len(embeddings)} embeddings")
+
     # ------------------------------------------------------------------ opening files
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.mimeData().hasUrls():
@@ -274,6 +320,9 @@ class MainWindow(QMainWindow):
                 self.map.set_points(emb.keys, coords, emb.counts)
                 self.neighbors.set_embedding(emb)
                 self._on_search(self.search.text())
+            else:
+                self.map.set_points([], np.zeros((0, 2), np.float32))
+                self.neighbors.set_embedding(None)
 
     def _on_search(self, text: str) -> None:
         try:

@@ -76,5 +76,82 @@ class Session:
     def embedding(self) -> Embedding | None:
         return self.embeddings.get(self.current) if self.current else None
 
+    def clear(self) -> None:
+        self.datasets, self.embeddings, self.current = [], {}, None
+        self._emit("datasets")
+        self._emit("embeddings")
+        self._emit("current")
+
     def corpora(self) -> list[Dataset]:
         return [d for d in self.datasets if not d.is_vectors]
+
+
+# ---------------------------------------------------------------------------------- save / open
+SESSION_TAG = "embedstudio-session"
+SESSION_FILE = "session.json"
+
+
+def save_session(session: Session, folder: str | os.PathLike, view: dict | None = None) -> None:
+    """Write the session as a folder: ``session.json`` + one ``.npz`` per embedding (never pickle).
+
+    Crash-safe without renaming folders: embeddings go to new uniquely named files first, then
+    session.json is replaced atomically, then files it no longer names are removed. A crash at any
+    point leaves the previous session.json and everything it names intact.
+    """
+    import json
+    import uuid
+
+    from embedstudio.storage import atomic_write
+
+    folder = os.fspath(folder)
+    os.makedirs(os.path.join(folder, "embeddings"), exist_ok=True)
+    entries = []
+    for name, embedding in session.embeddings.items():
+        relative = f"embeddings/{uuid.uuid4().hex}.npz"
+        embedding.save(os.path.join(folder, relative))
+        entries.append({"name": name, "file": relative})
+    document = {
+        "format": SESSION_TAG, "version": 1,
+        "datasets": [{"path": os.path.abspath(d.path), "kind": d.kind} for d in session.datasets if not d.is_vectors],
+        "embeddings": entries, "current": session.current, "view": view or {},
+    }
+    with atomic_write(os.path.join(folder, SESSION_FILE)) as f:
+        f.write(json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
+    keep = {e["file"].split("/")[-1] for e in entries}
+    for leftover in os.listdir(os.path.join(folder, "embeddings")):
+        if leftover not in keep:
+            os.remove(os.path.join(folder, "embeddings", leftover))
+
+
+def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]:
+    """The session document and its embeddings; every problem is a DataFormatError.
+
+    Embedding files must lie inside the session's own folder: a crafted session cannot make us
+    read (or later write) anywhere else.
+    """
+    import json
+
+    from embedstudio.data.errors import DataFormatError
+
+    folder = os.path.abspath(os.fspath(folder))
+    path = os.path.join(folder, SESSION_FILE)
+    try:
+        with open(path, "rb") as f:
+            document = json.loads(f.read(16 << 20).decode("utf-8"))
+    except FileNotFoundError:
+        raise DataFormatError(path, None, "not a session folder (no session.json)") from None
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise DataFormatError(path, None, f"cannot read the session: {e}") from None
+    if not isinstance(document, dict) or document.get("format") != SESSION_TAG:
+        raise DataFormatError(path, None, "not an EmbedStudio session (wrong format tag)")
+    embeddings: dict[str, Embedding] = {}
+    for entry in document.get("embeddings", []):
+        try:
+            name, relative = str(entry["name"]), str(entry["file"])
+        except (KeyError, TypeError):
+            raise DataFormatError(path, None, "an embedding entry lacks its name or file") from None
+        target = os.path.realpath(os.path.join(folder, relative))
+        if os.path.commonpath([target, os.path.realpath(folder)]) != os.path.realpath(folder):
+            raise DataFormatError(path, None, f"embedding file {relative!r} lies outside the session folder")
+        embeddings[name] = Embedding.load(target)
+    return document, embeddings

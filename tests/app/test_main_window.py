@@ -141,3 +141,22 @@ def test_map_labels_search_matches_and_hover_finds_the_point(window, qtbot, tmp_
     assert {f"k2{i}" for i in range(10)} <= labelled
     x, y = window.map.coords[7]
     assert window.map.nearest_point(float(x), float(y)) == 7
+
+
+def test_a_session_saved_in_one_window_opens_in_another(window, qtbot, tmp_path, topic_file):
+    src = tmp_path / "v.txt"
+    vectors = np.random.default_rng(2).standard_normal((6, 3)).astype(np.float32)
+    write_vectors(Embedding(list("abcdef"), vectors), src, "word2vec-text")
+    drop(window, topic_file, src)
+    qtbot.waitUntil(lambda: window.data_list.count() == 2, timeout=20000)
+    window.search.setText("^[ab]$")
+    window.save_session(str(tmp_path / "session"))
+
+    other = mw.MainWindow(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(other)
+    other.open_session(str(tmp_path / "session"))
+    qtbot.waitUntil(lambda: other.session.embedding is not None, timeout=20000)
+    assert other.data_list.count() == 1 and other.training.corpus.currentText() == "topics.txt"
+    np.testing.assert_array_equal(other.session.embedding.vectors, vectors)
+    assert other.search.text() == "^[ab]$" and len(other.map.highlighted) == 2
+    assert other.map.n_points == 6
