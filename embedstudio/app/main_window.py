@@ -7,9 +7,10 @@ import platform
 
 import numpy as np
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
+from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
                                QVBoxLayout, QWidget)
 
 from embedstudio import __version__
@@ -22,6 +23,7 @@ from embedstudio.app.views.map_view import MapView
 from embedstudio.app.workers import Worker
 from embedstudio.config import ConfigError
 from embedstudio.data.errors import DataFormatError
+from embedstudio.storage import atomic_write
 
 SNAPSHOT_EVERY_S = 2.0
 MAX_RECENT = 10
@@ -74,6 +76,30 @@ def train_job(window: "MainWindow", dataset, cfg):
     return embedding, (align_to(previous, final) if previous is not None else final)
 
 
+def render_view(view, fmt: str, width: int = 2000) -> bytes:
+    """A plot widget as PNG bytes (``width`` pixels wide) or SVG bytes (vector)."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if fmt == "svg":
+        generator = QSvgGenerator()
+        generator.setOutputDevice(buffer)
+        generator.setSize(view.size())
+        generator.setViewBox(QRect(0, 0, view.width(), view.height()))
+        generator.setTitle("EmbedStudio")
+        painter = QPainter(generator)
+        view.render(painter)
+        painter.end()
+    else:
+        import pyqtgraph.exporters as exporters
+
+        exporter = exporters.ImageExporter(view.getPlotItem())
+        exporter.parameters()["width"] = int(width)
+        image = exporter.export(toBytes=True)
+        if not image.save(buffer, "PNG"):
+            raise ValueError("the image could not be encoded as PNG")
+    return bytes(buffer.data())
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
@@ -94,7 +120,18 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("search words (regular expression)…")
         self.search.setClearButtonEnabled(True)
         self.search_info = QLabel("")
-        box.addWidget(self.search)
+        tools = QHBoxLayout()
+        tools.addWidget(self.search, 1)
+        tools.addWidget(QLabel("map"))
+        self.projection = QComboBox()
+        self.projection.addItems(["PCA", "UMAP", "t-SNE"])
+        self.projection.setToolTip("PCA is instant; UMAP and t-SNE run in the background")
+        tools.addWidget(self.projection)
+        tools.addWidget(QLabel("colour"))
+        self.colour = QComboBox()
+        self.colour.setToolTip("colour points by frequency or a metadata column")
+        tools.addWidget(self.colour)
+        box.addLayout(tools)
         box.addWidget(self.search_info)
         self.map = MapView()
         box.addWidget(self.map, 1)
@@ -125,6 +162,8 @@ class MainWindow(QMainWindow):
 
         self.session.subscribe(self._on_session)
         self.search.textChanged.connect(self._on_search)
+        self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
+        self.colour.activated.connect(lambda _i: self.apply_colour(self.colour.currentText()))
         self.training.start_requested.connect(self.start_training)
         self.training.pause_requested.connect(self.toggle_pause)
         self.training.cancel_requested.connect(self.cancel_training)
@@ -155,6 +194,15 @@ class MainWindow(QMainWindow):
         export_action = QAction("&Export vectors…", self)
         export_action.triggered.connect(self._export_dialog)
         file_menu.addAction(export_action)
+        map_image = QAction("Export map &image…", self)
+        map_image.triggered.connect(lambda: self._export_view_dialog(self.map, "map"))
+        file_menu.addAction(map_image)
+        loss_image = QAction("Export &loss curve image…", self)
+        loss_image.triggered.connect(lambda: self._export_view_dialog(self.loss, "loss"))
+        file_menu.addAction(loss_image)
+        coords_action = QAction("Export map &coordinates…", self)
+        coords_action.triggered.connect(self._export_coords_dialog)
+        file_menu.addAction(coords_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -202,6 +250,30 @@ class MainWindow(QMainWindow):
                                               "Projector TSV (*.tsv);;EmbedStudio (*.npz)")
         if path:
             self.export_vectors(path)
+
+    def _export_view_dialog(self, view, name: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the {name}", f"{name}.png", "PNG (*.png);;SVG (*.svg)")
+        if path:
+            self.export_image(view, path)
+
+    def export_image(self, view, path: str, width: int = 2000) -> None:
+        """PNG at ``width`` pixels, or SVG by Qt's own SVG painter (pyqtgraph 0.14's SVG exporter
+        fails on current Qt's path syntax); written atomically."""
+        try:
+            with atomic_write(path) as f:
+                f.write(render_view(view, "svg" if path.lower().endswith(".svg") else "png", width))
+        except (OSError, ValueError) as e:
+            self.show_error(f"Could not export to {path}: {e}")
+            return
+        self.statusBar().showMessage(f"exported {path}")
+
+    def _export_coords_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export map coordinates", "map.csv", "CSV (*.csv);;TSV (*.tsv)")
+        if path:
+            try:
+                self.map.export_coordinates(path)
+            except OSError as e:
+                self.show_error(f"Could not export to {path}: {e}")
 
     def export_vectors(self, path: str, fmt: str | None = None) -> None:
         from embedstudio.cli import output_format
@@ -320,9 +392,44 @@ class MainWindow(QMainWindow):
                 self.map.set_points(emb.keys, coords, emb.counts)
                 self.neighbors.set_embedding(emb)
                 self._on_search(self.search.text())
+                self.colour.clear()
+                self.colour.addItems(["none"] + (["frequency"] if emb.counts is not None else []) + list(emb.metadata))
+                self.projection.setCurrentText("PCA")
             else:
                 self.map.set_points([], np.zeros((0, 2), np.float32))
                 self.neighbors.set_embedding(None)
+
+    def compute_projection(self, method: str) -> None:
+        """PCA at once; UMAP and t-SNE on the worker (umap is imported there, never at start-up)."""
+        emb = self.session.embedding
+        if emb is None or self._training:
+            return
+        key = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}[method]
+        if key == "pca":
+            self.map.update_coords(pca(emb.vectors)[0], autorange=True)
+            return
+        from embedstudio.analysis.projection import project
+
+        self.statusBar().showMessage(f"computing {method} of {len(emb):,} points… (first use compiles for a while)")
+
+        def done(coords):
+            if self.session.embedding is emb:
+                self.map.update_coords(coords, autorange=True)
+                self.statusBar().showMessage(f"{method} map of {len(emb):,} points")
+
+        self.worker.start(method, project, emb.vectors, key, on_finished=done,
+                          on_failed=lambda message, _d: self.show_error(message))
+
+    def apply_colour(self, choice: str) -> None:
+        emb = self.session.embedding
+        if emb is None:
+            return
+        if choice == "frequency" and emb.counts is not None:
+            self.map.color_by(emb.counts, "continuous")
+        elif choice in emb.metadata:
+            self.map.color_by(emb.metadata[choice], "categorical")
+        else:
+            self.map.color_by(None)
 
     def _on_search(self, text: str) -> None:
         try:

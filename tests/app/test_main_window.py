@@ -160,3 +160,33 @@ def test_a_session_saved_in_one_window_opens_in_another(window, qtbot, tmp_path,
     np.testing.assert_array_equal(other.session.embedding.vectors, vectors)
     assert other.search.text() == "^[ab]$" and len(other.map.highlighted) == 2
     assert other.map.n_points == 6
+
+
+def test_colour_export_and_projection(window, qtbot, tmp_path, monkeypatch):
+    keys = [f"k{i}" for i in range(60)]
+    rng = np.random.default_rng(0)
+    emb = Embedding(keys, rng.standard_normal((60, 5)).astype(np.float32), counts=np.arange(60, 0, -1),
+                    metadata={"kind": ["odd" if i % 2 else "even" for i in range(60)]})
+    emb.save(tmp_path / "v.npz")
+    drop(window, tmp_path / "v.npz")
+    qtbot.waitUntil(lambda: window.map.n_points == 60, timeout=20000)
+    assert [window.colour.itemText(i) for i in range(window.colour.count())] == ["none", "frequency", "kind"]
+    assert window.map.color_by(emb.metadata["kind"], "categorical") == ["even", "odd"]
+    assert window.map.n_points == 60
+    legend = window.map.color_by(emb.counts, "continuous")
+    assert len(legend) == 8 and window.map.n_points == 60
+    window.export_image(window.map, str(tmp_path / "map.png"), width=800)
+    window.export_image(window.map, str(tmp_path / "map.svg"))
+    window.export_image(window.loss, str(tmp_path / "loss.png"))
+    assert (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PySide6.QtGui import QImage
+    assert QImage(str(tmp_path / "map.png")).width() == 800
+    assert b"<svg" in (tmp_path / "map.svg").read_bytes()[:2000]
+    window.map.export_coordinates(str(tmp_path / "map.csv"))
+    lines = (tmp_path / "map.csv").read_text().splitlines()
+    assert lines[0] == "key,x,y" and len(lines) == 61 and lines[1].startswith("k0,")
+    # a slow projection runs on the worker and replaces the coordinates when done
+    from embedstudio.analysis import projection
+    monkeypatch.setattr(projection, "project", lambda v, method: np.tile([[1.0, 2.0]], (len(v), 1)))
+    window.compute_projection("t-SNE")
+    qtbot.waitUntil(lambda: np.allclose(window.map.coords, [1.0, 2.0]), timeout=10000)

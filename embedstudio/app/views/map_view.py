@@ -18,6 +18,9 @@ HIGHLIGHT_BRUSH = pg.mkBrush(214, 39, 40, 230)
 SELECT_BRUSH = pg.mkBrush(255, 127, 14, 255)
 HOVER_PIXELS = 8
 N_LABELS = 12
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency
+OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
+             (204, 121, 167), (0, 0, 0), (153, 153, 153)]
 
 
 class MapView(pg.PlotWidget):
@@ -34,11 +37,14 @@ class MapView(pg.PlotWidget):
         self.counts: np.ndarray | None = None
         self.highlighted = np.zeros(0, np.int64)
         self.selected: int | None = None
-        self._scatter = pg.ScatterPlotItem(size=4, pen=None, brush=POINT_BRUSH, hoverable=False)
+        self._groups: list[tuple[pg.ScatterPlotItem, np.ndarray | None]] = []
+        self._legend = None
         self._highlight = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=0.5), brush=HIGHLIGHT_BRUSH)
         self._selected = pg.ScatterPlotItem(size=13, pen=pg.mkPen("k", width=1), brush=SELECT_BRUSH)
-        for item in (self._scatter, self._highlight, self._selected):
+        for item in (self._highlight, self._selected):
             self.addItem(item)
+            item.setZValue(5)
+        self._set_groups([(None, POINT_BRUSH, "")])
         self._labels: list[pg.TextItem] = []
         self._hover = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
         self._hover.setZValue(10)
@@ -60,14 +66,91 @@ class MapView(pg.PlotWidget):
         if len(coords) != len(self.keys):
             raise ValueError(f"{len(coords)} coordinates for {len(self.keys)} points")
         self.coords = coords
-        self._scatter.setData(x=coords[:, 0], y=coords[:, 1])
+        for item, rows in self._groups:
+            c = coords if rows is None else coords[rows]
+            item.setData(x=c[:, 0], y=c[:, 1])
         self._refresh_overlays()
         if autorange:
             self.autoRange()
 
     @property
     def n_points(self) -> int:
-        return len(self._scatter.data)
+        return sum(len(item.data) for item, _ in self._groups)
+
+    # ------------------------------------------------------------------ colour
+    def _set_groups(self, groups: list[tuple[np.ndarray | None, object, str]]) -> None:
+        """One scatter item per colour group (rows, brush, legend name): one brush each, never per point."""
+        for item, _ in self._groups:
+            self.removeItem(item)
+        if self._legend is not None:
+            if self._legend.scene() is not None:
+                self._legend.scene().removeItem(self._legend)
+            self._legend = None
+        self._groups = []
+        named = [g for g in groups if g[2]]
+        if named:
+            self._legend = pg.LegendItem(offset=(10, 10))
+            self._legend.setParentItem(self.getPlotItem().vb)
+        for rows, brush, name in groups:
+            item = pg.ScatterPlotItem(size=4, pen=None, brush=brush, hoverable=False)
+            self.addItem(item)
+            self._groups.append((item, rows))
+            if name and self._legend is not None:
+                self._legend.addItem(item, name)
+        if len(self.coords):
+            self.update_coords(self.coords)
+
+    def color_by(self, values=None, kind: str = "continuous") -> list[str]:
+        """Colour points by a value per point; returns the legend entries.
+
+        continuous: eight quantile bins of viridis (log scale for counts); categorical: the nine
+        commonest values in the Okabe-Ito colour-blind-safe palette, the rest grey as "other".
+        """
+        if values is None or len(values) != len(self.keys):
+            self._set_groups([(None, POINT_BRUSH, "")])
+            return []
+        groups = []
+        if kind == "continuous":
+            v = np.asarray(values, dtype=np.float64)
+            v = np.log10(np.maximum(v, 1e-12)) if (v > 0).all() else v
+            edges = np.unique(np.quantile(v, np.linspace(0, 1, 9)))
+            bins = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, max(len(edges) - 2, 0))
+            cmap = pg.colormap.get("viridis")
+            n_bins = max(len(edges) - 1, 1)
+            for b in range(n_bins):
+                rows = np.flatnonzero(bins == b)
+                if len(rows):
+                    colour = cmap.map(b / max(n_bins - 1, 1), mode="qcolor")
+                    colour.setAlpha(170)
+                    lo, hi = edges[b], edges[min(b + 1, len(edges) - 1)]
+                    groups.append((rows, pg.mkBrush(colour), f"{lo:.3g} – {hi:.3g}"))
+        else:
+            values = np.asarray([str(x) for x in values])
+            names, counts = np.unique(values, return_counts=True)
+            top = names[np.argsort(-counts, kind="stable")][:9]
+            for i, name in enumerate(top):
+                groups.append((np.flatnonzero(values == name), pg.mkBrush(*OKABE_ITO[i], 200), str(name)))
+            rest = np.flatnonzero(~np.isin(values, top))
+            if len(rest):
+                groups.append((rest, pg.mkBrush(170, 170, 170, 120), "other"))
+        self._set_groups(groups)
+        return [g[2] for g in groups]
+
+    # ------------------------------------------------------------------ export
+    def export_coordinates(self, path: str) -> None:
+        """key, x, y per point; tab-separated for .tsv, comma-separated otherwise; atomic."""
+        import csv
+        import io
+
+        from embedstudio.storage import atomic_write
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter="\t" if path.lower().endswith(".tsv") else ",", lineterminator="\n")
+        writer.writerow(["key", "x", "y"])
+        for key, (x, y) in zip(self.keys, self.coords):
+            writer.writerow([key, f"{x:.6g}", f"{y:.6g}"])
+        with atomic_write(path) as f:
+            f.write(buf.getvalue().encode("utf-8"))
 
     def label_rows(self) -> np.ndarray:
         """The points that carry a text label: the selected one, search matches (up to 50), and the
