@@ -10,7 +10,7 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QPushButton, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
                                QVBoxLayout, QWidget)
 
 from embedstudio import __version__
@@ -127,6 +127,15 @@ class MainWindow(QMainWindow):
         self.projection.addItems(["PCA", "UMAP", "t-SNE"])
         self.projection.setToolTip("PCA is instant; UMAP and t-SNE run in the background")
         tools.addWidget(self.projection)
+        self.select_mode = QComboBox()
+        self.select_mode.addItems(["pan/zoom", "lasso", "rectangle"])
+        self.select_mode.setToolTip("what a left-drag on the map does")
+        tools.addWidget(self.select_mode)
+        self.isolate = QPushButton("Isolate")
+        self.isolate.setToolTip("show only the selected points")
+        self.show_all = QPushButton("Show all")
+        tools.addWidget(self.isolate)
+        tools.addWidget(self.show_all)
         tools.addWidget(QLabel("colour"))
         self.colour = QComboBox()
         self.colour.setToolTip("colour points by frequency or a metadata column")
@@ -163,6 +172,12 @@ class MainWindow(QMainWindow):
         self.session.subscribe(self._on_session)
         self.search.textChanged.connect(self._on_search)
         self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
+        self.select_mode.currentTextChanged.connect(
+            lambda t: self.map.set_select_mode({"lasso": "lasso", "rectangle": "rect"}.get(t)))
+        self.isolate.clicked.connect(self.map.isolate_selection)
+        self.show_all.clicked.connect(self.map.show_all)
+        self.map.selection_changed.connect(
+            lambda rows: self.search_info.setText(f"{len(rows):,} points selected"))
         self.colour.activated.connect(lambda _i: self.apply_colour(self.colour.currentText()))
         self.training.start_requested.connect(self.start_training)
         self.training.pause_requested.connect(self.toggle_pause)

@@ -190,3 +190,21 @@ def test_colour_export_and_projection(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(projection, "project", lambda v, method: np.tile([[1.0, 2.0]], (len(v), 1)))
     window.compute_projection("t-SNE")
     qtbot.waitUntil(lambda: np.allclose(window.map.coords, [1.0, 2.0]), timeout=10000)
+
+
+def test_lasso_selection_and_isolate(window, qtbot, tmp_path):
+    grid = np.array([[x, y] for x in range(10) for y in range(10)], dtype=np.float32)
+    keys = [f"p{i}" for i in range(100)]
+    window.session.add_embedding("grid", Embedding(keys, np.hstack([grid, np.zeros((100, 1), np.float32)])))
+    window.map.update_coords(grid, autorange=True)
+    window.select_mode.setCurrentText("lasso")
+    assert window.map.getViewBox().select_mode == "lasso"
+    rows = window.map.select_polygon(np.array([[-0.5, -0.5], [3.5, -0.5], [3.5, 1.5], [-0.5, 1.5]]))
+    assert sorted(rows) == sorted(i for i, (x, y) in enumerate(grid) if x <= 3 and y <= 1)
+    assert window.search_info.text() == "8 points selected"
+    window.isolate.click()
+    assert window.map.n_points == 8
+    far = grid[99]
+    assert window.map.nearest_point(float(far[0]), float(far[1])) is None  # hidden points are not hovered
+    window.show_all.click()
+    assert window.map.n_points == 100

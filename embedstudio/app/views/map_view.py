@@ -11,7 +11,9 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+
+from embedstudio.geometry.plane import points_in_polygon, rectangle
 
 POINT_BRUSH = pg.mkBrush(31, 119, 180, 140)
 HIGHLIGHT_BRUSH = pg.mkBrush(214, 39, 40, 230)
@@ -23,11 +25,46 @@ OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 1
              (204, 121, 167), (0, 0, 0), (153, 153, 153)]
 
 
+class SelectingViewBox(pg.ViewBox):
+    """Left-drag draws a lasso or a rectangle when a selection mode is on; pans otherwise."""
+
+    def __init__(self):
+        super().__init__()
+        self.select_mode: str | None = None  # None, "lasso" or "rect"
+        self.on_polygon = None
+        self._path: list[tuple[float, float]] = []
+        self._outline = pg.PlotCurveItem(pen=pg.mkPen((255, 127, 14), width=1.5, style=Qt.PenStyle.DashLine))
+        self._outline.setZValue(20)
+        self.addItem(self._outline, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - Qt's name
+        if self.select_mode is None or ev.button() != Qt.MouseButton.LeftButton:
+            return super().mouseDragEvent(ev, axis)
+        ev.accept()
+        p = self.mapSceneToView(ev.scenePos())
+        if ev.isStart():
+            start = self.mapSceneToView(ev.buttonDownScenePos())
+            self._path = [(start.x(), start.y())]
+        if self.select_mode == "rect":
+            (x0, y0), (x1, y1) = self._path[0], (p.x(), p.y())
+            polygon = rectangle(x0, y0, x1, y1)
+        else:
+            self._path.append((p.x(), p.y()))
+            polygon = np.asarray(self._path)
+        closed = np.vstack([polygon, polygon[:1]])
+        self._outline.setData(closed[:, 0], closed[:, 1])
+        if ev.isFinish():
+            self._outline.setData([], [])
+            if self.on_polygon is not None:
+                self.on_polygon(polygon)
+
+
 class MapView(pg.PlotWidget):
     point_clicked = Signal(int)
+    selection_changed = Signal(object)  # rows (np.ndarray) chosen with the lasso or rectangle
 
     def __init__(self, parent=None):
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", viewBox=SelectingViewBox())
         self.setAspectLocked(False)
         self.showGrid(x=False, y=False)
         self.getPlotItem().hideAxis("left")
@@ -37,11 +74,14 @@ class MapView(pg.PlotWidget):
         self.counts: np.ndarray | None = None
         self.highlighted = np.zeros(0, np.int64)
         self.selected: int | None = None
+        self.selection = np.zeros(0, np.int64)
+        self.visible: np.ndarray | None = None  # rows shown after "isolate selection"; None = all
         self._groups: list[tuple[pg.ScatterPlotItem, np.ndarray | None]] = []
         self._legend = None
         self._highlight = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=0.5), brush=HIGHLIGHT_BRUSH)
         self._selected = pg.ScatterPlotItem(size=13, pen=pg.mkPen("k", width=1), brush=SELECT_BRUSH)
-        for item in (self._highlight, self._selected):
+        self._selection = pg.ScatterPlotItem(size=7, pen=pg.mkPen((255, 127, 14), width=1.5), brush=None)
+        for item in (self._highlight, self._selected, self._selection):
             self.addItem(item)
             item.setZValue(5)
         self._set_groups([(None, POINT_BRUSH, "")])
@@ -50,6 +90,7 @@ class MapView(pg.PlotWidget):
         self._hover.setZValue(10)
         self._hover.hide()
         self.addItem(self._hover)
+        self.getViewBox().on_polygon = self.select_polygon
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -59,6 +100,8 @@ class MapView(pg.PlotWidget):
         self.counts = counts
         self.highlighted = np.zeros(0, np.int64)
         self.selected = None
+        self.selection = np.zeros(0, np.int64)
+        self.visible = None
         self.update_coords(coords, autorange=True)
 
     def update_coords(self, coords: np.ndarray, autorange: bool = False) -> None:
@@ -67,11 +110,39 @@ class MapView(pg.PlotWidget):
             raise ValueError(f"{len(coords)} coordinates for {len(self.keys)} points")
         self.coords = coords
         for item, rows in self._groups:
-            c = coords if rows is None else coords[rows]
+            shown = self._shown(rows)
+            c = coords if shown is None else coords[shown]
             item.setData(x=c[:, 0], y=c[:, 1])
         self._refresh_overlays()
         if autorange:
             self.autoRange()
+
+    def _shown(self, rows: np.ndarray | None) -> np.ndarray | None:
+        if self.visible is None:
+            return rows
+        return self.visible if rows is None else np.intersect1d(rows, self.visible, assume_unique=True)
+
+    # ------------------------------------------------------------------ lasso, rectangle, isolate
+    def set_select_mode(self, mode: str | None) -> None:
+        """None pans and zooms; "lasso" or "rect" makes a left-drag select points."""
+        self.getViewBox().select_mode = mode
+
+    def select_polygon(self, polygon: np.ndarray) -> np.ndarray:
+        candidates = np.arange(len(self.coords)) if self.visible is None else self.visible
+        inside = points_in_polygon(self.coords[candidates], polygon)
+        self.selection = candidates[inside]
+        self._refresh_overlays()
+        self.selection_changed.emit(self.selection)
+        return self.selection
+
+    def isolate_selection(self) -> None:
+        if len(self.selection):
+            self.visible = np.sort(self.selection)
+            self.update_coords(self.coords, autorange=True)
+
+    def show_all(self) -> None:
+        self.visible = None
+        self.update_coords(self.coords, autorange=True)
 
     @property
     def n_points(self) -> int:
@@ -174,12 +245,10 @@ class MapView(pg.PlotWidget):
             t.setPos(float(self.coords[i, 0]), float(self.coords[i, 1]))
             self.addItem(t)
             self._labels.append(t)
-        h = self.highlighted
-        self._highlight.setData(x=self.coords[h, 0], y=self.coords[h, 1]) if len(h) else self._highlight.setData([], [])
-        if self.selected is not None:
-            self._selected.setData(x=[self.coords[self.selected, 0]], y=[self.coords[self.selected, 1]])
-        else:
-            self._selected.setData([], [])
+        chosen = [] if self.selected is None else [self.selected]
+        for item, rows in ((self._highlight, self.highlighted), (self._selection, self.selection),
+                           (self._selected, np.asarray(chosen, np.int64))):
+            item.setData(x=self.coords[rows, 0], y=self.coords[rows, 1])
 
     # ------------------------------------------------------------------ search and selection
     def search(self, pattern: str) -> np.ndarray:
@@ -210,9 +279,13 @@ class MapView(pg.PlotWidget):
         pw, ph = self.getViewBox().viewPixelSize()
         if pw <= 0 or ph <= 0:
             return None
-        d = ((self.coords[:, 0] - x) / pw) ** 2 + ((self.coords[:, 1] - y) / ph) ** 2
+        rows = np.arange(len(self.coords)) if self.visible is None else self.visible
+        if not len(rows):
+            return None
+        c = self.coords[rows]
+        d = ((c[:, 0] - x) / pw) ** 2 + ((c[:, 1] - y) / ph) ** 2
         i = int(np.argmin(d))
-        return i if d[i] <= pixels**2 else None
+        return int(rows[i]) if d[i] <= pixels**2 else None
 
     def _on_mouse_moved(self, scene_pos) -> None:
         vb = self.getViewBox()
