@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         tools.addWidget(self.search, 1)
         tools.addWidget(QLabel("map"))
         self.projection = QComboBox()
-        self.projection.addItems(["PCA", "UMAP", "t-SNE"])
+        self.projection.addItems(["PCA", "UMAP", "t-SNE", "word axes"])
         self.projection.setToolTip("PCA is instant; UMAP and t-SNE run in the background")
         tools.addWidget(self.projection)
         self.select_mode = QComboBox()
@@ -141,6 +141,20 @@ class MainWindow(QMainWindow):
         self.colour.setToolTip("colour points by frequency or a metadata column")
         tools.addWidget(self.colour)
         box.addLayout(tools)
+        self.axes_row = QWidget()
+        axes = QHBoxLayout(self.axes_row)
+        axes.setContentsMargins(0, 0, 0, 0)
+        self.x_axis = QLineEdit("man > woman")
+        self.y_axis = QLineEdit("")
+        self.y_axis.setPlaceholderText("y axis, e.g. bad > good (empty: none)")
+        for label, edit in (("x:", self.x_axis), ("y:", self.y_axis)):
+            edit.setToolTip("words at the low end > words at the high end, commas between words")
+            axes.addWidget(QLabel(label))
+            axes.addWidget(edit, 1)
+        self.axes_apply = QPushButton("Apply")
+        axes.addWidget(self.axes_apply)
+        self.axes_row.hide()
+        box.addWidget(self.axes_row)
         box.addWidget(self.search_info)
         self.map = MapView()
         box.addWidget(self.map, 1)
@@ -175,6 +189,9 @@ class MainWindow(QMainWindow):
         self.select_mode.currentTextChanged.connect(
             lambda t: self.map.set_select_mode({"lasso": "lasso", "rectangle": "rect"}.get(t)))
         self.isolate.clicked.connect(self.map.isolate_selection)
+        self.axes_apply.clicked.connect(self.apply_word_axes)
+        self.x_axis.returnPressed.connect(self.apply_word_axes)
+        self.y_axis.returnPressed.connect(self.apply_word_axes)
         self.show_all.clicked.connect(self.map.show_all)
         self.map.selection_changed.connect(
             lambda rows: self.search_info.setText(f"{len(rows):,} points selected"))
@@ -419,6 +436,11 @@ class MainWindow(QMainWindow):
         emb = self.session.embedding
         if emb is None or self._training:
             return
+        self.axes_row.setVisible(method == "word axes")
+        self.map.show_axis_labels(None, None)
+        if method == "word axes":
+            self.apply_word_axes()
+            return
         key = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}[method]
         if key == "pca":
             self.map.update_coords(pca(emb.vectors)[0], autorange=True)
@@ -434,6 +456,34 @@ class MainWindow(QMainWindow):
 
         self.worker.start(method, project, emb.vectors, key, on_finished=done,
                           on_failed=lambda message, _d: self.show_error(message))
+
+    def apply_word_axes(self) -> None:
+        """TensorBoard-style custom projection: each axis runs from one set of words to another."""
+        from embedstudio.analysis.projection import word_axes
+
+        emb = self.session.embedding
+        if emb is None:
+            return
+
+        def parse(text: str):
+            if not text.strip():
+                return None
+            if ">" not in text:
+                raise ValueError(f"write an axis as 'low words > high words', not {text!r}")
+            low, high = text.split(">", 1)
+            return ([w.strip() for w in low.split(",") if w.strip()], [w.strip() for w in high.split(",") if w.strip()])
+
+        try:
+            x, y = parse(self.x_axis.text()), parse(self.y_axis.text())
+            if x is None:
+                raise ValueError("the x axis needs words, e.g. man > woman")
+            coords, missing = word_axes(emb, x, y)
+        except (ValueError, KeyError) as e:
+            self.search_info.setText(str(e).strip("'\""))
+            return
+        self.map.update_coords(coords, autorange=True)
+        self.map.show_axis_labels(self.x_axis.text(), self.y_axis.text() if y is not None else None)
+        self.search_info.setText(f"not in the vocabulary: {', '.join(missing)}" if missing else "")
 
     def apply_colour(self, choice: str) -> None:
         emb = self.session.embedding

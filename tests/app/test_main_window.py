@@ -208,3 +208,21 @@ def test_lasso_selection_and_isolate(window, qtbot, tmp_path):
     assert window.map.nearest_point(float(far[0]), float(far[1])) is None  # hidden points are not hovered
     window.show_all.click()
     assert window.map.n_points == 100
+
+
+def test_word_axes_place_words_along_the_chosen_directions(window, qtbot):
+    keys = ["man", "woman", "king", "queen", "good", "bad"]
+    v = np.array([[1, 0, 0], [-1, 0, 0], [1, 1, 0], [-1, 1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float32)
+    window.session.add_embedding("toy", Embedding(keys, v))
+    window.x_axis.setText("man > woman")
+    window.y_axis.setText("bad > good, nope")
+    window.projection.setCurrentText("word axes")
+    window.compute_projection("word axes")
+    assert window.axes_row.isVisible()
+    c = dict(zip(window.map.keys, window.map.coords.tolist()))
+    assert c["woman"][0] > 0 > c["man"][0] and c["queen"][0] > 0 > c["king"][0]
+    assert c["good"][1] > 0 > c["bad"][1]
+    assert window.search_info.text() == "not in the vocabulary: nope"
+    window.x_axis.setText("man woman")
+    window.apply_word_axes()
+    assert "low words > high words" in window.search_info.text()

@@ -117,6 +117,16 @@ class MapView(pg.PlotWidget):
         if autorange:
             self.autoRange()
 
+    def show_axis_labels(self, x: str | None, y: str | None) -> None:
+        """Axes are meaningless for PCA/UMAP/t-SNE and hidden; word axes name their directions."""
+        item = self.getPlotItem()
+        for side, text in (("bottom", x), ("left", y)):
+            if text:
+                item.showAxis(side)
+                item.setLabel(side, text)
+            else:
+                item.hideAxis(side)
+
     def _shown(self, rows: np.ndarray | None) -> np.ndarray | None:
         if self.visible is None:
             return rows
