@@ -242,6 +242,13 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
+        tools_menu = self.menuBar().addMenu("&Tools")
+        evaluate = QAction("&Evaluate (analogies)", self)
+        evaluate.triggered.connect(lambda: self.evaluate())
+        tools_menu.addAction(evaluate)
+        evaluate_file = QAction("Evaluate with a &similarity file…", self)
+        evaluate_file.triggered.connect(self._evaluate_dialog)
+        tools_menu.addAction(evaluate_file)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About EmbedStudio", self)
         about.triggered.connect(self._about)
@@ -326,6 +333,40 @@ class MainWindow(QMainWindow):
                           f"<b>EmbedStudio {__version__}</b><br>Train, explore and audit embeddings.<br><br>"
                           f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
                           f"PySide6 {pyside_version}, pyqtgraph {pyqtgraph.__version__}")
+
+    # ------------------------------------------------------------------ evaluation
+    def _evaluate_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Word-similarity files (WordSim353, SimLex-999 style)")
+        if paths:
+            self.evaluate(paths)
+
+    def evaluate(self, similarity_files: list[str] = (), restrict_vocab: int = 30000) -> None:
+        """Bundled Google analogies plus any similarity files, on the worker; results in a table."""
+        emb = self.session.embedding
+        if emb is None:
+            self.show_error("Open or train vectors first")
+            return
+        from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
+        from embedstudio.resources import resource
+
+        def job():
+            analogy = evaluate_analogies(emb, str(resource("eval", "questions-words.txt")), restrict_vocab=restrict_vocab)
+            sims = [(os.path.basename(p), evaluate_similarity(emb, p)) for p in similarity_files]
+            return analogy, sims
+
+        self.statusBar().showMessage("evaluating…")
+        self.worker.start("evaluation", job, on_finished=self._show_evaluation,
+                          on_failed=lambda message, _d: self.show_error(message))
+
+    def _show_evaluation(self, result) -> None:
+        from embedstudio.app.docks.evaluation import EvaluationDialog, evaluation_rows
+
+        analogy, sims = result
+        self.last_evaluation = result
+        self.evaluation_dialog = EvaluationDialog(self.session.current or "vectors", evaluation_rows(analogy, sims), self)
+        self.evaluation_dialog.show()
+        self.statusBar().showMessage(f"analogy accuracy {100 * analogy.accuracy:.1f}% "
+                                     f"({100 * analogy.coverage:.0f}% of questions answerable)")
 
     # ------------------------------------------------------------------ sessions
     def _save_session_dialog(self) -> None:

@@ -226,3 +226,24 @@ def test_word_axes_place_words_along_the_chosen_directions(window, qtbot):
     window.x_axis.setText("man woman")
     window.apply_word_axes()
     assert "low words > high words" in window.search_info.text()
+
+
+def test_evaluation_from_the_menu_shows_the_numbers_of_the_core(window, qtbot, tmp_path):
+    from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
+    from embedstudio.resources import resource
+
+    words = sorted({w for line in resource("eval", "questions-words.txt").read_text().splitlines()
+                    if not line.startswith(":") for w in line.lower().split()})[:3000]
+    emb = Embedding(words, np.random.default_rng(0).standard_normal((len(words), 8)).astype(np.float32))
+    window.session.add_embedding("random", emb)
+    sim = tmp_path / "sim.tsv"
+    sim.write_text("".join(f"{a}\t{b}\t{i % 7}\n" for i, (a, b) in enumerate(zip(words[:40], words[40:80]))))
+    window.evaluate([str(sim)])
+    qtbot.waitUntil(lambda: getattr(window, "evaluation_dialog", None) is not None, timeout=30000)
+    analogy, sims = window.last_evaluation
+    expected = evaluate_analogies(emb, str(resource("eval", "questions-words.txt")), restrict_vocab=30000)
+    assert analogy.correct == expected.correct and analogy.total == expected.total
+    assert sims[0][1].spearman == evaluate_similarity(emb, str(sim)).spearman
+    table = window.evaluation_dialog.table
+    last = [table.item(table.rowCount() - 1, c).text() for c in range(2)]
+    assert last == ["similarity · sim.tsv", f"ρ {sims[0][1].spearman:.3f}"]
