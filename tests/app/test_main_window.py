@@ -247,3 +247,18 @@ def test_evaluation_from_the_menu_shows_the_numbers_of_the_core(window, qtbot, t
     table = window.evaluation_dialog.table
     last = [table.item(table.rowCount() - 1, c).text() for c in range(2)]
     assert last == ["similarity · sim.tsv", f"ρ {sims[0][1].spearman:.3f}"]
+
+
+def test_many_points_draw_a_density_image_that_turns_into_points_when_zoomed(window, qtbot, monkeypatch):
+    from embedstudio.app.views.map_view import MapView
+
+    monkeypatch.setattr(MapView, "DENSITY_THRESHOLD", 500)
+    rng = np.random.default_rng(0)
+    coords = rng.uniform(0, 10, size=(4000, 2)).astype(np.float32)
+    keys = [f"p{i}" for i in range(4000)]
+    window.map.set_points(keys, coords)
+    assert window.map.showing_density and window.map.n_points == 0
+    window.map.getViewBox().setRange(xRange=(0, 2), yRange=(0, 2), padding=0)
+    window.map._update_display()
+    inside = ((coords >= 0) & (coords <= 2)).all(1).sum()
+    assert not window.map.showing_density and window.map.n_points == inside

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 
 from embedstudio.geometry.plane import points_in_polygon, rectangle
 
@@ -20,6 +20,7 @@ HIGHLIGHT_BRUSH = pg.mkBrush(214, 39, 40, 230)
 SELECT_BRUSH = pg.mkBrush(255, 127, 14, 255)
 HOVER_PIXELS = 8
 N_LABELS = 12
+DENSITY_BINS = 400
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency
 OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
              (204, 121, 167), (0, 0, 0), (153, 153, 153)]
@@ -60,6 +61,7 @@ class SelectingViewBox(pg.ViewBox):
 
 
 class MapView(pg.PlotWidget):
+    DENSITY_THRESHOLD = 200_000  # more points than this in view: draw a density image instead
     point_clicked = Signal(int)
     selection_changed = Signal(object)  # rows (np.ndarray) chosen with the lasso or rectangle
 
@@ -90,6 +92,17 @@ class MapView(pg.PlotWidget):
         self._hover.setZValue(10)
         self._hover.hide()
         self.addItem(self._hover)
+        self.showing_density = False
+        self._density = pg.ImageItem()
+        self._density.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+        self._density.setZValue(-10)
+        self._density.hide()
+        self.addItem(self._density)
+        self._redisplay = QTimer(self)
+        self._redisplay.setSingleShot(True)
+        self._redisplay.setInterval(80)
+        self._redisplay.timeout.connect(self._update_display)
+        self.getViewBox().sigRangeChanged.connect(lambda *_: self._redisplay.start())
         self.getViewBox().on_polygon = self.select_polygon
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -109,13 +122,44 @@ class MapView(pg.PlotWidget):
         if len(coords) != len(self.keys):
             raise ValueError(f"{len(coords)} coordinates for {len(self.keys)} points")
         self.coords = coords
-        for item, rows in self._groups:
-            shown = self._shown(rows)
-            c = coords if shown is None else coords[shown]
-            item.setData(x=c[:, 0], y=c[:, 1])
-        self._refresh_overlays()
         if autorange:
-            self.autoRange()
+            rows = self._shown(None)
+            c = coords if rows is None else coords[rows]
+            if len(c):
+                (x0, y0), (x1, y1) = c.min(axis=0), c.max(axis=0)
+                self.getViewBox().setRange(xRange=(float(x0), float(x1)), yRange=(float(y0), float(y1)),
+                                           padding=0.05, update=True)
+        self._update_display()
+        self._refresh_overlays()
+
+    def _update_display(self) -> None:
+        """Points, or above DENSITY_THRESHOLD points in view, a rasterised density image that
+        turns back into points when the user zooms in far enough."""
+        shown = self._shown(None)
+        rows = np.arange(len(self.coords)) if shown is None else shown
+        in_view = None
+        if len(rows) > self.DENSITY_THRESHOLD:
+            (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+            c = self.coords[rows]
+            inside = (c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0) & (c[:, 1] <= y1)
+            in_view = rows[inside]
+            if len(in_view) > self.DENSITY_THRESHOLD:
+                self.showing_density = True
+                counts, _, _ = np.histogram2d(c[inside, 0], c[inside, 1], bins=DENSITY_BINS, range=[[x0, x1], [y0, y1]])
+                self._density.setImage(np.log1p(counts), autoLevels=True)
+                self._density.setRect(x0, y0, x1 - x0, y1 - y0)
+                self._density.show()
+                for item, _ in self._groups:
+                    item.setData([], [])
+                return
+        self.showing_density = False
+        self._density.hide()
+        for item, group_rows in self._groups:
+            subset = self._shown(group_rows)
+            if in_view is not None:
+                subset = in_view if subset is None else np.intersect1d(subset, in_view, assume_unique=True)
+            c = self.coords if subset is None else self.coords[subset]
+            item.setData(x=c[:, 0], y=c[:, 1])
 
     def show_axis_labels(self, x: str | None, y: str | None) -> None:
         """Axes are meaningless for PCA/UMAP/t-SNE and hidden; word axes name their directions."""
