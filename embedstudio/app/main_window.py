@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
         self.worker.busy_changed.connect(self._on_busy)
         self.statusBar().showMessage("Drop a text corpus or a vectors file anywhere on the window")
         self.resize(1280, 800)
+        self._restore_training_options()
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -566,6 +568,7 @@ class MainWindow(QMainWindow):
         except ConfigError as e:
             self.show_error(str(e))
             return
+        self.settings.setValue("training/word2vec", json.dumps(cfg.to_dict()))
         self.loss.clear_run()
         self._training = True
         self._live_started = False
@@ -574,6 +577,18 @@ class MainWindow(QMainWindow):
         self.worker.start("training", train_job, self, datasets[0], cfg, on_progress=self._on_train_progress,
                           on_finished=self._on_trained, on_failed=self._on_train_failed,
                           on_cancelled=self._on_train_cancelled)
+
+    def _restore_training_options(self) -> None:
+        """The options of the last run, if they still make a valid config (a newer version may differ)."""
+        from embedstudio.train.word2vec import Word2VecConfig
+
+        saved = self.settings.value("training/word2vec")
+        if not saved:
+            return
+        try:
+            self.training.form.set_config(Word2VecConfig.from_dict(json.loads(saved)))
+        except (ValueError, TypeError):
+            pass
 
     def _on_train_progress(self, item) -> None:
         p, coords = item

@@ -262,3 +262,19 @@ def test_many_points_draw_a_density_image_that_turns_into_points_when_zoomed(win
     window.map._update_display()
     inside = ((coords >= 0) & (coords <= 2)).all(1).sum()
     assert not window.map.showing_density and window.map.n_points == inside
+
+
+def test_last_training_options_come_back_in_a_new_window(window, qtbot, tmp_path, topic_file):
+    drop(window, topic_file)
+    qtbot.waitUntil(lambda: window.training.start.isEnabled(), timeout=20000)
+    form = window.training.form.editors
+    form["dim"].setValue(12)
+    form["epochs"].setValue(1)
+    form["min_count"].setValue(1)
+    form["method"].setCurrentText("cbow")
+    window.training.start.click()
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=60000)
+    again = mw.MainWindow(window.settings)
+    qtbot.addWidget(again)
+    cfg = again.training.form.config()
+    assert (cfg.dim, cfg.epochs, cfg.method) == (12, 1, "cbow")
