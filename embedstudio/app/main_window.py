@@ -11,7 +11,7 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QPushButton, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QProgressBar, QPushButton, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
                                QVBoxLayout, QWidget)
 
 from embedstudio import __version__
@@ -204,6 +204,11 @@ class MainWindow(QMainWindow):
         self.neighbors.word_chosen.connect(self.select_word)
         self.map.point_clicked.connect(self._on_point_clicked)
         self.worker.busy_changed.connect(self._on_busy)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # an indeterminate "working" bar
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().showMessage("Drop a text corpus or a vectors file anywhere on the window")
         self.resize(1280, 800)
         self._restore_training_options()
@@ -650,8 +655,7 @@ class MainWindow(QMainWindow):
         return path
 
     def _on_busy(self, busy: bool) -> None:
-        if busy:
-            self.statusBar().showMessage("working…")
+        self.busy.setVisible(busy)
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:  # noqa: N802
