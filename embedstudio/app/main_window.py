@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QProgressBar
 from embedstudio import __version__
 from embedstudio.analysis.projection import align_to, pca
 from embedstudio.app.docks.neighbors import NeighborsPanel
+from embedstudio.app.docks.projection import ProjectionPanel
 from embedstudio.app.docks.training import TrainingPanel
 from embedstudio.app.session import Session, describe, read_session, save_session
 from embedstudio.app.views.loss_view import LossView
@@ -165,9 +166,11 @@ class MainWindow(QMainWindow):
         self.training = TrainingPanel()
         self.loss = LossView()
         self.neighbors = NeighborsPanel()
+        self.projection_panel = ProjectionPanel()
         self.docks = {}
         for title, widget, area in (("Data", self.data_list, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Training", self.training, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Projection", self.projection_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Loss", self.loss, Qt.DockWidgetArea.RightDockWidgetArea)):
             dock = QDockWidget(title, self)
@@ -176,6 +179,8 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[title] = dock
 
+        self.tabifyDockWidget(self.docks["Training"], self.docks["Projection"])
+        self.docks["Training"].raise_()
         self.resizeDocks([self.docks["Loss"]], [200], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Data"], self.docks["Training"]], [120, 520], Qt.Orientation.Vertical)
         self._build_menus()
@@ -187,6 +192,8 @@ class MainWindow(QMainWindow):
         self.session.subscribe(self._on_session)
         self.search.textChanged.connect(self._on_search)
         self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
+        self.projection_panel.compute_requested.connect(self.compute_projection)
+        self.projection_panel.cancel.clicked.connect(self.cancel_projection)
         self.select_mode.currentTextChanged.connect(
             lambda t: self.map.set_select_mode({"lasso": "lasso", "rectangle": "rect"}.get(t)))
         self.isolate.clicked.connect(self.map.isolate_selection)
@@ -495,15 +502,30 @@ class MainWindow(QMainWindow):
             return
         from embedstudio.analysis.projection import project
 
-        self.statusBar().showMessage(f"computing {method} of {len(emb):,} points… (first use compiles for a while)")
+        try:
+            config = self.projection_panel.config(key)
+        except ConfigError as e:
+            self.show_error(str(e))
+            return
+        self.projection.setCurrentText(method)
+        self.projection_panel.set_running(True, f"computing {method} of {len(emb):,} points… "
+                                                "(the first UMAP compiles for a while)")
 
         def done(coords):
+            self.projection_panel.set_running(False, f"{method} map of {len(emb):,} points")
             if self.session.embedding is emb:
                 self.map.update_coords(coords, autorange=True)
-                self.statusBar().showMessage(f"{method} map of {len(emb):,} points")
 
-        self.worker.start(method, project, emb.vectors, key, on_finished=done,
-                          on_failed=lambda message, _d: self.show_error(message))
+        def failed(message, _detail):
+            self.projection_panel.set_running(False, "")
+            self.show_error(message)
+
+        self.worker.start(method, project, emb.vectors, key, config, on_finished=done, on_failed=failed)
+
+    def cancel_projection(self) -> None:
+        """The result is dropped; UMAP/t-SNE cannot stop mid-call, so the next job waits for it."""
+        self.worker.cancel(wait=0)
+        self.projection_panel.set_running(False, "cancelled")
 
     def apply_word_axes(self) -> None:
         """TensorBoard-style custom projection: each axis runs from one set of words to another."""

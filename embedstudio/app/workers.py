@@ -14,7 +14,7 @@ import traceback
 import types
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from embedstudio.data.errors import DataFormatError
 
@@ -38,6 +38,10 @@ class Job(QObject):
     # --------------------------------------------------------------- control (GUI thread)
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def started(self) -> bool:
+        return self._thread.ident is not None
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -98,17 +102,23 @@ class Job(QObject):
 
 
 class Worker(QObject):
-    """Owns the one running job; starting another cancels it first."""
+    """Owns the one running job. Starting another cancels it first; a job that cannot stop at once
+    (a plain call such as UMAP has no yield to stop at) is retired: its result is dropped and the
+    next job waits for it to end, so two jobs never run numba code at the same time."""
 
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.job: Job | None = None
+        self._retired: Job | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._start_when_free)
 
     def start(self, name: str, fn: Callable, *args, on_progress=None, on_finished=None, on_failed=None,
               on_cancelled=None, **kwargs) -> Job:
-        self.cancel()
+        self.cancel(wait=0.5)  # a generator job stops within one step
         job = Job(name, fn, args, kwargs)
         for signal, callback in ((job.progress, on_progress), (job.finished, on_finished),
                                  (job.failed, on_failed), (job.cancelled, on_cancelled)):
@@ -116,9 +126,18 @@ class Worker(QObject):
                 signal.connect(self._current_only(job, callback))
         job.ended.connect(lambda j=job: self._ended(j))
         self.job = job
-        job.start()
         self.busy_changed.emit(True)
+        self._start_when_free()
         return job
+
+    def _start_when_free(self) -> None:
+        if self._retired is not None and self._retired.is_alive():
+            self._poll.start()
+            return
+        self._retired = None
+        self._poll.stop()
+        if self.job is not None and not self.job.started:
+            self.job.start()
 
     def _current_only(self, job: Job, callback: Callable) -> Callable:
         """A report still queued when its job was replaced is dropped, not delivered."""
@@ -130,15 +149,15 @@ class Worker(QObject):
         return deliver
 
     def cancel(self, wait: float | None = 10.0) -> None:
-        """Cancel the running job; its pending reports are dropped. Waits for it to stop (kernel
-        chunks are short) so that two jobs never run numba code at once."""
+        """Cancel the running job and drop its pending reports; wait up to ``wait`` s for it to end."""
         old = self.job
         if old is None:
             return
         self.job = None
         old.blockSignals(True)
         old.cancel()
-        old.wait(wait)
+        if old.started and not old.wait(wait):
+            self._retired = old
         self.busy_changed.emit(False)
 
     def _ended(self, job: Job) -> None:
@@ -148,4 +167,4 @@ class Worker(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.job is not None
+        return self.job is not None or (self._retired is not None and self._retired.is_alive())

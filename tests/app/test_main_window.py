@@ -187,7 +187,7 @@ def test_colour_export_and_projection(window, qtbot, tmp_path, monkeypatch):
     assert lines[0] == "key,x,y" and len(lines) == 61 and lines[1].startswith("k0,")
     # a slow projection runs on the worker and replaces the coordinates when done
     from embedstudio.analysis import projection
-    monkeypatch.setattr(projection, "project", lambda v, method: np.tile([[1.0, 2.0]], (len(v), 1)))
+    monkeypatch.setattr(projection, "project", lambda v, method, config: np.tile([[1.0, 2.0]], (len(v), 1)))
     window.compute_projection("t-SNE")
     qtbot.waitUntil(lambda: np.allclose(window.map.coords, [1.0, 2.0]), timeout=10000)
 
@@ -278,3 +278,31 @@ def test_last_training_options_come_back_in_a_new_window(window, qtbot, tmp_path
     qtbot.addWidget(again)
     cfg = again.training.form.config()
     assert (cfg.dim, cfg.epochs, cfg.method) == (12, 1, "cbow")
+
+
+def test_projection_panel_passes_its_parameters_and_cancel_drops_the_result(window, qtbot, monkeypatch):
+    import threading
+
+    from embedstudio.analysis import projection
+
+    window.session.add_embedding("r", Embedding([f"k{i}" for i in range(50)],
+                                                np.random.default_rng(1).standard_normal((50, 4)).astype(np.float32)))
+    before = window.map.coords.copy()
+    seen, release = [], threading.Event()
+
+    def slow_project(v, method, config):
+        seen.append((method, config))
+        release.wait(5)
+        return np.zeros((len(v), 2), np.float32)
+
+    monkeypatch.setattr(projection, "project", slow_project)
+    window.projection_panel.forms["umap"].editors["n_neighbors"].setValue(7)
+    window.projection_panel.compute.click()
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=5000)
+    assert seen[0][0] == "umap" and seen[0][1].n_neighbors == 7
+    assert window.projection_panel.cancel.isEnabled()
+    window.projection_panel.cancel.click()
+    release.set()
+    qtbot.wait(300)
+    np.testing.assert_array_equal(window.map.coords, before)  # the cancelled result never lands
+    assert window.projection_panel.status.text() == "cancelled"

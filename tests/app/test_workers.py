@@ -121,3 +121,31 @@ def test_signal_emission_does_not_leak_references_to_true():
     for _ in range(500):
         e.ping.emit(True)
     assert abs(sys.getrefcount(True) - before) < 50
+
+
+def test_a_job_that_cannot_stop_is_retired_and_the_next_waits_for_it(qtbot):
+    order = []
+    release = threading.Event()
+
+    def long_call():  # no yield: like UMAP, it cannot be interrupted
+        order.append("old start")
+        release.wait(5)
+        order.append("old end")
+        return "old"
+
+    def quick():
+        order.append("new start")
+        return "new"
+
+    worker = Worker()
+    dropped, results = [], []
+    worker.start("long", long_call, on_finished=dropped.append)
+    qtbot.waitUntil(lambda: order == ["old start"], timeout=2000)
+    started = time.monotonic()
+    worker.start("quick", quick, on_finished=results.append)  # must not block the GUI thread
+    assert time.monotonic() - started < 2.0 and worker.busy
+    qtbot.wait(200)
+    assert order == ["old start"]  # the new job waits: never two numba jobs at once
+    release.set()
+    qtbot.waitUntil(lambda: results == ["new"], timeout=5000)
+    assert order == ["old start", "old end", "new start"] and dropped == []
