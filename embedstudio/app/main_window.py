@@ -11,7 +11,7 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QProgressBar, QPushButton, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QInputDialog, QProgressBar, QPushButton, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
                                QVBoxLayout, QWidget)
 
 from embedstudio import __version__
@@ -306,8 +306,15 @@ class MainWindow(QMainWindow):
 
     def _export_view_dialog(self, view, name: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, f"Export the {name}", f"{name}.png", "PNG (*.png);;SVG (*.svg)")
-        if path:
-            self.export_image(view, path)
+        if not path:
+            return
+        width = 2000
+        if not path.lower().endswith(".svg"):
+            width, ok = QInputDialog.getInt(self, "Image size", "width in pixels (300 dpi x 6.7 in = 2000)",
+                                            2000, 200, 20000, 100)
+            if not ok:
+                return
+        self.export_image(view, path, width)
 
     def export_image(self, view, path: str, width: int = 2000) -> None:
         """PNG at ``width`` pixels, or SVG by Qt's own SVG painter (pyqtgraph 0.14's SVG exporter
@@ -395,7 +402,10 @@ class MainWindow(QMainWindow):
 
     def save_session(self, folder: str) -> None:
         try:
-            save_session(self.session, folder, view={"search": self.search.text()})
+            view = {"search": self.search.text(), "projection": self.projection.currentText(),
+                    "colour": self.colour.currentText(), "x_axis": self.x_axis.text(), "y_axis": self.y_axis.text()}
+            save_session(self.session, folder, view=view,
+                         map_coords=self.map.coords if self.session.embedding is not None else None)
         except OSError as e:
             self.show_error(f"Could not save the session in {folder}: {e}")
             return
@@ -415,11 +425,21 @@ class MainWindow(QMainWindow):
     def _on_session_read(self, result) -> None:
         document, embeddings = result
         current = document.get("current")
+        view = document.get("view", {}) if isinstance(document.get("view"), dict) else {}
         for name, embedding in embeddings.items():
             self.session.add_embedding(name, embedding, make_current=False)
         if current in self.session.embeddings:
+            self._pending_coords = document.get("map_coords")
             self.session.set_current(current)
-        self.search.setText(str(document.get("view", {}).get("search", "")))
+        self.x_axis.setText(str(view.get("x_axis", self.x_axis.text())))
+        self.y_axis.setText(str(view.get("y_axis", "")))
+        if view.get("projection") in ("PCA", "UMAP", "t-SNE", "word axes"):
+            self.projection.setCurrentText(view["projection"])
+            self.axes_row.setVisible(view["projection"] == "word axes")
+        if view.get("colour") and self.colour.findText(view["colour"]) >= 0:
+            self.colour.setCurrentText(view["colour"])
+            self.apply_colour(view["colour"])
+        self.search.setText(str(view.get("search", "")))
         self.statusBar().showMessage(f"session opened: {len(embeddings)} embeddings")
 
     # ------------------------------------------------------------------ opening files

@@ -91,7 +91,8 @@ SESSION_TAG = "embedstudio-session"
 SESSION_FILE = "session.json"
 
 
-def save_session(session: Session, folder: str | os.PathLike, view: dict | None = None) -> None:
+def save_session(session: Session, folder: str | os.PathLike, view: dict | None = None,
+                 map_coords=None) -> None:
     """Write the session as a folder: ``session.json`` + one ``.npz`` per embedding (never pickle).
 
     Crash-safe without renaming folders: embeddings go to new uniquely named files first, then
@@ -110,14 +111,21 @@ def save_session(session: Session, folder: str | os.PathLike, view: dict | None 
         relative = f"embeddings/{uuid.uuid4().hex}.npz"
         embedding.save(os.path.join(folder, relative))
         entries.append({"name": name, "file": relative})
+    map_file = None
+    if map_coords is not None:
+        import numpy as np
+
+        map_file = f"embeddings/{uuid.uuid4().hex}.map.npy"
+        with atomic_write(os.path.join(folder, map_file)) as f:
+            np.save(f, np.asarray(map_coords, dtype=np.float32), allow_pickle=False)
     document = {
-        "format": SESSION_TAG, "version": 1,
+        "format": SESSION_TAG, "version": 1, "map": map_file,
         "datasets": [{"path": os.path.abspath(d.path), "kind": d.kind} for d in session.datasets if not d.is_vectors],
         "embeddings": entries, "current": session.current, "view": view or {},
     }
     with atomic_write(os.path.join(folder, SESSION_FILE)) as f:
         f.write(json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
-    keep = {e["file"].split("/")[-1] for e in entries}
+    keep = {e["file"].split("/")[-1] for e in entries} | ({map_file.split("/")[-1]} if map_file else set())
     for leftover in os.listdir(os.path.join(folder, "embeddings")):
         if leftover not in keep:
             os.remove(os.path.join(folder, "embeddings", leftover))
@@ -154,4 +162,17 @@ def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]
         if os.path.commonpath([target, os.path.realpath(folder)]) != os.path.realpath(folder):
             raise DataFormatError(path, None, f"embedding file {relative!r} lies outside the session folder")
         embeddings[name] = Embedding.load(target)
+    document["map_coords"] = None
+    if document.get("map"):
+        import numpy as np
+
+        target = os.path.realpath(os.path.join(folder, str(document["map"])))
+        if os.path.commonpath([target, os.path.realpath(folder)]) != os.path.realpath(folder):
+            raise DataFormatError(path, None, "the map file lies outside the session folder")
+        try:
+            coords = np.load(target, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise DataFormatError(target, None, f"cannot read the saved map: {e}") from None
+        if coords.ndim == 2 and coords.shape[1] == 2:
+            document["map_coords"] = coords
     return document, embeddings
