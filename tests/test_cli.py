@@ -78,7 +78,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(topic_text, tmp_path):
     out = tmp_path / "v.npz"
     ckpt = tmp_path / "run.ckpt"
     cmd = [sys.executable, "-m", "embedstudio", "train", str(topic_text), "-o", str(out), "--dim", "64",
-           "--epochs", "100000", "--threads", "1", "--min-count", "1", "--chunk-words", "500",
+           "--epochs", "10000", "--threads", "1", "--min-count", "1", "--chunk-words", "500",
            "--checkpoint", str(ckpt)]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
@@ -94,7 +94,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(topic_text, tmp_path):
     assert proc.returncode == 130, err
     assert "checkpoint saved" in err
     saved = Checkpoint.load(ckpt)
-    assert 0 < saved.cursor and saved.config["epochs"] == 100000
+    assert 0 < saved.cursor and saved.config["epochs"] == 10000
     assert not out.exists()  # no half-written model
 
 
