@@ -308,3 +308,18 @@ def test_projection_panel_passes_its_parameters_and_cancel_drops_the_result(wind
     qtbot.wait(300)
     np.testing.assert_array_equal(window.map.coords, before)  # the cancelled result never lands
     assert window.projection_panel.status.text() == "cancelled"
+
+
+def test_live_updates_move_the_drawn_points(window):
+    rng = np.random.default_rng(3)
+    coords = rng.standard_normal((500, 2)).astype(np.float32)
+    window.map.set_points([f"p{i}" for i in range(500)], coords)
+    item = window.map._groups[0][0]
+    window.map.update_coords(coords + 100.0)  # same points, new places: written in place
+    x, y = item.getData()
+    np.testing.assert_array_equal(x, coords[:, 0] + 100.0)
+    assert item.dataBounds(0)[0] == pytest.approx(coords[:, 0].min() + 100.0)
+    image_before = window.map.grab().toImage()
+    window.map.update_coords(coords)
+    window.map.autoRange()
+    assert window.map.grab().toImage() != image_before

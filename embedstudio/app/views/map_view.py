@@ -26,6 +26,22 @@ OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 1
              (204, 121, 167), (0, 0, 0), (153, 153, 153)]
 
 
+def _set_positions(item: pg.ScatterPlotItem, xy: np.ndarray) -> None:
+    """Move a scatter's points. With the same number of points the positions are written in
+    place: setData rebuilds every spot (about 0.2 s for 64k points, a visible stall every time a
+    live snapshot arrives); the symbol, size and brush of each spot do not change."""
+    data = item.data
+    if len(data) == len(xy) and len(xy):
+        data["x"] = xy[:, 0]
+        data["y"] = xy[:, 1]
+        item.prepareGeometryChange()
+        item.bounds = [None, None]
+        item.informViewBoundsChanged()
+        item.update()
+    else:
+        item.setData(x=xy[:, 0], y=xy[:, 1])
+
+
 class SelectingViewBox(pg.ViewBox):
     """Left-drag draws a lasso or a rectangle when a selection mode is on; pans otherwise."""
 
@@ -159,7 +175,7 @@ class MapView(pg.PlotWidget):
             if in_view is not None:
                 subset = in_view if subset is None else np.intersect1d(subset, in_view, assume_unique=True)
             c = self.coords if subset is None else self.coords[subset]
-            item.setData(x=c[:, 0], y=c[:, 1])
+            _set_positions(item, c)
 
     def show_axis_labels(self, x: str | None, y: str | None) -> None:
         """Axes are meaningless for PCA/UMAP/t-SNE and hidden; word axes name their directions."""
