@@ -17,6 +17,7 @@ class LossView(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
         self.setLabel("bottom", "epoch")
+        self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)  # early on, not "epoch (x0.001)"
         self.setLabel("left", "loss (mean per example)")
         self.showGrid(x=True, y=True, alpha=0.25)
         self.addLegend(offset=(-10, 10))

@@ -183,6 +183,7 @@ class MapView(pg.PlotWidget):
         for side, text in (("bottom", x), ("left", y)):
             if text:
                 item.showAxis(side)
+                item.getAxis(side).enableAutoSIPrefix(False)  # cosines: no "x0.001" scaling
                 item.setLabel(side, text)
             else:
                 item.hideAxis(side)
@@ -244,7 +245,7 @@ class MapView(pg.PlotWidget):
     def color_by(self, values=None, kind: str = "continuous") -> list[str]:
         """Colour points by a value per point; returns the legend entries.
 
-        continuous: eight quantile bins of viridis (log scale for counts); categorical: the nine
+        continuous: eight quantile bins of viridis; categorical: the nine
         commonest values in the Okabe-Ito colour-blind-safe palette, the rest grey as "other".
         """
         if values is None or len(values) != len(self.keys):
@@ -253,8 +254,7 @@ class MapView(pg.PlotWidget):
         groups = []
         if kind == "continuous":
             v = np.asarray(values, dtype=np.float64)
-            v = np.log10(np.maximum(v, 1e-12)) if (v > 0).all() else v
-            edges = np.unique(np.quantile(v, np.linspace(0, 1, 9)))
+            edges = np.unique(np.quantile(v, np.linspace(0, 1, 9)))  # quantiles: no log scale needed
             bins = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, max(len(edges) - 2, 0))
             cmap = pg.colormap.get("viridis")
             n_bins = max(len(edges) - 1, 1)
