@@ -50,11 +50,22 @@ def atomic_write(path: str | os.PathLike, compress_by_suffix: bool = False) -> I
                 f.close()
             raw.flush()
             os.fsync(raw.fileno())
+        os.chmod(tmp, _final_mode(path))  # mkstemp makes 0600; a saved file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _final_mode(path: str) -> int:
+    """The mode an ordinary open() would give: the existing file's, or 0666 less the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_json_arrays(path: str | os.PathLike, header: dict, arrays: dict[str, np.ndarray]) -> None:

@@ -323,3 +323,23 @@ def test_live_updates_move_the_drawn_points(window):
     window.map.update_coords(coords)
     window.map.autoRange()
     assert window.map.grab().toImage() != image_before
+
+
+def test_first_use_hints(window, qtbot, topic_file):
+    assert window.map.hint.isVisible()
+    drop(window, topic_file)
+    qtbot.waitUntil(lambda: window.training.start.isEnabled(), timeout=20000)
+    assert window.training.status.text().startswith("ready")
+    window.session.add_embedding("e", Embedding(["a", "b"], np.eye(2, dtype=np.float32)))
+    assert not window.map.hint.isVisible()
+
+
+def test_dropping_the_bundled_sample_corpus_loads_it(window, qtbot):
+    from embedstudio.resources import resource
+
+    sample = next(resource("sample").glob("*.txt.gz"))
+    drop(window, sample)
+    qtbot.waitUntil(lambda: window.data_list.count() == 1, timeout=60000)
+    stats = window.session.datasets[0].stats
+    assert stats["tokens"] > 1_900_000 and stats["vocabulary"] > 10_000
+    assert window.training.start.isEnabled()

@@ -66,6 +66,8 @@ class TrainingPanel(QWidget):
         elif names:
             self.corpus.setCurrentIndex(len(names) - 1)
         self.start.setEnabled(bool(names) and not self.cancel.isEnabled())
+        if names and not self.cancel.isEnabled():
+            self.status.setText("ready: choose the options, then Start")
 
     def set_running(self, running: bool, paused: bool = False) -> None:
         self.start.setEnabled(not running and self.corpus.count() > 0)

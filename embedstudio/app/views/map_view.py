@@ -104,6 +104,11 @@ class MapView(pg.PlotWidget):
             item.setZValue(5)
         self._set_groups([(None, POINT_BRUSH, "")])
         self._labels: list[pg.TextItem] = []
+        # shown while the map is empty, so a first-time user knows what to do
+        self.hint = pg.TextItem("Drop a text corpus or a vectors file on the window\n(or File ▸ Open)",
+                                color=(110, 110, 110), anchor=(0.5, 0.5))
+        self.hint.setPos(0.5, 0.5)  # the middle of an empty view box (range 0..1)
+        self.addItem(self.hint)
         self._hover = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
         self._hover.setZValue(10)
         self._hover.hide()
@@ -138,6 +143,7 @@ class MapView(pg.PlotWidget):
         if len(coords) != len(self.keys):
             raise ValueError(f"{len(coords)} coordinates for {len(self.keys)} points")
         self.coords = coords
+        self.hint.setVisible(len(coords) == 0)
         if autorange:
             rows = self._shown(None)
             c = coords if rows is None else coords[rows]
