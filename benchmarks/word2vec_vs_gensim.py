@@ -151,7 +151,7 @@ def main() -> None:
         return statistics.median(r[key] for r in rows)
 
     print(f"\nword2vec on {args.corpus}: {SETTINGS}; medians of {args.repeats} run(s); ratio = ours / gensim")
-    header = (f"| method | threads | implementation | words/s | ratio | wall s | prep s | peak RSS MB | "
+    header = ("| method | threads | implementation | words/s | ratio | wall s | prep s | peak RSS MB | "
               f"analogy % (30k) | Δ analogy | WordSim353 ρ | SimLex ρ |")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))

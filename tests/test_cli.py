@@ -12,20 +12,11 @@ import pytest
 from embedstudio.cli import main
 from embedstudio.data.vectors_io import read_vectors
 from embedstudio.train.base import Checkpoint
-from tests.train.conftest import topic_sentences
 
 
-@pytest.fixture
-def topic_text(tmp_path):
-    sentences, _ = topic_sentences(800, seed=3)
-    path = tmp_path / "topics.txt"
-    path.write_text("\n".join(" ".join(f"w{i}" for i in s) for s in sentences) + "\n")
-    return path
-
-
-def test_train_then_query_and_export(topic_text, tmp_path, capsys):
+def test_train_then_query_and_export(topic_file, tmp_path, capsys):
     out = tmp_path / "vec.bin"
-    code = main(["train", str(topic_text), "-o", str(out), "--dim", "16", "--epochs", "3", "--threads", "1",
+    code = main(["train", str(topic_file), "-o", str(out), "--dim", "16", "--epochs", "3", "--threads", "1",
                  "--min-count", "1", "--window", "3"])
     assert code == 0
     emb = read_vectors(out)
@@ -63,21 +54,21 @@ def test_train_refuses_a_vectors_file_with_a_clear_message(tmp_path, capsys):
     assert "not a text corpus" in capsys.readouterr().err
 
 
-def test_unknown_word_and_unknown_option_value(topic_text, tmp_path, capsys):
+def test_unknown_word_and_unknown_option_value(topic_file, tmp_path, capsys):
     out = tmp_path / "v.npz"
-    assert main(["train", str(topic_text), "-o", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1"]) == 0
+    assert main(["train", str(topic_file), "-o", str(out), "--dim", "8", "--epochs", "1", "--min-count", "1"]) == 0
     assert main(["neighbors", str(out), "nosuchword"]) == 1
     assert "not in the vocabulary" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["train", str(topic_text), "-o", str(out), "--method", "glove"])
-    assert main(["train", str(topic_text), "-o", str(out), "--dim", "0"]) == 2
+        main(["train", str(topic_file), "-o", str(out), "--method", "glove"])
+    assert main(["train", str(topic_file), "-o", str(out), "--dim", "0"]) == 2
     assert "dim=0 is below its minimum" in capsys.readouterr().err
 
 
-def test_ctrl_c_saves_a_checkpoint_that_resumes(topic_text, tmp_path):
+def test_ctrl_c_saves_a_checkpoint_that_resumes(topic_file, tmp_path):
     out = tmp_path / "v.npz"
     ckpt = tmp_path / "run.ckpt"
-    cmd = [sys.executable, "-m", "embedstudio", "train", str(topic_text), "-o", str(out), "--dim", "64",
+    cmd = [sys.executable, "-m", "embedstudio", "train", str(topic_file), "-o", str(out), "--dim", "64",
            "--epochs", "10000", "--threads", "1", "--min-count", "1", "--chunk-words", "500",
            "--checkpoint", str(ckpt)]
     env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from embedstudio.app import main_window as mw  # noqa: E402
 from embedstudio.data.vectors_io import read_vectors, write_vectors  # noqa: E402
 from embedstudio.vectors import Embedding  # noqa: E402
-from tests.train.conftest import topic_sentences  # noqa: E402
 
 
 @pytest.fixture
@@ -34,14 +33,6 @@ def drop(widget, *paths):
     assert enter.isAccepted()
     event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, event)
-
-
-@pytest.fixture
-def topic_file(tmp_path):
-    sentences, _ = topic_sentences(1500, seed=4)
-    path = tmp_path / "topics.txt"
-    path.write_text("\n".join(" ".join(f"w{i}" for i in s) for s in sentences) + "\n")
-    return path
 
 
 def test_dropping_a_corpus_lists_it_with_its_statistics(window, qtbot, topic_file):
