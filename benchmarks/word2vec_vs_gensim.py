@@ -152,7 +152,7 @@ def main() -> None:
 
     print(f"\nword2vec on {args.corpus}: {SETTINGS}; medians of {args.repeats} run(s); ratio = ours / gensim")
     header = ("| method | threads | implementation | words/s | ratio | wall s | prep s | peak RSS MB | "
-              f"analogy % (30k) | Δ analogy | WordSim353 ρ | SimLex ρ |")
+              "analogy % (30k) | Δ analogy | WordSim353 ρ | SimLex ρ |")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for method in args.methods:
