@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import platform
+import threading
 
 import numpy as np
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QInputDialog, QProgressBar, QPushButton, QFileDialog, QLabel, QLineEdit, QListWidget, QMainWindow, QMessageBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QMainWindow, QMessageBox, QProgressBar, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from embedstudio import __version__
 from embedstudio.analysis.projection import align_to, pca
@@ -52,7 +54,25 @@ def load_paths(paths: list[str], min_count: int = 5):
         yield ("loaded", dataset, coords)
 
 
-def train_job(window: "MainWindow", dataset, cfg):
+class CheckpointMailbox:
+    """The GUI thread asks for a checkpoint; the training job saves it at its next step."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._requested: str | None = None
+        self.saved: str | None = None
+
+    def request(self, path: str) -> None:
+        with self._lock:
+            self._requested = path
+
+    def take(self) -> str | None:
+        with self._lock:
+            path, self._requested = self._requested, None
+            return path
+
+
+def train_job(mailbox: CheckpointMailbox, dataset, cfg):
     """Worker job: word2vec on a corpus; yields (progress, snapshot coords or None); returns (embedding, coords)."""
     from embedstudio.data.corpus import read_corpus
     from embedstudio.train.word2vec import Word2VecTrainer
@@ -68,10 +88,10 @@ def train_job(window: "MainWindow", dataset, cfg):
             coords = pca(p.snapshot.vectors)[0]
             coords = align_to(previous, coords) if previous is not None else coords
             previous = coords
-        path = window.take_checkpoint_request()
+        path = mailbox.take()
         if path:  # saved here, between two chunks, where the arrays are consistent
             trainer.checkpoint().save(path)
-            window.checkpoint_saved_path = path
+            mailbox.saved = path
         yield p, coords
     embedding = trainer.embedding()
     final = pca(embedding.vectors)[0]
@@ -110,8 +130,7 @@ class MainWindow(QMainWindow):
         self.session = Session()
         self.worker = Worker(self)
         self.errors: list[str] = []
-        self._checkpoint_request: str | None = None
-        self.checkpoint_saved_path: str | None = None
+        self.checkpoints = CheckpointMailbox()
         self._training = False
 
         # the map is the centre of the window; a search box sits above it
@@ -226,48 +245,35 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
+        def add(menu, text, slot, shortcut=None):
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+
+        keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self._open_dialog)
-        file_menu.addAction(open_action)
+        add(file_menu, "&Open…", self._open_dialog, keys.Open)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._fill_recent()
-        save_session_action = QAction("&Save Session…", self, shortcut=QKeySequence.StandardKey.Save)
-        save_session_action.triggered.connect(self._save_session_dialog)
-        file_menu.addAction(save_session_action)
-        open_session_action = QAction("Open Sess&ion…", self)
-        open_session_action.triggered.connect(self._open_session_dialog)
-        file_menu.addAction(open_session_action)
-        export_action = QAction("&Export vectors…", self)
-        export_action.triggered.connect(self._export_dialog)
-        file_menu.addAction(export_action)
-        map_image = QAction("Export map &image…", self)
-        map_image.triggered.connect(lambda: self._export_view_dialog(self.map, "map"))
-        file_menu.addAction(map_image)
-        loss_image = QAction("Export &loss curve image…", self)
-        loss_image.triggered.connect(lambda: self._export_view_dialog(self.loss, "loss"))
-        file_menu.addAction(loss_image)
-        coords_action = QAction("Export map &coordinates…", self)
-        coords_action.triggered.connect(self._export_coords_dialog)
-        file_menu.addAction(coords_action)
+        add(file_menu, "&Save Session…", self._save_session_dialog, keys.Save)
+        add(file_menu, "Open Sess&ion…", self._open_session_dialog)
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        add(file_menu, "&Export vectors…", self._export_dialog)
+        add(file_menu, "Export map &image…", lambda: self._export_view_dialog(self.map, "map"))
+        add(file_menu, "Export &loss curve image…", lambda: self._export_view_dialog(self.loss, "loss"))
+        add(file_menu, "Export map &coordinates…", self._export_coords_dialog)
+        file_menu.addSeparator()
+        add(file_menu, "&Quit", self.close, keys.Quit)
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
         tools_menu = self.menuBar().addMenu("&Tools")
-        evaluate = QAction("&Evaluate (analogies)", self)
-        evaluate.triggered.connect(lambda: self.evaluate())
-        tools_menu.addAction(evaluate)
-        evaluate_file = QAction("Evaluate with a &similarity file…", self)
-        evaluate_file.triggered.connect(self._evaluate_dialog)
-        tools_menu.addAction(evaluate_file)
+        add(tools_menu, "&Evaluate (analogies)", lambda: self.evaluate())
+        add(tools_menu, "Evaluate with a &similarity file…", self._evaluate_dialog)
         help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About EmbedStudio", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        add(help_menu, "&About EmbedStudio", self._about)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -622,7 +628,7 @@ class MainWindow(QMainWindow):
         self._live_started = False
         self.training.set_running(True)
         self._train_name = f"word2vec {cfg.method} · {name}"
-        self.worker.start("training", train_job, self, datasets[0], cfg, on_progress=self._on_train_progress,
+        self.worker.start("training", train_job, self.checkpoints, datasets[0], cfg, on_progress=self._on_train_progress,
                           on_finished=self._on_trained, on_failed=self._on_train_failed,
                           on_cancelled=self._on_train_cancelled)
 
@@ -691,11 +697,7 @@ class MainWindow(QMainWindow):
 
     def request_checkpoint(self, path: str) -> None:
         """Saved by the training job at its next step, where the arrays are consistent."""
-        self._checkpoint_request = path
-
-    def take_checkpoint_request(self) -> str | None:
-        path, self._checkpoint_request = self._checkpoint_request, None
-        return path
+        self.checkpoints.request(path)
 
     def _on_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

@@ -102,7 +102,7 @@ def test_cancel_and_checkpoint_during_training(window, qtbot, topic_file, tmp_pa
     window.training.start.click()
     qtbot.waitUntil(lambda: window.loss.points > 3, timeout=30000)
     window.request_checkpoint(str(tmp_path / "run.ckpt"))
-    qtbot.waitUntil(lambda: window.checkpoint_saved_path is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.checkpoints.saved is not None, timeout=10000)
     window.training.cancel.click()
     assert window.training.start.isEnabled() and window.training.status.text() == "cancelled"
     from embedstudio.train.base import Checkpoint
