@@ -125,13 +125,11 @@ class Embedding:
 
     def distances(self, queries: np.ndarray, rows: Sequence[int] | None = None) -> np.ndarray:
         """Poincaré-ball distances between query points and rows (all rows if None)."""
+        from embedstudio.geometry.poincare import distance_matrix
+
         q = np.asarray(queries, dtype=np.float64).reshape(-1, self.dim)
         x = self.vectors if rows is None else self.vectors[np.asarray(rows)]
-        x = x.astype(np.float64)
-        sq = (q**2).sum(1)[:, None] + (x**2).sum(1)[None, :] - 2 * q @ x.T
-        sq = np.maximum(sq, 0.0)
-        denom = np.maximum((1 - (q**2).sum(1))[:, None] * (1 - (x**2).sum(1))[None, :], 1e-15)
-        return np.arccosh(1 + 2 * sq / denom)
+        return distance_matrix(q, x)
 
     def most_similar(
         self,
