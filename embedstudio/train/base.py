@@ -8,8 +8,11 @@ report and a cancellation point: stop iterating to cancel, stop pulling to pause
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator, Protocol
 
 import numpy as np
@@ -84,3 +87,175 @@ class Trainer(Protocol):
     def checkpoint(self) -> Checkpoint: ...
 
     def embedding(self) -> Embedding: ...
+
+
+class ChunkedTrainer:
+    """The Python loop every numba trainer shares (umap's rule: Python owns the loop).
+
+    Work is cut into units ("chunks"); chunk c of a run belongs to epoch c // chunks_per_epoch and
+    gets its seed from (run seed, c). One thread runs chunks in order, so a run is deterministic
+    and a resumed run is bit-identical; more threads run them hogwild on a pool (the kernels
+    release the GIL), taking results in chunk order so the cursor always means "every chunk
+    before it is done". Subclasses provide the data-specific parts:
+
+    - ``_prepare(data, resuming) -> (chunks_per_epoch, fingerprint)``: tables for this run;
+    - ``_init_arrays() -> dict`` of the trained arrays (``array_names``);
+    - ``_run_chunk(chunk) -> (loss_sum, examples, items)``: one kernel call;
+    - ``_learning_rate(cursor) -> float`` and ``embedding()``.
+    """
+
+    name = "trainer"
+    array_names: tuple[str, ...] = ()
+    resume_may_differ = frozenset({"threads"})  # settings a checkpoint may be resumed with changed
+
+    def __init__(self, config):
+        self.config = config
+        self.arrays: dict[str, np.ndarray] = {}
+        self._cursor = 0
+        self._inflight: collections.deque = collections.deque()
+        self._epoch_loss: dict[int, list] = {}
+        self._epoch_losses: list[float] = []
+        self._items_done = 0
+        self._step_loss = [0.0, 0]
+        self._chunks_per_epoch = 1
+        self._fingerprint: dict = {}
+
+    # ---------------------------------------------------------------- hooks
+    def _prepare(self, data, resuming: bool) -> tuple[int, dict]:
+        raise NotImplementedError
+
+    def _init_arrays(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _run_chunk(self, chunk: int) -> tuple[float, int, int]:
+        raise NotImplementedError
+
+    def _learning_rate(self, cursor: int) -> float:
+        raise NotImplementedError
+
+    def embedding(self) -> Embedding:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- the loop
+    def fit(self, data, resume: Checkpoint | None = None, snapshot_every_s: float | None = None) -> Iterator[Progress]:
+        cfg = self.config
+        n_chunks, fingerprint = self._prepare(data, resume is not None)
+        self._chunks_per_epoch = n_chunks
+        total = n_chunks * cfg.epochs
+        if resume is not None:
+            self._restore(resume, fingerprint)
+        else:
+            self.arrays = self._init_arrays()
+            self._cursor = 0
+            self._epoch_loss = {}
+            self._epoch_losses = []
+        self._fingerprint = fingerprint
+        start_cursor = next_chunk = self._cursor
+        self._items_done = 0
+        self._step_loss = [0.0, 0]
+        started = last_snapshot = time.perf_counter()
+        pool = ThreadPoolExecutor(cfg.threads, thread_name_prefix=self.name) if cfg.threads > 1 else None
+        try:
+            while self._cursor < total:
+                if pool is None:
+                    self._account(self._cursor, self._run_chunk(self._cursor))
+                else:
+                    next_chunk = max(next_chunk, self._cursor + len(self._inflight))
+                    while len(self._inflight) < 2 * cfg.threads and next_chunk < total:
+                        self._inflight.append((next_chunk, pool.submit(self._run_chunk, next_chunk)))
+                        next_chunk += 1
+                    chunk, future = self._inflight[0]
+                    result = future.result()
+                    self._inflight.popleft()
+                    self._account(chunk, result)
+                now = time.perf_counter()
+                snapshot = None
+                if snapshot_every_s is not None and (now - last_snapshot >= snapshot_every_s or self._cursor == total):
+                    snapshot = self.embedding()
+                    last_snapshot = now
+                elapsed = now - started
+                step_sum, step_n = self._step_loss
+                self._step_loss = [0.0, 0]
+                epoch = min((self._cursor - 1) // n_chunks, cfg.epochs - 1)
+                loss_sum, examples = self._epoch_loss.get(epoch, (0.0, 0))
+                yield Progress(
+                    cursor=self._cursor, total=total, epoch=epoch, epochs=cfg.epochs,
+                    loss=loss_sum / examples if examples else float("nan"),
+                    epoch_losses=tuple(self._epoch_losses), items_done=self._items_done,
+                    items_per_s=self._items_done / elapsed if elapsed > 0 else 0.0,
+                    learning_rate=self._learning_rate(self._cursor), elapsed_s=elapsed,
+                    start_cursor=start_cursor, snapshot=snapshot,
+                    step_loss=step_sum / step_n if step_n else float("nan"),
+                )
+        finally:
+            # Cancelled or finished: let running chunks end so no thread writes after we return.
+            self._drain()
+            if pool is not None:
+                pool.shutdown(wait=True)
+
+    def checkpoint(self) -> Checkpoint:
+        """A consistent copy of the training state, taken between two yields of fit()."""
+        if not self.arrays:
+            raise RuntimeError("nothing to checkpoint: training has not started")
+        self._drain()
+        return Checkpoint(
+            trainer=self.name, cursor=self._cursor, config=self.config.to_dict(),
+            arrays={name: self.arrays[name].copy() for name in self.array_names},
+            state={"epoch_loss": {str(e): [float(s), int(n)] for e, (s, n) in self._epoch_loss.items()},
+                   "epoch_losses": list(self._epoch_losses), "fingerprint": self._fingerprint},
+        )
+
+    @property
+    def epoch_losses(self) -> list[float]:
+        return list(self._epoch_losses)
+
+    @property
+    def chunks_done(self) -> int:
+        return self._cursor
+
+    # ---------------------------------------------------------------- internals
+    def _account(self, chunk: int, result) -> None:
+        loss, examples, items = result
+        acc = self._epoch_loss.setdefault(chunk // self._chunks_per_epoch, [0.0, 0])
+        acc[0] += float(loss)
+        acc[1] += int(examples)
+        self._step_loss[0] += float(loss)
+        self._step_loss[1] += int(examples)
+        self._items_done += int(items)
+        self._cursor = chunk + 1
+        if self._cursor % self._chunks_per_epoch == 0:
+            self._epoch_losses.append(acc[0] / acc[1] if acc[1] else float("nan"))
+
+    def _drain(self) -> None:
+        """Wait for every running chunk and count it; after a failed chunk, only wait."""
+        failed = None
+        while self._inflight:
+            chunk, future = self._inflight.popleft()
+            try:
+                result = future.result()
+            except BaseException as e:  # noqa: BLE001 - re-raised below once all threads stopped
+                failed = failed or e
+                continue
+            if failed is None:
+                self._account(chunk, result)
+        if failed is not None:
+            raise failed
+
+    def _restore(self, ckpt: Checkpoint, fingerprint: dict) -> None:
+        if ckpt.trainer != self.name:
+            raise ValueError(f"this checkpoint is from the {ckpt.trainer!r} trainer, not {self.name!r}")
+        mine = self.config.to_dict()
+        differ = sorted(k for k in mine if k not in self.resume_may_differ and ckpt.config.get(k) != mine[k])
+        if differ:
+            raise ValueError("the checkpoint was trained with other settings: " + ", ".join(
+                f"{k}={ckpt.config.get(k)!r} (now {mine[k]!r})" for k in differ))
+        if ckpt.state.get("fingerprint") != fingerprint:
+            raise ValueError("the checkpoint was trained on another dataset (its size or contents differ)")
+        missing = [n for n in self.array_names if n not in ckpt.arrays]
+        if missing:
+            raise ValueError(f"the checkpoint lacks arrays: {', '.join(missing)}")
+        self.arrays = {n: np.ascontiguousarray(ckpt.arrays[n], dtype=np.float32).copy() for n in self.array_names}
+        self._cursor = int(ckpt.cursor)
+        self._epoch_loss = {int(e): [float(s), int(n)] for e, (s, n) in ckpt.state.get("epoch_loss", {}).items()}
+        self._epoch_losses = [float(x) for x in ckpt.state.get("epoch_losses", [])]
+        self._inflight.clear()

@@ -9,17 +9,14 @@ is bit-identical to an uninterrupted one.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import os
-import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import numpy as np
 
 from embedstudio.config import ConfigBase, ConfigError, param
-from embedstudio.train.base import Checkpoint, Progress
+from embedstudio.train.base import Checkpoint, ChunkedTrainer, Progress
 from embedstudio.train.kernels import sgns
 from embedstudio.train.kernels.rng import chunk_seed
 from embedstudio.vectors import Embedding
@@ -60,139 +57,72 @@ class Word2VecConfig(ConfigBase):
         return 0.025 if self.method == "sgns" else 0.05
 
 
-# A checkpoint may resume with another thread count or chunk bookkeeping; everything else must match.
-_RESUME_MAY_DIFFER = {"threads"}
-
-
-class Word2VecTrainer:
+class Word2VecTrainer(ChunkedTrainer):
     name = "word2vec"
     config_class = Word2VecConfig
+    array_names = ("syn0", "syn1")
 
     def __init__(self, config: Word2VecConfig | None = None):
-        self.config = config or Word2VecConfig()
-        self.syn0: np.ndarray | None = None
-        self.syn1: np.ndarray | None = None
+        super().__init__(config or Word2VecConfig())
         self._corpus = None
-        self._cursor = 0
-        self._inflight: collections.deque = collections.deque()
-        self._epoch_loss: dict[int, list] = {}
-        self._epoch_losses: list[float] = []
-        self._words_done = 0
-        self._step_loss = [0.0, 0]
 
-    # ------------------------------------------------------------------ public
+    @property
+    def syn0(self) -> np.ndarray | None:
+        return self.arrays.get("syn0")
+
+    @property
+    def syn1(self) -> np.ndarray | None:
+        return self.arrays.get("syn1")
+
     def fit(self, corpus, resume: Checkpoint | None = None, snapshot_every_s: float | None = None) -> Iterator[Progress]:
         """Train on a Corpus (vocab.words, vocab.counts, tokens, sentence_starts); yields Progress."""
+        return super().fit(corpus, resume, snapshot_every_s)
+
+    def _prepare(self, corpus, resuming: bool) -> tuple[int, dict]:
         cfg = self.config
-        words = corpus.vocab.words
         counts = np.asarray(corpus.vocab.counts, dtype=np.int64)
-        tokens = corpus.tokens
         starts = np.ascontiguousarray(corpus.sentence_starts, dtype=np.int64)
-        vocab_size = len(words)
         n_tokens = int(starts[-1]) if len(starts) else 0
-        if vocab_size == 0 or n_tokens == 0:
+        if len(corpus.vocab.words) == 0 or n_tokens == 0:
             raise ValueError("the corpus has no tokens in its vocabulary; lower min_count or add text")
         self._corpus = corpus
-        boundaries = _chunk_boundaries(starts, cfg.chunk_words)
-        n_chunks = len(boundaries) - 1
-        total = n_chunks * cfg.epochs
-        fingerprint = _fingerprint(counts, n_tokens)
+        self._tokens, self._starts, self._n_tokens = corpus.tokens, starts, n_tokens
+        self._boundaries = _chunk_boundaries(starts, cfg.chunk_words)
+        self._chunk_first_token = starts[self._boundaries]
+        self._keep = sgns.keep_probabilities(counts, cfg.sample)
+        self._alias_prob, self._alias_idx = sgns.alias_table(counts.astype(np.float64) ** cfg.ns_exponent)
+        self._sig_table, self._logsig_table = sgns.sigmoid_tables()
+        return len(self._boundaries) - 1, _fingerprint(counts, n_tokens)
 
-        if resume is not None:
-            self._restore(resume, fingerprint)
-        else:
-            rng = np.random.default_rng(cfg.seed)
-            self.syn0 = ((rng.random((vocab_size, cfg.dim), dtype=np.float32) - 0.5) / cfg.dim).astype(np.float32)
-            self.syn1 = np.zeros((vocab_size, cfg.dim), dtype=np.float32)
-            self._cursor = 0
-            self._epoch_loss = {}
-            self._epoch_losses = []
-        self._fingerprint = fingerprint
+    def _init_arrays(self) -> dict[str, np.ndarray]:
+        cfg = self.config
+        vocab_size = len(self._corpus.vocab.words)
+        rng = np.random.default_rng(cfg.seed)
+        syn0 = ((rng.random((vocab_size, cfg.dim), dtype=np.float32) - 0.5) / cfg.dim).astype(np.float32)
+        return {"syn0": syn0, "syn1": np.zeros((vocab_size, cfg.dim), dtype=np.float32)}
 
-        keep = sgns.keep_probabilities(counts, cfg.sample)
-        alias_prob, alias_idx = sgns.alias_table(counts.astype(np.float64) ** cfg.ns_exponent)
-        sig_table, logsig_table = sgns.sigmoid_tables()
+    def _alpha_at(self, chunk: int, token: int) -> float:
+        """Linear decay over every token of every epoch; a pure function of the position."""
+        cfg = self.config
         a0, a1 = cfg.start_alpha, cfg.min_alpha
-        chunk_first_token = starts[boundaries]
+        epoch = chunk // self._chunks_per_epoch
+        return a0 - (a0 - a1) * ((epoch * self._n_tokens + token) / (cfg.epochs * self._n_tokens))
 
-        def alpha_at(chunk: int, token: int) -> float:
-            epoch = chunk // n_chunks
-            return a0 - (a0 - a1) * ((epoch * n_tokens + token) / (cfg.epochs * n_tokens))
+    def _learning_rate(self, cursor: int) -> float:
+        k = (cursor - 1) % self._chunks_per_epoch
+        return self._alpha_at(cursor - 1, self._chunk_first_token[k + 1])
 
-        def run_chunk(chunk: int):
-            k = chunk % n_chunks
-            return sgns.train_chunk(
-                self.syn0, self.syn1, tokens, starts, boundaries[k], boundaries[k + 1], keep, alias_prob, alias_idx,
-                sig_table, logsig_table, cfg.method == "sgns", cfg.cbow_mean, cfg.window, cfg.negative,
-                alpha_at(chunk, chunk_first_token[k]), alpha_at(chunk, chunk_first_token[k + 1]),
-                chunk_seed(cfg.seed, chunk),
-            )
-
-        start_cursor = self._cursor
-        next_chunk = self._cursor
-        self._words_done = 0
-        started = time.perf_counter()
-        last_snapshot = started
-        self._n_chunks = n_chunks
-        pool = ThreadPoolExecutor(cfg.threads, thread_name_prefix="word2vec") if cfg.threads > 1 else None
-        try:
-            while self._cursor < total:
-                if pool is None:
-                    chunk = self._cursor
-                    self._account(chunk, run_chunk(chunk))
-                else:
-                    # Keep every thread busy; results are taken in chunk order so the cursor is
-                    # always "all chunks before it are done".
-                    next_chunk = max(next_chunk, self._cursor + len(self._inflight))
-                    while len(self._inflight) < 2 * cfg.threads and next_chunk < total:
-                        self._inflight.append((next_chunk, pool.submit(run_chunk, next_chunk)))
-                        next_chunk += 1
-                    chunk, future = self._inflight[0]
-                    result = future.result()
-                    self._inflight.popleft()
-                    self._account(chunk, result)
-                now = time.perf_counter()
-                snapshot = None
-                if snapshot_every_s is not None and (now - last_snapshot >= snapshot_every_s or self._cursor == total):
-                    snapshot = self.embedding()
-                    last_snapshot = now
-                elapsed = now - started
-                step_sum, step_n = self._step_loss
-                self._step_loss = [0.0, 0]
-                epoch = min((self._cursor - 1) // n_chunks, cfg.epochs - 1)
-                loss_sum, examples = self._epoch_loss.get(epoch, (0.0, 0))
-                k = (self._cursor - 1) % n_chunks
-                yield Progress(
-                    cursor=self._cursor, total=total, epoch=epoch, epochs=cfg.epochs,
-                    loss=loss_sum / examples if examples else float("nan"),
-                    epoch_losses=tuple(self._epoch_losses), items_done=self._words_done,
-                    items_per_s=self._words_done / elapsed if elapsed > 0 else 0.0,
-                    learning_rate=alpha_at(self._cursor - 1, chunk_first_token[k + 1]),
-                    elapsed_s=elapsed, start_cursor=start_cursor, snapshot=snapshot,
-                    step_loss=step_sum / step_n if step_n else float("nan"),
-                )
-        finally:
-            # Cancelled or finished: let running chunks end so no thread writes after we return.
-            self._drain()
-            if pool is not None:
-                pool.shutdown(wait=True)
-
-    def checkpoint(self) -> Checkpoint:
-        """A consistent copy of the training state, taken between two yields of fit()."""
-        if self.syn0 is None:
-            raise RuntimeError("nothing to checkpoint: training has not started")
-        self._drain()
-        return Checkpoint(
-            trainer=self.name,
-            cursor=self._cursor,
-            config=self.config.to_dict(),
-            arrays={"syn0": self.syn0.copy(), "syn1": self.syn1.copy()},
-            state={
-                "epoch_loss": {str(e): [float(s), int(n)] for e, (s, n) in self._epoch_loss.items()},
-                "epoch_losses": list(self._epoch_losses),
-                "fingerprint": self._fingerprint,
-            },
+    def _run_chunk(self, chunk: int) -> tuple[float, int, int]:
+        cfg = self.config
+        k = chunk % self._chunks_per_epoch
+        first = self._chunk_first_token
+        loss, examples, _effective, words = sgns.train_chunk(
+            self.arrays["syn0"], self.arrays["syn1"], self._tokens, self._starts, self._boundaries[k],
+            self._boundaries[k + 1], self._keep, self._alias_prob, self._alias_idx, self._sig_table,
+            self._logsig_table, cfg.method == "sgns", cfg.cbow_mean, cfg.window, cfg.negative,
+            self._alpha_at(chunk, first[k]), self._alpha_at(chunk, first[k + 1]), chunk_seed(cfg.seed, chunk),
         )
+        return loss, examples, words
 
     def embedding(self) -> Embedding:
         if self.syn0 is None:
@@ -206,56 +136,6 @@ class Word2VecTrainer:
                 "chunks_done": self._cursor, "epoch_losses": list(self._epoch_losses),
             },
         )
-
-    @property
-    def epoch_losses(self) -> list[float]:
-        return list(self._epoch_losses)
-
-    # ------------------------------------------------------------------ internals
-    def _account(self, chunk: int, result) -> None:
-        loss, examples, _effective, words = result
-        epoch = chunk // self._n_chunks
-        acc = self._epoch_loss.setdefault(epoch, [0.0, 0])
-        acc[0] += float(loss)
-        acc[1] += int(examples)
-        self._step_loss[0] += float(loss)
-        self._step_loss[1] += int(examples)
-        self._words_done += int(words)
-        self._cursor = chunk + 1
-        if self._cursor % self._n_chunks == 0:
-            self._epoch_losses.append(acc[0] / acc[1] if acc[1] else float("nan"))
-
-    def _drain(self) -> None:
-        """Wait for every running chunk and count it; after a failed chunk, only wait."""
-        failed = None
-        while self._inflight:
-            chunk, future = self._inflight.popleft()
-            try:
-                result = future.result()
-            except BaseException as e:  # noqa: BLE001 - re-raised below once all threads stopped
-                failed = failed or e
-                continue
-            if failed is None:
-                self._account(chunk, result)
-        if failed is not None:
-            raise failed
-
-    def _restore(self, ckpt: Checkpoint, fingerprint: dict) -> None:
-        if ckpt.trainer != self.name:
-            raise ValueError(f"this checkpoint is from the {ckpt.trainer!r} trainer, not {self.name!r}")
-        mine = self.config.to_dict()
-        differ = sorted(k for k in mine if k not in _RESUME_MAY_DIFFER and ckpt.config.get(k) != mine[k])
-        if differ:
-            raise ValueError("the checkpoint was trained with other settings: " + ", ".join(
-                f"{k}={ckpt.config.get(k)!r} (now {mine[k]!r})" for k in differ))
-        if ckpt.state.get("fingerprint") != fingerprint:
-            raise ValueError("the checkpoint was trained on another corpus (vocabulary or token count differ)")
-        self.syn0 = np.ascontiguousarray(ckpt.arrays["syn0"], dtype=np.float32).copy()
-        self.syn1 = np.ascontiguousarray(ckpt.arrays["syn1"], dtype=np.float32).copy()
-        self._cursor = int(ckpt.cursor)
-        self._epoch_loss = {int(e): [float(s), int(n)] for e, (s, n) in ckpt.state.get("epoch_loss", {}).items()}
-        self._epoch_losses = [float(x) for x in ckpt.state.get("epoch_losses", [])]
-        self._inflight.clear()
 
 
 def _chunk_boundaries(starts: np.ndarray, chunk_words: int) -> np.ndarray:

@@ -86,7 +86,7 @@ def test_resume_refuses_other_settings_or_corpus(topic_corpus):
         list(Word2VecTrainer(cfg.replace(dim=8)).fit(topic_corpus, resume=ckpt))
     from tests.train.conftest import make_corpus, topic_sentences
     other = make_corpus(*topic_sentences(300, seed=9))
-    with pytest.raises(ValueError, match="another corpus"):
+    with pytest.raises(ValueError, match="another dataset"):
         list(Word2VecTrainer(cfg).fit(other, resume=ckpt))
     # a different thread count is allowed
     list(Word2VecTrainer(cfg.replace(threads=2)).fit(topic_corpus, resume=ckpt))
