@@ -106,6 +106,7 @@ class ChunkedTrainer:
 
     name = "trainer"
     array_names: tuple[str, ...] = ()
+    array_dtype = np.float32
     resume_may_differ = frozenset({"threads"})  # settings a checkpoint may be resumed with changed
 
     def __init__(self, config):
@@ -254,7 +255,7 @@ class ChunkedTrainer:
         missing = [n for n in self.array_names if n not in ckpt.arrays]
         if missing:
             raise ValueError(f"the checkpoint lacks arrays: {', '.join(missing)}")
-        self.arrays = {n: np.ascontiguousarray(ckpt.arrays[n], dtype=np.float32).copy() for n in self.array_names}
+        self.arrays = {n: np.ascontiguousarray(ckpt.arrays[n], dtype=self.array_dtype).copy() for n in self.array_names}
         self._cursor = int(ckpt.cursor)
         self._epoch_loss = {int(e): [float(s), int(n)] for e, (s, n) in ckpt.state.get("epoch_loss", {}).items()}
         self._epoch_losses = [float(x) for x in ckpt.state.get("epoch_losses", [])]

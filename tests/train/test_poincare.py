@@ -1,0 +1,149 @@
+"""Poincaré trainer: gradients against finite differences, learning a tree, resume, divergence guard."""
+
+import types
+
+import numpy as np
+import pytest
+
+from embedstudio.geometry.poincare import distance, distance_matrix
+from embedstudio.train.base import Checkpoint
+from embedstudio.train.kernels import poincare as kernel
+from embedstudio.train.poincare import PoincareConfig, PoincareTrainer, TrainingDiverged
+
+
+def tree_closure(depth=4, branching=2):
+    """A complete tree's transitive closure as (child, ancestor) edges, plus each node's depth."""
+    parent, level = [-1], [0]
+    frontier = [0]
+    for d in range(1, depth + 1):
+        nxt = []
+        for p in frontier:
+            for _ in range(branching):
+                parent.append(p)
+                level.append(d)
+                nxt.append(len(parent) - 1)
+        frontier = nxt
+    edges = []
+    for node in range(len(parent)):
+        a = parent[node]
+        while a != -1:
+            edges.append((node, a))
+            a = parent[a]
+    return np.array(edges, dtype=np.int32), len(parent), np.array(level)
+
+
+def make_hierarchy(edges, n):
+    """A Hierarchy-shaped object (what the trainer reads)."""
+    und = np.concatenate([edges, edges[:, ::-1]])
+    order = np.lexsort((und[:, 1], und[:, 0]))
+    und = und[order]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, und[:, 0] + 1, 1)
+    ptr = np.cumsum(ptr)
+    degree = np.bincount(edges.ravel(), minlength=n).astype(np.int64)
+    return types.SimpleNamespace(names=[f"n{i}" for i in range(n)], edges=edges, neighbor_ptr=ptr,
+                                 neighbor_idx=und[:, 1].astype(np.int32), degree=degree, n_nodes=n,
+                                 n_edges=len(edges), path="tree")
+
+
+def mean_rank(vectors, h):
+    """Reconstruction mean rank, brute force: each true neighbour among non-neighbours."""
+    d = distance_matrix(vectors, vectors)
+    neighbours = [set() for _ in range(h.n_nodes)]
+    for u, v in h.edges:
+        neighbours[u].add(v)
+        neighbours[v].add(u)
+    ranks = []
+    for u in range(h.n_nodes):
+        others = [w for w in range(h.n_nodes) if w != u and w not in neighbours[u]]
+        for v in neighbours[u]:
+            ranks.append(1 + sum(d[u, w] < d[u, v] for w in others))
+    return float(np.mean(ranks))
+
+
+def test_distance_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        u, v = (rng.uniform(-0.45, 0.45, 4) for _ in range(2))  # norms below 0.9: inside the ball
+        gu, gv = np.empty(4), np.empty(4)
+        d = kernel.distance_and_grads(u, v, gu, gv)
+        assert d == pytest.approx(float(distance(u, v)), rel=1e-10)
+        h = 1e-6
+        for i in range(4):
+            e = np.zeros(4)
+            e[i] = h
+            assert gu[i] == pytest.approx((distance(u + e, v) - distance(u - e, v)) / (2 * h), rel=1e-4, abs=1e-6)
+            assert gv[i] == pytest.approx((distance(u, v + e) - distance(u, v - e)) / (2 * h), rel=1e-4, abs=1e-6)
+
+
+def test_is_neighbor_finds_every_edge_and_nothing_else():
+    edges, n, _ = tree_closure(3)
+    h = make_hierarchy(edges, n)
+    pairs = {(int(a), int(b)) for a, b in edges} | {(int(b), int(a)) for a, b in edges}
+    for u in range(n):
+        for v in range(n):
+            assert kernel._is_neighbor(h.neighbor_ptr, h.neighbor_idx.astype(np.int64), u, v) == ((u, v) in pairs)
+
+
+@pytest.fixture(scope="module")
+def tree():
+    edges, n, level = tree_closure(4)
+    return make_hierarchy(edges, n), level
+
+
+def test_training_reconstructs_a_tree_with_general_nodes_near_the_centre(tree):
+    h, level = tree
+    cfg = PoincareConfig(dim=5, epochs=1000, burn_in=10, negative=10, lr=0.01, threads=1, chunk_edges=100)
+    trainer = PoincareTrainer(cfg)
+    reports = list(trainer.fit(h))
+    vectors = trainer.vectors
+    assert (np.linalg.norm(vectors, axis=1) < 1).all()
+    random = np.random.default_rng(0).uniform(-0.5, 0.5, vectors.shape) / np.sqrt(vectors.shape[1])
+    trained_rank, random_rank = mean_rank(vectors, h), mean_rank(random, h)
+    assert trained_rank < 1.6 and random_rank > 3.0  # random vectors rank true neighbours far down
+    norms = np.linalg.norm(vectors, axis=1)
+    assert norms[0] < norms[level == 4].min()  # the root is the most general node
+    assert np.median(norms[level == 1]) < np.median(norms[level == 4])
+    losses = reports[-1].epoch_losses
+    assert losses[-1] < losses[0] and len(losses) == 1000
+    emb = trainer.embedding()
+    assert emb.geometry == "poincare" and emb.most_similar("n1", topn=1)[0][0] in {"n0", "n3", "n4"}
+
+
+def test_resume_is_bit_identical(tree, tmp_path):
+    h, _ = tree
+    cfg = PoincareConfig(dim=3, epochs=6, burn_in=2, threads=1, chunk_edges=40)
+    straight = PoincareTrainer(cfg)
+    for _ in straight.fit(h):
+        pass
+    first = PoincareTrainer(cfg)
+    gen = first.fit(h)
+    for p in gen:
+        if p.cursor == p.total // 2:
+            break
+    first.checkpoint().save(tmp_path / "p.ckpt")
+    gen.close()
+    resumed = PoincareTrainer(cfg)
+    list(resumed.fit(h, resume=Checkpoint.load(tmp_path / "p.ckpt")))
+    assert resumed.vectors.dtype == np.float64
+    assert np.array_equal(resumed.vectors, straight.vectors)
+
+
+def test_divergence_stops_with_a_message(tree):
+    h, _ = tree
+    trainer = PoincareTrainer(PoincareConfig(dim=3, epochs=3, burn_in=0, threads=1, chunk_edges=40))
+    gen = trainer.fit(h)
+    next(gen)
+    trainer.vectors[5] = np.nan  # what an unstable run would produce
+    with pytest.raises(TrainingDiverged, match="lower the learning rate"):
+        for _ in gen:
+            pass
+
+
+def test_config_checks():
+    from embedstudio.config import ConfigError
+
+    with pytest.raises(ConfigError, match="burn_in"):
+        PoincareConfig(epochs=5, burn_in=10)
+    with pytest.raises(ConfigError, match="degree, uniform"):
+        PoincareConfig(negative_sampling="zipf")
