@@ -1,0 +1,167 @@
+"""The Poincaré disk: points, hierarchy edges as geodesic arcs, labels that thin toward the rim, and
+click-to-recentre by a Möbius translation, animated, so a user can browse deep into a hierarchy."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer, Signal
+
+from embedstudio.analysis import disk
+from embedstudio.geometry import poincare as P
+
+DEPTH_COLOURS = [(0, 114, 178), (0, 158, 115), (230, 159, 0), (213, 94, 0), (204, 121, 167), (86, 180, 233),
+                 (153, 153, 153)]  # Okabe-Ito, by depth; deeper than six levels share the last
+MAX_EDGES = 30_000
+FRAMES = 12
+
+
+class DiskView(pg.PlotWidget):
+    node_clicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setAspectLocked(True)
+        self.getPlotItem().hideAxis("left")
+        self.getPlotItem().hideAxis("bottom")
+        self.setRange(xRange=(-1.02, 1.02), yRange=(-1.02, 1.02), padding=0)
+        self.setMouseEnabled(False, False)  # the disk is browsed by re-centring, not by panning
+        theta = np.linspace(0, 2 * np.pi, 361)
+        self.addItem(pg.PlotCurveItem(np.cos(theta), np.sin(theta), pen=pg.mkPen((90, 90, 90), width=1.5)))
+        self._edges_item = pg.PlotCurveItem(pen=pg.mkPen((150, 150, 150, 110), width=1), connect="finite")
+        self.addItem(self._edges_item)
+        self._groups: list[tuple[pg.ScatterPlotItem, np.ndarray]] = []
+        self._highlight = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(214, 39, 40))
+        self._highlight.setZValue(5)
+        self.addItem(self._highlight)
+        self._labels: list[pg.TextItem] = []
+        self._hover = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
+        self._hover.setZValue(10)
+        self._hover.hide()
+        self.addItem(self._hover)
+        self.names: list[str] = []
+        self.base = np.zeros((0, 2))  # layout with the origin at the centre
+        self.shown = np.zeros((0, 2))  # after the current re-centring
+        self.centre = np.zeros(2)
+        self.edges = np.zeros((0, 2), dtype=np.int64)
+        self.highlighted = np.zeros(0, dtype=np.int64)
+        self.note = ""
+        self._path: list[np.ndarray] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(25)
+        self._timer.timeout.connect(self._animate)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_click)
+
+    # ------------------------------------------------------------------ data
+    def set_hierarchy(self, names, vectors, closure_edges=None) -> str:
+        """Show an embedding; ``closure_edges`` (child, ancestor) are drawn as their direct links.
+        Returns the note saying how a higher-dimensional embedding was laid out."""
+        self.names = list(names)
+        self.base, self.note = disk.disk_layout(vectors)
+        n = len(self.names)
+        if closure_edges is not None and len(closure_edges):
+            closure_edges = np.asarray(closure_edges, dtype=np.int64)
+            self.edges = disk.transitive_reduction(closure_edges, n)
+            depth = disk.depths(closure_edges, n)
+        else:
+            self.edges = np.zeros((0, 2), dtype=np.int64)
+            depth = np.zeros(n, dtype=np.int64)
+        if len(self.edges) > MAX_EDGES:  # beyond this the arcs are a grey fog: keep a seeded sample
+            keep = np.random.default_rng(0).choice(len(self.edges), MAX_EDGES, replace=False)
+            self.edges = self.edges[np.sort(keep)]
+        for item, _ in self._groups:
+            self.removeItem(item)
+        self._groups = []
+        for d in range(len(DEPTH_COLOURS)):
+            rows = np.flatnonzero(np.minimum(depth, len(DEPTH_COLOURS) - 1) == d)
+            if len(rows):
+                item = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(*DEPTH_COLOURS[d], 210))
+                self.addItem(item)
+                self._groups.append((item, rows))
+        self.depth = depth
+        self.highlighted = np.zeros(0, dtype=np.int64)
+        self.recentre(np.zeros(2), animate=False)
+        return self.note
+
+    # ------------------------------------------------------------------ re-centring
+    def recentre(self, target: np.ndarray, animate: bool = True) -> None:
+        """Move the view's centre to ``target`` (a point of the base layout) by a Möbius translation."""
+        target = np.asarray(target, dtype=np.float64)
+        if animate:
+            self._path = disk.centre_path(self.centre, target, FRAMES)
+            self._timer.start()
+        else:
+            self._timer.stop()
+            self._path = []
+            self._show(target)
+
+    def recentre_on(self, row: int, animate: bool = True) -> None:
+        self.recentre(self.base[row], animate)
+
+    def _animate(self) -> None:
+        if not self._path:
+            self._timer.stop()
+            return
+        self._show(self._path.pop(0))
+
+    @property
+    def animating(self) -> bool:
+        return self._timer.isActive()
+
+    def _show(self, centre: np.ndarray) -> None:
+        self.centre = np.asarray(centre, dtype=np.float64)
+        self.shown = P.recenter(self.base, self.centre) if len(self.base) else self.base
+        for item, rows in self._groups:
+            item.setData(x=self.shown[rows, 0], y=self.shown[rows, 1])
+        x, y = disk.geodesic_polyline(self.shown, self.edges)
+        self._edges_item.setData(x, y, connect="finite")
+        h = self.highlighted
+        self._highlight.setData(x=self.shown[h, 0], y=self.shown[h, 1])
+        for t in self._labels:
+            self.removeItem(t)
+        self._labels = []
+        for i in np.unique(np.concatenate([disk.label_rows(self.shown), h[:30]])).astype(int):
+            t = pg.TextItem(self.names[i], color=(40, 40, 40), anchor=(0.5, 1.3))
+            t.setPos(float(self.shown[i, 0]), float(self.shown[i, 1]))
+            self.addItem(t)
+            self._labels.append(t)
+
+    @property
+    def labelled(self) -> list[str]:
+        return [t.toPlainText() for t in self._labels]
+
+    # ------------------------------------------------------------------ search, hover, click
+    def search(self, pattern: str) -> np.ndarray:
+        rows = (np.array([i for i, k in enumerate(self.names) if re.search(pattern, k, re.IGNORECASE)], dtype=np.int64)
+                if pattern else np.zeros(0, dtype=np.int64))
+        self.highlighted = rows
+        self._show(self.centre)
+        return rows
+
+    def nearest(self, x: float, y: float, pixels: float = 8) -> int | None:
+        if not len(self.shown):
+            return None
+        pw, ph = self.getViewBox().viewPixelSize()
+        d = ((self.shown[:, 0] - x) / pw) ** 2 + ((self.shown[:, 1] - y) / ph) ** 2
+        i = int(np.argmin(d))
+        return i if d[i] <= pixels**2 else None
+
+    def _on_mouse_moved(self, pos) -> None:
+        p = self.getViewBox().mapSceneToView(pos)
+        i = self.nearest(p.x(), p.y())
+        if i is None:
+            self._hover.hide()
+            return
+        self._hover.setText(f"{self.names[i]}  (depth {int(self.depth[i])})")
+        self._hover.setPos(float(self.shown[i, 0]), float(self.shown[i, 1]))
+        self._hover.show()
+
+    def _on_click(self, event) -> None:
+        p = self.getViewBox().mapSceneToView(event.scenePos())
+        i = self.nearest(p.x(), p.y())
+        if i is not None:
+            self.recentre_on(i)
+            self.node_clicked.emit(i)

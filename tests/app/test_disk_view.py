@@ -1,0 +1,58 @@
+"""The Poincaré-disk view: arcs, depth colours, labels, search, animated re-centring."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from embedstudio.app.views.disk_view import DiskView  # noqa: E402
+from embedstudio.geometry import poincare as P  # noqa: E402
+from tests.train.test_poincare import tree_closure  # noqa: E402
+
+
+@pytest.fixture
+def view(qtbot):
+    v = DiskView()
+    v.resize(700, 700)
+    qtbot.addWidget(v)
+    v.show()
+    return v
+
+
+def _tree_layout(depth=3):
+    edges, n, level = tree_closure(depth)
+    rng = np.random.default_rng(0)
+    angles = rng.uniform(0, 2 * np.pi, n)
+    radius = np.tanh(level * 0.6)  # deeper nodes further out, as a trained embedding puts them
+    return edges, [f"n{i}" for i in range(n)], np.column_stack([radius * np.cos(angles), radius * np.sin(angles)]), level
+
+
+def test_shows_the_tree_with_direct_links_and_depth_groups(view):
+    edges, names, coords, level = _tree_layout()
+    note = view.set_hierarchy(names, coords, edges)
+    assert "exactly" in note
+    assert len(view.edges) == len(names) - 1  # a tree's direct links, not its closure
+    assert sum(len(rows) for _, rows in view._groups) == len(names)
+    assert "n0" in view.labelled  # the root sits at the centre and is labelled
+
+
+def test_clicking_a_node_recentres_on_it_with_an_animation(view, qtbot):
+    edges, names, coords, _ = _tree_layout()
+    view.set_hierarchy(names, coords, edges)
+    target = 9
+    view.recentre_on(target)
+    assert view.animating
+    qtbot.waitUntil(lambda: not view.animating, timeout=3000)
+    np.testing.assert_allclose(view.shown[target], 0, atol=1e-9)
+    # a Möbius translation keeps every hyperbolic distance
+    np.testing.assert_allclose(P.distance_matrix(view.shown, view.shown), P.distance_matrix(coords, coords), atol=1e-6)
+    assert "n9" in view.labelled
+
+
+def test_search_highlights_and_higher_dimensions_are_explained(view):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-0.3, 0.3, (20, 5))
+    note = view.set_hierarchy([f"w{i}" for i in range(20)], x)
+    assert "5-D" in note
+    rows = view.search(r"^w1\d$")
+    assert list(rows) == list(range(10, 20))
