@@ -18,7 +18,7 @@ def main(argv=None) -> int:
 
 
 def _cli_commands():
-    return {"train", "evaluate", "neighbors", "analogy", "export", "demo"}
+    return {"train", "poincare", "evaluate", "neighbors", "analogy", "export", "demo"}
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from embedstudio import __version__
 from embedstudio.data.errors import DataFormatError
 
@@ -197,6 +199,34 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_poincare(args) -> int:
+    from embedstudio.analysis.hierarchy import reconstruction
+    from embedstudio.data.hierarchy import read_hierarchy
+    from embedstudio.train.base import Checkpoint
+    from embedstudio.train.poincare import PoincareConfig, PoincareTrainer
+
+    cfg = config_from_args(PoincareConfig, args)
+    fmt = output_format(args.output, args.format)
+    hierarchy = read_hierarchy(args.hierarchy, closure=args.closure)
+    sys.stderr.write(f"read {hierarchy.n_nodes:,} nodes and {hierarchy.n_edges:,} edges"
+                     f"{' (transitive closure taken)' if args.closure else ''}\n")
+    resume = Checkpoint.load(args.resume) if args.resume else None
+    trainer = PoincareTrainer(cfg)
+    if not run_training(trainer, hierarchy, args.checkpoint or (args.output + ".ckpt"), args.checkpoint_every,
+                        resume, ProgressBar(unit="edges")):
+        return 130
+    embedding = trainer.embedding()
+    save_vectors(embedding, args.output, fmt)
+    result = reconstruction(trainer.vectors, hierarchy, max_nodes=args.eval_nodes)
+    print(f"wrote {len(embedding):,} Poincaré vectors x {embedding.dim} to {args.output} ({fmt}); "
+          f"reconstruction: mean rank {result.mean_rank:.2f}, MAP {result.map:.3f}")
+    norms = np.linalg.norm(trainer.vectors, axis=1)
+    order = np.argsort(norms)
+    print("most general: " + ", ".join(hierarchy.names[i] for i in order[:8]))
+    print("most specific: " + ", ".join(hierarchy.names[i] for i in order[-8:][::-1]))
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
     from embedstudio.resources import resource
@@ -300,6 +330,7 @@ def cmd_demo(args) -> int:
 
 # ---------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    from embedstudio.train.poincare import PoincareConfig
     from embedstudio.train.word2vec import Word2VecConfig
 
     parser = argparse.ArgumentParser(prog="embedstudio", description="Train, explore and audit embeddings.")
@@ -317,6 +348,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", help="continue from this checkpoint")
     add_config_arguments(p, Word2VecConfig)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("poincare", help="Poincaré embeddings of a hierarchy (child<TAB>parent edge list)")
+    p.add_argument("hierarchy")
+    p.add_argument("-o", "--output", required=True, help="vectors file (.npz keeps the Poincaré geometry)")
+    p.add_argument("--format", help="output format (default: from the extension)")
+    p.add_argument("--closure", action="store_true", help="take the transitive closure of the edges first")
+    p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT.ckpt); Ctrl-C saves it")
+    p.add_argument("--checkpoint-every", type=float, default=None, metavar="SECONDS")
+    p.add_argument("--resume", help="continue from this checkpoint")
+    p.add_argument("--eval-nodes", type=int, default=None, help="evaluate a sample of this many nodes (big graphs)")
+    add_config_arguments(p, PoincareConfig)
+    p.set_defaults(func=cmd_poincare)
 
     p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation")
     p.add_argument("vectors")

@@ -97,3 +97,19 @@ def test_demo_trains_on_the_bundled_corpus(tmp_path):
     assert "nearest neighbours:" in done.stdout and "war:" in done.stdout
     emb = read_vectors(tmp_path / "demo" / "vectors.bin")
     assert len(emb) > 10000 and "congress" in emb
+
+
+def test_poincare_on_the_bundled_mammals_puts_mammal_at_the_centre(tmp_path, capsys):
+    from embedstudio.resources import resource
+
+    out = tmp_path / "mammals.npz"
+    code = main(["poincare", str(resource("sample", "mammal_closure.tsv")), "-o", str(out), "--dim", "5",
+                 "--epochs", "60", "--threads", "1", "--lr", "0.3"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "most general: mammal.n.01" in text
+    mean_rank = float(text.split("mean rank ")[1].split(",")[0])
+    assert mean_rank < 5.0  # random vectors: ~660
+    from embedstudio.vectors import Embedding
+    emb = Embedding.load(out)
+    assert emb.geometry == "poincare" and len(emb) == 1180
