@@ -13,8 +13,8 @@ from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QMainWindow, QMessageBox, QProgressBar, QPushButton, QVBoxLayout,
-                               QWidget)
+                               QListWidget, QMainWindow, QMessageBox, QProgressBar, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from embedstudio import __version__
 from embedstudio.analysis.projection import align_to, pca
@@ -23,9 +23,11 @@ from embedstudio.app.docks.projection import ProjectionPanel
 from embedstudio.app.docks.training import TrainingPanel
 from embedstudio.app.session import Session, describe, read_session, save_session
 from embedstudio.app.views.loss_view import LossView
+from embedstudio.app.views.disk_view import DiskView
 from embedstudio.app.views.map_view import MapView
 from embedstudio.app.workers import Worker
 from embedstudio.config import ConfigError
+from embedstudio.train.poincare import PoincareConfig
 from embedstudio.data.errors import DataFormatError
 from embedstudio.storage import atomic_write
 
@@ -33,16 +35,24 @@ SNAPSHOT_EVERY_S = 2.0
 MAX_RECENT = 10
 
 
-def load_paths(paths: list[str], min_count: int = 5):
-    """Worker job: read each file; yields ("loaded", Dataset, map coords) or ("error", message)."""
+def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | None = None):
+    """Worker job: read each file; yields ("loaded", Dataset, map coords) or ("error", message).
+
+    A kind of None is sniffed; "hierarchy" must be asked for (a two-column edge list looks like text)."""
     from embedstudio.data.corpus import read_corpus
+    from embedstudio.data.hierarchy import read_hierarchy
     from embedstudio.data.sniff import detect
     from embedstudio.data.vectors_io import read_vectors
 
-    for path in paths:
+    for path, kind in zip(paths, kinds or [None] * len(paths)):
         try:
-            kind = detect(path)
-            data = read_corpus(path, min_count=min_count) if kind == "corpus" else read_vectors(path, format=kind)
+            kind = kind or detect(path)
+            if kind == "hierarchy":
+                data = read_hierarchy(path)
+            elif kind == "corpus":
+                data = read_corpus(path, min_count=min_count)
+            else:
+                data = read_vectors(path, format=kind)
         except DataFormatError as e:
             yield ("error", str(e))
             continue
@@ -122,6 +132,20 @@ def render_view(view, fmt: str, width: int = 2000) -> bytes:
     return bytes(buffer.data())
 
 
+def poincare_job(mailbox: CheckpointMailbox, dataset, cfg):
+    """Worker job: Poincaré embeddings of a hierarchy; yields (progress, snapshot vectors or None)."""
+    from embedstudio.train.poincare import PoincareTrainer
+
+    trainer = PoincareTrainer(cfg)
+    for p in trainer.fit(dataset.data, snapshot_every_s=SNAPSHOT_EVERY_S):
+        path = mailbox.take()
+        if path:
+            trainer.checkpoint().save(path)
+            mailbox.saved = path
+        yield p, (None if p.snapshot is None else p.snapshot.vectors)
+    return trainer.embedding()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
@@ -180,17 +204,31 @@ class MainWindow(QMainWindow):
         box.addWidget(self.search_info)
         self.map = MapView()
         box.addWidget(self.map, 1)
-        self.setCentralWidget(centre)
+        disk_page = QWidget()
+        disk_box = QVBoxLayout(disk_page)
+        disk_box.setContentsMargins(4, 4, 4, 4)
+        self.disk_note = QLabel("Open a hierarchy (File ▸ Open hierarchy…) and train it in the Poincaré panel. "
+                                "Click a node to re-centre the disk on it.")
+        self.disk_note.setWordWrap(True)
+        self.disk = DiskView()
+        disk_box.addWidget(self.disk_note)
+        disk_box.addWidget(self.disk, 1)
+        self.views = QTabWidget()
+        self.views.addTab(centre, "Map")
+        self.views.addTab(disk_page, "Poincaré disk")
+        self.setCentralWidget(self.views)
 
         self.data_list = QListWidget()
         self.training = TrainingPanel()
         self.loss = LossView()
         self.neighbors = NeighborsPanel()
         self.projection_panel = ProjectionPanel()
+        self.poincare = TrainingPanel(PoincareConfig, "hierarchy", "File ▸ Open hierarchy…, then Start")
         self.docks = {}
         for title, widget, area in (("Data", self.data_list, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Training", self.training, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Projection", self.projection_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Poincaré", self.poincare, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Loss", self.loss, Qt.DockWidgetArea.RightDockWidgetArea)):
             dock = QDockWidget(title, self)
@@ -200,6 +238,7 @@ class MainWindow(QMainWindow):
             self.docks[title] = dock
 
         self.tabifyDockWidget(self.docks["Training"], self.docks["Projection"])
+        self.tabifyDockWidget(self.docks["Projection"], self.docks["Poincaré"])
         self.docks["Training"].raise_()
         self.resizeDocks([self.docks["Loss"]], [200], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Data"], self.docks["Training"]], [120, 520], Qt.Orientation.Vertical)
@@ -228,6 +267,10 @@ class MainWindow(QMainWindow):
         self.training.pause_requested.connect(self.toggle_pause)
         self.training.cancel_requested.connect(self.cancel_training)
         self.training.checkpoint_requested.connect(self._ask_checkpoint)
+        self.poincare.start_requested.connect(self.start_poincare)
+        self.poincare.pause_requested.connect(self.toggle_pause)
+        self.poincare.cancel_requested.connect(self.cancel_training)
+        self.poincare.checkpoint_requested.connect(self._ask_checkpoint)
         self.neighbors.word_chosen.connect(self.select_word)
         self.map.point_clicked.connect(self._on_point_clicked)
         self.worker.busy_changed.connect(self._on_busy)
@@ -255,6 +298,7 @@ class MainWindow(QMainWindow):
         keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu("&File")
         add(file_menu, "&Open…", self._open_dialog, keys.Open)
+        add(file_menu, "Open &hierarchy…", self._open_hierarchy_dialog)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._fill_recent()
         add(file_menu, "&Save Session…", self._save_session_dialog, keys.Save)
@@ -299,6 +343,18 @@ class MainWindow(QMainWindow):
         paths, _ = QFileDialog.getOpenFileNames(self, "Open a corpus or vectors")
         if paths:
             self.open_paths(paths)
+
+    def _open_hierarchy_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a hierarchy (child<TAB>parent per line)")
+        if path:
+            self.open_hierarchy(path)
+
+    def open_hierarchy(self, path: str) -> None:
+        if self._training:
+            self.show_error("Training is running: cancel it or let it finish before opening more files")
+            return
+        self.worker.start("open", load_paths, [path], kinds=["hierarchy"], on_progress=self._on_loaded,
+                          on_failed=lambda message, _detail: self.show_error(message))
 
     def _export_dialog(self) -> None:
         emb = self.session.embedding
@@ -422,7 +478,9 @@ class MainWindow(QMainWindow):
         def job():
             document, embeddings = read_session(folder)
             # corpora are re-read from where they were; a missing one is reported, not fatal
-            yield from load_paths([d["path"] for d in document.get("datasets", []) if isinstance(d, dict)])
+            entries = [d for d in document.get("datasets", []) if isinstance(d, dict) and "path" in d]
+            yield from load_paths([str(d["path"]) for d in entries],
+                                  kinds=["hierarchy" if d.get("kind") == "hierarchy" else None for d in entries])
             return document, embeddings
 
         self.session.clear()
@@ -496,6 +554,7 @@ class MainWindow(QMainWindow):
                 stats = ", ".join(f"{v:,} {k}" for k, v in d.stats.items() if isinstance(v, int) and k != "min_count")
                 self.data_list.addItem(f"{d.name}  [{d.kind}]  {stats}")
             self.training.set_corpora([d.name for d in self.session.corpora()])
+            self.poincare.set_corpora([d.name for d in self.session.hierarchies()])
         elif event == "current":
             emb = self.session.embedding
             coords = getattr(self, "_pending_coords", None)
@@ -644,6 +703,51 @@ class MainWindow(QMainWindow):
         except (ValueError, TypeError):
             pass
 
+    def start_poincare(self) -> None:
+        name = self.poincare.corpus.currentText()
+        datasets = [d for d in self.session.hierarchies() if d.name == name]
+        if not datasets:
+            self.show_error("Open a hierarchy first (File ▸ Open hierarchy…)")
+            return
+        try:
+            cfg = self.poincare.form.config()
+        except ConfigError as e:
+            self.show_error(str(e))
+            return
+        self.loss.clear_run()
+        self._training = True
+        self.poincare.set_running(True)
+        self._disk_started = False
+        self._poincare_data = datasets[0]
+        self._train_name = f"Poincaré d={cfg.dim} · {name}"
+        self.views.setCurrentIndex(1)
+        self.worker.start("Poincaré training", poincare_job, self.checkpoints, datasets[0], cfg,
+                          on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
+                          on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
+
+    def _on_poincare_progress(self, item) -> None:
+        p, vectors = item
+        self.loss.add(p)
+        self.poincare.show_progress(p)
+        if vectors is not None:
+            if not self._disk_started:
+                h = self._poincare_data.data
+                self.disk_note.setText(self.disk.set_hierarchy(h.names, vectors, h.edges))
+                self._disk_started = True
+            else:
+                self.disk.update_vectors(vectors)
+
+    def _on_poincare_trained(self, embedding) -> None:
+        self._training = False
+        self.poincare.set_running(False)
+        h = self._poincare_data.data
+        self.disk_note.setText(self.disk.set_hierarchy(h.names, embedding.vectors, h.edges)
+                               + ". Click a node to re-centre the disk on it.")
+        name = self.session.add_embedding(self._train_name, embedding)
+        losses = embedding.info.get("epoch_losses", [])
+        self.poincare.status.setText(f"done: {name}; last epoch loss {losses[-1]:.3f}" if losses else f"done: {name}")
+        self.views.setCurrentIndex(1)
+
     def _on_train_progress(self, item) -> None:
         p, coords = item
         self.loss.add(p)
@@ -668,12 +772,15 @@ class MainWindow(QMainWindow):
     def _on_train_failed(self, message: str, _detail: str) -> None:
         self._training = False
         self.training.set_running(False)
+        self.poincare.set_running(False)
         self.show_error(message)
 
     def _on_train_cancelled(self) -> None:
         self._training = False
-        self.training.set_running(False)
-        self.training.status.setText("cancelled")
+        for panel in (self.training, self.poincare):
+            if panel.cancel.isEnabled():
+                panel.status.setText("cancelled")
+            panel.set_running(False)
 
     def toggle_pause(self) -> None:
         job = self.worker.job
@@ -683,7 +790,9 @@ class MainWindow(QMainWindow):
             job.resume()
         else:
             job.pause()
-        self.training.set_running(True, paused=job.paused)
+        for panel in (self.training, self.poincare):
+            if panel.cancel.isEnabled():
+                panel.set_running(True, paused=job.paused)
 
     def cancel_training(self) -> None:
         if self._training:

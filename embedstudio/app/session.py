@@ -27,6 +27,8 @@ def describe(path: str, kind: str, data) -> Dataset:
     name = os.path.basename(os.path.normpath(path)) or path
     if isinstance(data, Embedding):
         stats = {"vectors": len(data), "dimension": data.dim}
+    elif kind == "hierarchy":
+        stats = {"nodes": int(data.n_nodes), "edges": int(data.n_edges)}
     else:
         stats = {"tokens": int(data.n_tokens), "sentences": int(data.n_sentences),
                  "vocabulary": len(data.vocab.words), "min_count": data.min_count}
@@ -83,7 +85,10 @@ class Session:
         self._emit("current")
 
     def corpora(self) -> list[Dataset]:
-        return [d for d in self.datasets if not d.is_vectors]
+        return [d for d in self.datasets if d.kind == "corpus"]
+
+    def hierarchies(self) -> list[Dataset]:
+        return [d for d in self.datasets if d.kind == "hierarchy"]
 
 
 # ---------------------------------------------------------------------------------- save / open

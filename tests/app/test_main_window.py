@@ -334,3 +334,28 @@ def test_dropping_the_bundled_sample_corpus_loads_it(window, qtbot):
     stats = window.session.datasets[0].stats
     assert stats["tokens"] > 1_900_000 and stats["vocabulary"] > 10_000
     assert window.training.start.isEnabled()
+
+
+def test_a_hierarchy_trains_into_the_poincare_disk(window, qtbot, monkeypatch):
+    from embedstudio.resources import resource
+
+    monkeypatch.setattr(mw, "SNAPSHOT_EVERY_S", 0.0)
+    window.open_hierarchy(str(resource("sample", "mammal_closure.tsv")))
+    qtbot.waitUntil(lambda: window.poincare.start.isEnabled(), timeout=20000)
+    assert window.training.corpus.count() == 0  # a hierarchy is not offered as a text corpus
+    form = window.poincare.form.editors
+    form["dim"].setValue(2)
+    form["epochs"].setValue(15)
+    form["burn_in"].setValue(5)
+    form["threads"].setValue(1)
+    window.poincare.start.click()
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=60000)
+    emb = window.session.embedding
+    assert emb.geometry == "poincare" and len(emb) == 1180
+    assert window.views.currentIndex() == 1 and window.loss.points > 0
+    assert sum(len(rows) for _, rows in window.disk._groups) == 1180
+    assert 1179 <= len(window.disk.edges) < 6540  # the direct links, not the whole closure
+    assert "exactly" in window.disk_note.text()
+    mammal = emb.index("mammal.n.01")
+    window.disk.recentre_on(mammal, animate=False)
+    np.testing.assert_allclose(window.disk.shown[mammal], 0, atol=1e-6)

@@ -1,4 +1,4 @@
-"""Training panel: corpus choice, the trainer's generated form, run controls, progress."""
+"""Training panel: the dataset to train on, the trainer's generated form, run controls, progress."""
 
 from __future__ import annotations
 
@@ -23,16 +23,17 @@ class TrainingPanel(QWidget):
     cancel_requested = Signal()
     checkpoint_requested = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, config_class=Word2VecConfig, data_label: str = "corpus",
+                 hint: str = "drop a corpus on the window, then Start", parent=None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
-        row.addWidget(QLabel("corpus"))
-        self.corpus = QComboBox()
-        self.corpus.setToolTip("a text corpus opened in this session (drop one on the window)")
+        row.addWidget(QLabel(data_label))
+        self.corpus = QComboBox()  # the dataset to train on (a corpus, or a hierarchy)
+        self.corpus.setToolTip(f"a {data_label} opened in this session")
         row.addWidget(self.corpus, 1)
         layout.addLayout(row)
-        self.form = ConfigForm(Word2VecConfig)
+        self.form = ConfigForm(config_class)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
@@ -48,13 +49,14 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         layout.addWidget(self.progress)
-        self.status = QLabel("drop a corpus on the window, then Start")
+        self.status = QLabel(hint)
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.start.clicked.connect(self.start_requested)
         self.pause.clicked.connect(self.pause_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.save.clicked.connect(self.checkpoint_requested)
+        self.unit = "words" if data_label == "corpus" else "edges"
         self.set_running(False)
 
     def set_corpora(self, names: list[str]) -> None:
@@ -80,5 +82,5 @@ class TrainingPanel(QWidget):
     def show_progress(self, p) -> None:
         self.progress.setValue(int(1000 * p.fraction))
         self.status.setText(
-            f"epoch {p.epoch + 1}/{p.epochs}   loss {p.loss:.4f}   {p.items_per_s / 1000:,.0f}k words/s   "
+            f"epoch {p.epoch + 1}/{p.epochs}   loss {p.loss:.4f}   {p.items_per_s / 1000:,.0f}k {self.unit}/s   "
             f"lr {p.learning_rate:.5f}   ETA {_clock(p.eta_s)}")

@@ -86,6 +86,11 @@ class DiskView(pg.PlotWidget):
         self.recentre(np.zeros(2), animate=False)
         return self.note
 
+    def update_vectors(self, vectors) -> None:
+        """New positions for the same nodes (a live snapshot while training); edges and colours stay."""
+        self.base, self.note = disk.disk_layout(vectors)
+        self._show(self.centre)
+
     # ------------------------------------------------------------------ re-centring
     def recentre(self, target: np.ndarray, animate: bool = True) -> None:
         """Move the view's centre to ``target`` (a point of the base layout) by a Möbius translation."""
