@@ -73,3 +73,13 @@ def test_geodesic_runs_between_the_points_at_even_speed():
     np.testing.assert_allclose(arc[-1], v, atol=1e-9)
     steps = P.distance(arc[:-1], arc[1:])
     np.testing.assert_allclose(steps, P.distance(u, v) / 10, rtol=1e-6)
+
+
+def test_mobius_identity_and_inverse():
+    x = _points(seed=9)
+    np.testing.assert_allclose(P.mobius_add(np.zeros(3), x), x, atol=1e-12)
+    np.testing.assert_allclose(P.mobius_add(x, np.zeros(3)), x, atol=1e-12)
+    np.testing.assert_allclose(P.mobius_add(-x, x), 0, atol=1e-12)
+    # left cancellation: (-a) ⊕ (a ⊕ b) = b
+    a, b = _points(seed=10, max_norm=0.8), _points(seed=11, max_norm=0.8)
+    np.testing.assert_allclose(P.mobius_add(-a, P.mobius_add(a, b)), b, atol=1e-9)

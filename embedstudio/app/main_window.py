@@ -307,6 +307,7 @@ class MainWindow(QMainWindow):
         add(file_menu, "&Export vectors…", self._export_dialog)
         add(file_menu, "Export map &image…", lambda: self._export_view_dialog(self.map, "map"))
         add(file_menu, "Export &loss curve image…", lambda: self._export_view_dialog(self.loss, "loss"))
+        add(file_menu, "Export Poincaré &disk image…", lambda: self._export_view_dialog(self.disk, "disk"))
         add(file_menu, "Export map &coordinates…", self._export_coords_dialog)
         file_menu.addSeparator()
         add(file_menu, "&Quit", self.close, keys.Quit)
@@ -654,6 +655,8 @@ class MainWindow(QMainWindow):
 
     def _on_search(self, text: str) -> None:
         try:
+            if len(self.disk.names):
+                self.disk.search(text)
             rows = self.map.search(text)
         except Exception as e:  # noqa: BLE001 - re.error while typing a pattern
             self.search_info.setText(f"not a valid pattern: {e}")

@@ -56,3 +56,17 @@ def test_search_highlights_and_higher_dimensions_are_explained(view):
     assert "5-D" in note
     rows = view.search(r"^w1\d$")
     assert list(rows) == list(range(10, 20))
+
+
+def test_a_real_click_on_a_node_brings_it_to_the_centre_and_edges_are_arcs(view, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtTest import QTest
+
+    edges, names, coords, _ = _tree_layout()
+    view.set_hierarchy(names, coords, edges)
+    x, y = view._edges_item.getData()
+    assert len(x) == len(view.edges) * 17  # 16 points per arc and a break: arcs, not straight segments
+    target = 12
+    scene = view.getViewBox().mapViewToScene(QPointF(*view.shown[target]))
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(scene))
+    qtbot.waitUntil(lambda: not view.animating and np.allclose(view.shown[target], 0, atol=1e-6), timeout=3000)

@@ -359,3 +359,7 @@ def test_a_hierarchy_trains_into_the_poincare_disk(window, qtbot, monkeypatch):
     mammal = emb.index("mammal.n.01")
     window.disk.recentre_on(mammal, animate=False)
     np.testing.assert_allclose(window.disk.shown[mammal], 0, atol=1e-6)
+    window.search.setText("^primate")  # the search box reaches the disk too
+    assert [window.disk.names[i] for i in window.disk.highlighted] == ["primate.n.02"]
+    window.export_image(window.disk, str(window.settings.fileName()) + ".disk.svg")
+    assert b"<svg" in open(window.settings.fileName() + ".disk.svg", "rb").read(3000)
