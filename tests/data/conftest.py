@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from embedstudio.data.errors import DataFormatError
 from embedstudio.vectors import Embedding
 
 BIG_LINE_BYTES = 100 * 1024 * 1024  # "a 100 MB line"
@@ -45,3 +46,19 @@ def write_with_big_line(path, before: bytes, after: bytes = b"\n", size: int = B
 @pytest.fixture
 def big_line_writer():
     return write_with_big_line
+
+
+def expect_data_error(read, path, line, *words, error_path=None, exact_path=False, **kwargs) -> DataFormatError:
+    """``read(path, **kwargs)`` fails with a DataFormatError naming the file (``error_path`` if
+    given; with ``exact_path`` as its .path, otherwise within the message, as a folder's file is),
+    the 1-based line, and each of ``words``."""
+    with pytest.raises(DataFormatError) as info:
+        read(path, **kwargs)
+    err = info.value
+    assert err.line == line, str(err)
+    if exact_path:
+        assert err.path == str(error_path or path)
+    assert str(error_path or path) in str(err)
+    for w in words:
+        assert w in str(err), str(err)
+    return err
