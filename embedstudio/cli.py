@@ -337,29 +337,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"EmbedStudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("train", help="train word2vec on a text corpus (.txt, .gz, .bz2 or a folder)")
-    p.add_argument("corpus")
-    p.add_argument("-o", "--output", required=True, help="vectors file (.npz, .bin, .txt, .vec, .tsv)")
-    p.add_argument("--format", help="output format (default: from the extension)")
-    p.add_argument("--keep-case", action="store_true", help="do not lower-case the text")
-    p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT.ckpt); Ctrl-C saves it")
-    p.add_argument("--checkpoint-every", type=float, default=None, metavar="SECONDS",
-                   help="also save the checkpoint this often")
-    p.add_argument("--resume", help="continue from this checkpoint")
-    add_config_arguments(p, Word2VecConfig)
-    p.set_defaults(func=cmd_train)
+    def training_command(name: str, data: str, help_text: str, output_help: str, config_class, func):
+        """A training sub-command: its data, output and checkpoint options, and the config's fields."""
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument(data)
+        p.add_argument("-o", "--output", required=True, help=output_help)
+        p.add_argument("--format", help="output format (default: from the extension)")
+        p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT.ckpt); Ctrl-C saves it")
+        p.add_argument("--checkpoint-every", type=float, default=None, metavar="SECONDS",
+                       help="also save the checkpoint this often")
+        p.add_argument("--resume", help="continue from this checkpoint")
+        add_config_arguments(p, config_class)
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser("poincare", help="Poincaré embeddings of a hierarchy (child<TAB>parent edge list)")
-    p.add_argument("hierarchy")
-    p.add_argument("-o", "--output", required=True, help="vectors file (.npz keeps the Poincaré geometry)")
-    p.add_argument("--format", help="output format (default: from the extension)")
+    p = training_command("train", "corpus", "train word2vec on a text corpus (.txt, .gz, .bz2 or a folder)",
+                         "vectors file (.npz, .bin, .txt, .vec, .tsv)", Word2VecConfig, cmd_train)
+    p.add_argument("--keep-case", action="store_true", help="do not lower-case the text")
+    p = training_command("poincare", "hierarchy", "Poincaré embeddings of a hierarchy (child<TAB>parent edge list)",
+                         "vectors file (.npz keeps the Poincaré geometry)", PoincareConfig, cmd_poincare)
     p.add_argument("--closure", action="store_true", help="take the transitive closure of the edges first")
-    p.add_argument("--checkpoint", help="checkpoint file (default: OUTPUT.ckpt); Ctrl-C saves it")
-    p.add_argument("--checkpoint-every", type=float, default=None, metavar="SECONDS")
-    p.add_argument("--resume", help="continue from this checkpoint")
     p.add_argument("--eval-nodes", type=int, default=None, help="evaluate a sample of this many nodes (big graphs)")
-    add_config_arguments(p, PoincareConfig)
-    p.set_defaults(func=cmd_poincare)
 
     p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation")
     p.add_argument("vectors")
