@@ -17,13 +17,6 @@ import numpy as np
 from embedstudio import __version__
 from embedstudio.data.errors import DataFormatError
 
-EXTENSION_FORMATS = {
-    ".npz": "embedstudio",
-    ".bin": "word2vec-binary",
-    ".txt": "word2vec-text",
-    ".vec": "fasttext-vec",
-    ".tsv": "projector-tsv",
-}
 DEMO_WORDS = ("war", "president", "economy", "america", "money", "freedom", "congress", "january", "children", "oil")
 
 
@@ -104,13 +97,12 @@ def config_from_args(config_class, args: argparse.Namespace, **overrides):
 
 
 def output_format(path: str, explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    suffix = Path(path).suffix.lower()
-    if suffix not in EXTENSION_FORMATS:
-        raise SystemExit(f"cannot tell the output format from {path!r}; give --format "
-                         f"({', '.join(sorted(set(EXTENSION_FORMATS.values())))})")
-    return EXTENSION_FORMATS[suffix]
+    from embedstudio.data.vectors_io import format_for_path
+
+    try:
+        return format_for_path(path, explicit)
+    except ValueError as e:
+        raise SystemExit(f"{e} with --format") from None
 
 
 def load_vectors(path: str):

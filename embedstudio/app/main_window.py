@@ -400,12 +400,11 @@ class MainWindow(QMainWindow):
                 self.show_error(f"Could not export to {path}: {e}")
 
     def export_vectors(self, path: str, fmt: str | None = None) -> None:
-        from embedstudio.cli import output_format
-        from embedstudio.data.vectors_io import write_vectors
+        from embedstudio.data.vectors_io import format_for_path, write_vectors
 
         try:
-            write_vectors(self.session.embedding, path, output_format(path, fmt))
-        except (OSError, ValueError, SystemExit) as e:
+            write_vectors(self.session.embedding, path, format_for_path(path, fmt))
+        except (OSError, ValueError) as e:
             self.show_error(f"Could not export to {path}: {e}")
             return
         self.statusBar().showMessage(f"exported {len(self.session.embedding):,} vectors to {path}")
@@ -673,24 +672,31 @@ class MainWindow(QMainWindow):
         self.neighbors.run_query()
 
     # ------------------------------------------------------------------ training
-    def start_training(self) -> None:
-        name = self.training.corpus.currentText()
-        datasets = [d for d in self.session.corpora() if d.name == name]
-        if not datasets:
-            self.show_error("Open a text corpus first (drop it on the window)")
-            return
+    def _run_inputs(self, panel, datasets, missing: str):
+        """The dataset chosen in a training panel and its form's config, or None after a message."""
+        name = panel.corpus.currentText()
+        chosen = [d for d in datasets if d.name == name]
+        if not chosen:
+            self.show_error(missing)
+            return None
         try:
-            cfg = self.training.form.config()
+            return chosen[0], panel.form.config()
         except ConfigError as e:
             self.show_error(str(e))
+            return None
+
+    def start_training(self) -> None:
+        inputs = self._run_inputs(self.training, self.session.corpora(), "Open a text corpus first (drop it on the window)")
+        if inputs is None:
             return
+        dataset, cfg = inputs
         self.settings.setValue("training/word2vec", json.dumps(cfg.to_dict()))
         self.loss.clear_run()
         self._training = True
         self._live_started = False
         self.training.set_running(True)
-        self._train_name = f"word2vec {cfg.method} · {name}"
-        self.worker.start("training", train_job, self.checkpoints, datasets[0], cfg, on_progress=self._on_train_progress,
+        self._train_name = f"word2vec {cfg.method} · {dataset.name}"
+        self.worker.start("training", train_job, self.checkpoints, dataset, cfg, on_progress=self._on_train_progress,
                           on_finished=self._on_trained, on_failed=self._on_train_failed,
                           on_cancelled=self._on_train_cancelled)
 
@@ -707,24 +713,18 @@ class MainWindow(QMainWindow):
             pass
 
     def start_poincare(self) -> None:
-        name = self.poincare.corpus.currentText()
-        datasets = [d for d in self.session.hierarchies() if d.name == name]
-        if not datasets:
-            self.show_error("Open a hierarchy first (File ▸ Open hierarchy…)")
+        inputs = self._run_inputs(self.poincare, self.session.hierarchies(), "Open a hierarchy first (File ▸ Open hierarchy…)")
+        if inputs is None:
             return
-        try:
-            cfg = self.poincare.form.config()
-        except ConfigError as e:
-            self.show_error(str(e))
-            return
+        dataset, cfg = inputs
         self.loss.clear_run()
         self._training = True
         self.poincare.set_running(True)
         self._disk_started = False
-        self._poincare_data = datasets[0]
-        self._train_name = f"Poincaré d={cfg.dim} · {name}"
+        self._poincare_data = dataset
+        self._train_name = f"Poincaré d={cfg.dim} · {dataset.name}"
         self.views.setCurrentIndex(1)
-        self.worker.start("Poincaré training", poincare_job, self.checkpoints, datasets[0], cfg,
+        self.worker.start("Poincaré training", poincare_job, self.checkpoints, dataset, cfg,
                           on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
 

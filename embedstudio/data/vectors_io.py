@@ -47,7 +47,28 @@ from embedstudio.data.sniff import DECOMPRESSION_ERRORS, LineReader, is_number, 
 from embedstudio.storage import atomic_write
 from embedstudio.vectors import Embedding
 
-__all__ = ["VECTOR_FORMATS", "VectorFormat", "read_vectors", "write_vectors", "default_metadata_path"]
+__all__ = ["VECTOR_FORMATS", "VectorFormat", "read_vectors", "write_vectors", "default_metadata_path",
+           "format_for_path"]
+
+# The format a file name asks for when none is given (exports from the CLI and the app).
+EXTENSION_FORMATS = {
+    ".npz": "embedstudio",
+    ".bin": "word2vec-binary",
+    ".txt": "word2vec-text",
+    ".vec": "fasttext-vec",
+    ".tsv": "projector-tsv",
+}
+
+
+def format_for_path(path: str | os.PathLike, explicit: str | None = None) -> str:
+    """``explicit`` if given, else the format the file's extension names; ValueError if none does."""
+    if explicit:
+        return explicit
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in EXTENSION_FORMATS:
+        raise ValueError(f"cannot tell the output format from {os.fspath(path)!r}; give a format "
+                         f"({', '.join(sorted(set(EXTENSION_FORMATS.values())))})")
+    return EXTENSION_FORMATS[suffix]
 
 ENCODING_ERRORS = ("strict", "replace", "ignore")
 MAX_DIM = 1 << 22  # 4M dimensions: far beyond any real embedding, small enough to bound reads
