@@ -18,6 +18,22 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from embedstudio.data.errors import DataFormatError
 
+_gui_thread_collector = None
+
+
+def collect_garbage_in_gui_thread() -> None:
+    """Turn off Python's automatic cycle collection and run it from a GUI-thread timer instead.
+
+    Left automatic, a collection can start in a job's thread (numba's compiler allocates a lot) and
+    destroy a Qt object from a reference cycle there; ~QObject then takes a Qt lock and waits for the
+    GIL while the GUI thread holds the GIL and waits for that lock: a deadlock (seen on a cold numba
+    cache). pyqtgraph's collector keeps the usual generation thresholds, checked once a second."""
+    global _gui_thread_collector
+    if _gui_thread_collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _gui_thread_collector = GarbageCollector(interval=1.0)
+
 
 class Job(QObject):
     progress = Signal(object)
@@ -110,6 +126,7 @@ class Worker(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
+        collect_garbage_in_gui_thread()
         self.job: Job | None = None
         self._retired: Job | None = None
         self._poll = QTimer(self)

@@ -149,3 +149,35 @@ def test_a_job_that_cannot_stop_is_retired_and_the_next_waits_for_it(qtbot):
     release.set()
     qtbot.waitUntil(lambda: results == ["new"], timeout=5000)
     assert order == ["old start", "old end", "new start"] and dropped == []
+
+
+class _CyclicQObject(QObject):
+    """A Qt object kept alive only by a reference cycle: only the cycle collector frees it."""
+
+    deleted_in: list = []
+
+    def __init__(self):
+        super().__init__()
+        self.me = self
+
+    def __del__(self):
+        _CyclicQObject.deleted_in.append(threading.current_thread().name)
+
+
+def allocating_job(n):
+    for i in range(n):
+        for _ in range(1000):  # cyclic garbage: enough to trigger an automatic collection
+            loop = []
+            loop.append(loop)
+        yield i
+
+
+def test_qt_garbage_in_cycles_is_collected_in_the_gui_thread_never_in_a_job(qtbot):
+    # A cyclic Qt object freed on a job's thread deadlocked the window (Qt's lock against the GIL).
+    worker = Worker()
+    _CyclicQObject.deleted_in.clear()
+    _CyclicQObject()  # unreachable at once, but freed only by a collection
+    done = []
+    worker.start("allocate", allocating_job, 200, on_finished=done.append)
+    qtbot.waitUntil(lambda: bool(done and _CyclicQObject.deleted_in), timeout=10000)
+    assert _CyclicQObject.deleted_in == [threading.main_thread().name]
