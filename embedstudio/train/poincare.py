@@ -37,6 +37,9 @@ class PoincareConfig(ConfigBase):
     burn_in_factor: float = param(0.01, "learning-rate factor during burn-in", low=1e-6, high=1.0)
     negative_sampling: str = param("degree", "after burn-in: negatives by degree^dampening, or uniform",
                                    choices=("degree", "uniform"))
+    exclude: str = param("neighbours", "nodes never drawn as negatives for an edge (u, v): u's neighbours "
+                         "either way, or only u's ancestors as in the paper's (u, v') ∉ D",
+                         choices=("neighbours", "ancestors"))
     dampening: float = param(0.75, "exponent on node degree for negative sampling", low=0.0, high=1.0)
     init_range: float = param(1e-3, "initial coordinates are uniform in ±init_range", low=1e-8, high=0.1)
     max_norm: float = param(1 - 1e-5, "points are kept at most this far from the centre", low=0.5, high=1 - 1e-9)
@@ -72,8 +75,10 @@ class PoincareTrainer(ChunkedTrainer):
             raise ValueError("the hierarchy has no edges")
         self._hierarchy = hierarchy
         self._edges = np.ascontiguousarray(hierarchy.edges, dtype=np.int64)
-        self._ptr = np.ascontiguousarray(hierarchy.neighbor_ptr, dtype=np.int64)
-        self._idx = np.ascontiguousarray(hierarchy.neighbor_idx, dtype=np.int64)
+        ptr, idx = ((hierarchy.neighbor_ptr, hierarchy.neighbor_idx) if cfg.exclude == "neighbours"
+                    else hierarchy.ancestors_csr())
+        self._ptr = np.ascontiguousarray(ptr, dtype=np.int64)
+        self._idx = np.ascontiguousarray(idx, dtype=np.int64)
         weights = np.maximum(np.asarray(hierarchy.degree, dtype=np.float64), 1.0) ** cfg.dampening
         self._alias_prob, self._alias_idx = alias_table(weights)
         self._alias_idx = self._alias_idx.astype(np.int64)
