@@ -25,6 +25,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--negative", type=int, default=10)
     ap.add_argument("--exclude", default="neighbours", choices=("neighbours", "ancestors"))
+    ap.add_argument("--lr-decay", default="constant", choices=("constant", "linear"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--every", type=int, default=10, help="evaluate every this many epochs")
     ap.add_argument("--eval-nodes", type=int, default=2000)
@@ -34,7 +35,7 @@ def main() -> None:
     h = read_hierarchy(args.data)
     print(f"read {h.n_nodes:,} nodes, {h.n_edges:,} edges in {time.perf_counter() - t0:.1f}s", flush=True)
     cfg = PoincareConfig(dim=args.dim, epochs=args.epochs, lr=args.lr, threads=args.threads, chunk_edges=20000,
-                         negative=args.negative, exclude=args.exclude)
+                         negative=args.negative, exclude=args.exclude, lr_decay=args.lr_decay)
     print(cfg, flush=True)
     trainer = PoincareTrainer(cfg)
     per_epoch = -(-h.n_edges // cfg.chunk_edges)

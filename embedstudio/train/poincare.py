@@ -23,6 +23,9 @@ from embedstudio.train.word2vec import default_threads
 from embedstudio.vectors import Embedding
 
 
+_FINAL_LR_FACTOR = 0.01  # linear decay ends at this share of lr
+
+
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite: training stops instead of producing garbage."""
 
@@ -33,6 +36,8 @@ class PoincareConfig(ConfigBase):
     epochs: int = param(50, "passes over the edges (burn-in included)", low=1, high=100_000)
     negative: int = param(10, "non-neighbours each edge is contrasted with", low=1, high=1000)
     lr: float = param(0.1, "learning rate of Riemannian SGD", low=1e-6, high=100.0)
+    lr_decay: str = param("constant", "after burn-in: keep the rate, or lower it linearly to 1/100 of lr "
+                          "by the last epoch (finer convergence on large hierarchies)", choices=("constant", "linear"))
     burn_in: int = param(10, "first epochs at a reduced rate with degree-based negatives", low=0, high=100_000)
     burn_in_factor: float = param(0.01, "learning-rate factor during burn-in", low=1e-6, high=1.0)
     negative_sampling: str = param("degree", "after burn-in: negatives by degree^dampening, or uniform",
@@ -105,7 +110,13 @@ class PoincareTrainer(ChunkedTrainer):
     def _learning_rate(self, cursor: int) -> float:
         cfg = self.config
         epoch = max(cursor - 1, 0) // self._chunks_per_epoch
-        return cfg.lr * cfg.burn_in_factor if epoch < cfg.burn_in else cfg.lr
+        if epoch < cfg.burn_in:
+            return cfg.lr * cfg.burn_in_factor
+        if cfg.lr_decay == "constant":
+            return cfg.lr
+        start = cfg.burn_in * self._chunks_per_epoch
+        done = (max(cursor - 1, 0) - start) / max(cfg.epochs * self._chunks_per_epoch - start, 1)
+        return cfg.lr * max(1.0 - done, _FINAL_LR_FACTOR)
 
     def _run_chunk(self, chunk: int) -> tuple[float, int, int]:
         cfg = self.config

@@ -1,0 +1,123 @@
+"""The graph kernel against a float64 numpy reference: scores, losses and every gradient."""
+
+import numpy as np
+import pytest
+
+from embedstudio.graphmodel import OPERATORS, apply_operator, identity_params, prepare
+from embedstudio.train.kernels import graph as k
+from embedstudio.train.kernels.rng import below, next_state, output, splitmix64
+
+
+def _uniform_draws(seed, n_chunks, uniform, lo_l, hi_l, lo_r, hi_r):
+    """The kernel's uniform negatives, replayed: per chunk, tails' draws then heads'."""
+    state = np.uint64(splitmix64(seed))  # uint64, as in the kernel (a Python int would type as int64)
+    out = []
+    for _ in range(n_chunks):
+        per_side = []
+        for lo, hi in ((lo_r, hi_r), (lo_l, hi_l)):
+            rows = []
+            for _ in range(uniform):
+                state = np.uint64(next_state(state))
+                rows.append(lo + below(np.uint64(output(state)), hi - lo))
+            per_side.append(np.array(rows, dtype=np.int64))
+        out.append(per_side)
+    return out
+
+
+def reference_loss(emb, lp, rp, edges, weights, op, comparator, loss_kind, margin, chunk, draws):
+    """Loss of one batch, in float64 numpy, PBG's definition (an edge never counts against itself)."""
+    total = 0.0
+    for c, c0 in enumerate(range(0, len(edges), chunk)):
+        e = edges[c0:c0 + chunk]
+        w = weights[c0:c0 + chunk]
+        h, r, t = e[:, 0], e[:, 1], e[:, 2]
+        for side, (known, params, cand_rows) in enumerate(((h, lp, t), (t, rp, h))):
+            q = prepare(comparator, apply_operator(op, params, r, emb[known]))
+            rows = np.concatenate([cand_rows, draws[c][side]])
+            cands = prepare(comparator, emb[rows].astype(np.float64))
+            s = q @ cands.T
+            n = len(e)
+            pos = s[np.arange(n), np.arange(n)]
+            neg = s.copy()
+            neg[np.arange(n), np.arange(n)] = -np.inf
+            if loss_kind == "ranking":
+                total += float((w[:, None] * np.maximum(margin - pos[:, None] + neg, 0.0)).sum())
+            else:
+                m = np.maximum(pos, neg.max(axis=1))
+                lse = m + np.log(np.exp(pos - m) + np.exp(neg - m[:, None]).sum(axis=1))
+                total += float((w * (lse - pos)).sum())
+    return total
+
+
+def numeric_grad(f, x, eps=1e-5):
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + eps
+        up = f()
+        x[idx] = old - eps
+        down = f()
+        x[idx] = old
+        g[idx] = (up - down) / (2 * eps)
+    return g
+
+
+def run_kernel(emb, lp, rp, edges, weights, op, comparator, loss_kind, margin, chunk, uniform, lr, seed):
+    emb32 = emb.astype(np.float32)
+    lp32, rp32 = lp.astype(np.float32), rp.astype(np.float32)
+    n = len(emb)
+    loss, count = k.train_batches(
+        emb32, np.zeros(n, np.float32), emb32, np.zeros(n, np.float32), True, lp32, rp32,
+        np.zeros_like(lp32), np.zeros_like(rp32), edges, weights.astype(np.float32),
+        np.array([0, len(edges)], np.int64), np.array([0]), np.array([n]), np.array([0]), np.array([n]),
+        k.OPERATOR_CODES[op], comparator == "cos", k.LOSS_RANKING if loss_kind == "ranking" else k.LOSS_SOFTMAX,
+        margin, len(edges), chunk, uniform, lr, lr, False, seed)
+    return loss, count, emb32, lp32, rp32
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+@pytest.mark.parametrize("comparator,loss_kind", [("dot", "ranking"), ("cos", "softmax"), ("cos", "ranking")])
+def test_one_sgd_step_follows_the_exact_gradient_of_the_batch_loss(op, comparator, loss_kind):
+    rng = np.random.default_rng(3)
+    n, dim, n_rel, chunk, uniform, seed = 30, 6, 3, 4, 3, 11
+    emb = rng.normal(size=(n, dim)) * 0.7
+    lp = identity_params(op, n_rel, dim) + rng.normal(size=(n_rel, identity_params(op, 1, dim).shape[1])) * 0.3
+    rp = identity_params(op, n_rel, dim) + rng.normal(size=lp.shape) * 0.3
+    edges = np.stack([rng.integers(0, n, 10), rng.integers(0, n_rel, 10), rng.integers(0, n, 10)], 1)
+    weights = rng.uniform(0.5, 2.0, 10)
+    draws = _uniform_draws(seed, 3, uniform, 0, n, 0, n)
+    # float32 rounding of the inputs, so that reference and kernel start from the same numbers
+    emb, lp, rp = emb.astype(np.float32).astype(np.float64), lp.astype(np.float32).astype(np.float64), \
+        rp.astype(np.float32).astype(np.float64)
+
+    def f():
+        return reference_loss(emb, lp, rp, edges, weights, op, comparator, loss_kind, 0.5, chunk, draws)
+
+    lr = 1e-3
+    loss, count, new_emb, new_lp, new_rp = run_kernel(emb, lp, rp, edges, weights, op, comparator, loss_kind,
+                                                        0.5, chunk, uniform, lr, seed)
+    assert count == 10
+    assert loss == pytest.approx(f(), rel=1e-4)
+    np.testing.assert_allclose((emb - new_emb) / lr, numeric_grad(f, emb), atol=2e-2, rtol=2e-2)
+    if lp.size:
+        np.testing.assert_allclose((lp - new_lp) / lr, numeric_grad(f, lp), atol=2e-2, rtol=2e-2)
+        np.testing.assert_allclose((rp - new_rp) / lr, numeric_grad(f, rp), atol=2e-2, rtol=2e-2)
+
+
+def test_row_adagrad_takes_one_step_per_row_with_the_mean_squared_gradient():
+    # One edge, no negatives but the other edge: after one batch each touched row moved by
+    # lr * g / sqrt(mean(g^2)), i.e. its RMS step is exactly lr.
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(4, 8)).astype(np.float32)
+    edges = np.array([[0, 0, 1], [2, 0, 3]], dtype=np.int64)
+    before = emb.copy()
+    state = np.zeros(4, np.float32)
+    params = np.zeros((1, 0), np.float32)
+    k.train_batches(emb, state, emb, state, True, params, params.copy(), params.copy(), params.copy(), edges,
+                    np.zeros(0, np.float32), np.array([0, 2], np.int64), np.array([0]), np.array([4]),
+                    np.array([0]), np.array([4]), k.OP_NONE, False, k.LOSS_RANKING, 100.0, 2, 2, 0, 0.1, 0.1,
+                    True, 1)
+    step = emb - before
+    rms = np.sqrt((step.astype(np.float64) ** 2).mean(axis=1))
+    np.testing.assert_allclose(rms, 0.1, rtol=1e-4)
+    assert (state > 0).all()
