@@ -1,0 +1,616 @@
+"""Multi-relation edge lists (knowledge graphs, typed graphs) -> :class:`GraphData`.
+
+One edge per line; by default the number of fields says what they are::
+
+    alice	bob                         head, tail             (one relation, named "link")
+    alice	knows	bob                 head, relation, tail
+    alice	bob	0.5                     head, tail, weight     (when every sniffed third field is a number)
+    alice	knows	bob	0.5             head, relation, tail, weight
+
+``columns="head_type,head,relation,tail_type,tail"`` (roles ``head relation tail weight head_type
+tail_type ignore``) names the fields explicitly instead.
+
+* **Separator**: tab if every sniffed data line holds one, else comma if every one does, else runs
+  of ASCII whitespace; or given with ``sep``. Around a tab or comma, spaces are trimmed. There is
+  no quoting: a name cannot hold the separator.
+* **Header**: ``header=None`` drops a first line such as ``head relation tail`` or
+  ``source,target,weight`` when each of its fields is a known column name (:data:`HEADER_WORDS`) or
+  a word above numbers, and none of them recurs in the next lines. ``True``/``False`` force it.
+* **Entity types** (PyTorch-BigGraph's entity types): ``type:name`` prefixes (``user:alice``),
+  detected when every head and tail of the first data lines has one (``typed=None``), required
+  with ``typed=True``, never split with ``typed=False``; the entity's name is the whole token. Or
+  ``head_type``/``tail_type`` columns, which come together; the name is then the bare field, and
+  one name with two types is an error. Each relation must join one head type to one tail type.
+* **Weights** must be finite and >= 0.
+* Blank lines and ``#`` comments are skipped; ``\\r\\n`` and a UTF-8 byte-order mark are fine;
+  gzip and bzip2 are recognised by their magic bytes. Each data line must be valid UTF-8.
+* **Self-loops** are kept; a repeated ``(head, relation, tail)`` is kept once (its first
+  occurrence and weight).
+
+Entity ids are grouped by type (types in order of first appearance), then by first appearance.
+Every problem with the file is a :class:`~embedstudio.data.errors.DataFormatError` with its line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import re
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embedstudio.data.errors import DataFormatError
+from embedstudio.data.hierarchy import COLUMN_NAMES
+from embedstudio.data.sniff import (
+    CONTROL_BYTES,
+    LineReader,
+    Sample,
+    binary_reason,
+    is_number,
+    read_head,
+    register_sniffer,
+)
+
+__all__ = ["GraphData", "GraphSplit", "HEADER_WORDS", "ROLES", "read_edgelist", "split_edges"]
+
+DEFAULT_MAX_LINE_BYTES = 1 << 20
+"""Longest line accepted."""
+
+ROLES = ("head", "relation", "tail", "weight", "head_type", "tail_type", "ignore")
+"""What a field can be, for ``columns=``."""
+
+UNTYPED = "entity"
+"""The one type name of an untyped file."""
+SINGLE_RELATION = "link"
+"""The one relation name of a file without a relation column."""
+
+HEADER_WORDS = (COLUMN_NAMES - {"a", "b", "x", "y", "u", "v"}) | frozenset(
+    "relation rel relationship relation_type rel_type predicate pred property edge edge_type label "
+    "type kind weight score value count strength head_id tail_id source_id target_id src_id dst_id "
+    "from_id to_id subject_id object_id head_type tail_type source_type target_type src_type "
+    "dst_type lhs rhs lhs_type rhs_type type1 type2 node_type".split()
+)
+"""Words that make a first line look like a header (case-insensitive). One-letter names are left
+out: in a small graph they are more often entities than column names."""
+
+_SNIFF_LINES = 64  # data lines looked at for the separator, the layout and the types
+_SEPARATORS = {"\t": "\t", "tab": "\t", ",": ",", "comma": ",", " ": None, "whitespace": None}
+_WS = " \t\n\r\x0b\x0c"  # ASCII whitespace: str.strip() alone would also eat no-break spaces
+_WS_RUN = re.compile(r"[ \t\n\r\x0b\x0c]+")
+_TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
+_TYPED_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}:.")
+
+
+# --------------------------------------------------------------------------- the data types
+@dataclass(eq=False)
+class GraphData:
+    """Entities, relations and edges of a multi-relation graph.
+
+    Entity ids are grouped by type: ``type_offsets[k]:type_offsets[k + 1]`` are the ids of type
+    ``k`` (``entity_type`` is non-decreasing); within a type they follow the first appearance in
+    the file. ``edges[i] = (head id, relation id, tail id)`` in file order, without repeats.
+    ``relation_types[r] = (head type, tail type)`` of relation ``r``.
+    """
+
+    path: str
+    names: list[str]
+    entity_type: np.ndarray
+    type_names: list[str]
+    type_offsets: np.ndarray
+    relation_names: list[str]
+    relation_types: np.ndarray
+    edges: np.ndarray
+    weights: np.ndarray | None
+    _index: dict[str, int] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def n_entities(self) -> int:
+        return len(self.names)
+
+    @property
+    def n_relations(self) -> int:
+        return len(self.relation_names)
+
+    @property
+    def n_types(self) -> int:
+        return len(self.type_names)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edges.shape[0])
+
+    def index(self, name: str) -> int:
+        """The id of the entity ``name`` (a KeyError when there is none)."""
+        if self._index is None:
+            self._index = {n: i for i, n in enumerate(self.names)}
+        return self._index[name]
+
+    def stats(self) -> dict[str, int]:
+        return {"entities": self.n_entities, "relations": self.n_relations, "types": self.n_types,
+                "edges": self.n_edges}
+
+    def __repr__(self) -> str:
+        return (f"GraphData({self.n_entities:,} entities, {self.n_relations:,} relations, "
+                f"{self.n_types:,} types, {self.n_edges:,} edges, {self.path!r})")
+
+
+@dataclass
+class GraphSplit:
+    """Disjoint ``(head, relation, tail)`` rows of a graph's edges, each part in file order."""
+
+    train: np.ndarray
+    valid: np.ndarray
+    test: np.ndarray
+
+
+def split_edges(graph: GraphData, valid: float = 0.05, test: float = 0.05, seed: int = 0,
+                keep_unseen: bool = False) -> GraphSplit:
+    """A seeded random split of ``graph.edges`` into train / valid / test fractions.
+
+    With ``keep_unseen=False`` (the usual link-prediction protocol), a valid or test edge whose
+    head, tail or relation never occurs in train is moved back into train: a model cannot rank an
+    entity it never trained. The parts are disjoint and together are exactly ``graph.edges``.
+    """
+    valid, test = float(valid), float(test)
+    if not (valid >= 0 and test >= 0 and valid + test < 1):  # also rejects NaN
+        raise ValueError(f"need valid >= 0, test >= 0 and valid + test < 1, got valid={valid}, test={test}")
+    edges = np.asarray(graph.edges, dtype=np.int64)
+    n = len(edges)
+    n_valid = int(math.floor(valid * n + 0.5))
+    n_test = int(math.floor(test * n + 0.5))
+    order = np.random.default_rng(seed).permutation(n)
+    part = np.zeros(n, dtype=np.int8)  # 0 train, 1 valid, 2 test
+    part[order[:n_valid]] = 1
+    part[order[n_valid:n_valid + n_test]] = 2
+    if not keep_unseen and n:
+        train = edges[part == 0]
+        seen_entity = np.zeros(graph.n_entities, dtype=bool)
+        seen_entity[train[:, 0]] = True
+        seen_entity[train[:, 2]] = True
+        seen_relation = np.zeros(graph.n_relations, dtype=bool)
+        seen_relation[train[:, 1]] = True
+        # Train only grows, so one pass leaves every held-out edge fully seen.
+        seen = seen_entity[edges[:, 0]] & seen_entity[edges[:, 2]] & seen_relation[edges[:, 1]]
+        part[~seen] = 0
+    return GraphSplit(edges[part == 0], edges[part == 1], edges[part == 2])
+
+
+# --------------------------------------------------------------------------- reading files
+def read_edgelist(
+    path: str | os.PathLike,
+    *,
+    columns: str | None = None,
+    sep: str | None = None,
+    header: bool | None = None,
+    typed: bool | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> GraphData:
+    """Read an edge list (see the module docstring) into a :class:`GraphData`.
+
+    ``columns``: ``None`` to infer from the field count, or a comma-separated list of :data:`ROLES`.
+    ``sep``: ``None`` to sniff, or ``"\\t"``/``"tab"``, ``","``/``"comma"``, ``"whitespace"``.
+    ``header`` and ``typed``: ``None`` to detect, ``True``/``False`` to force. Lines over
+    ``max_line_bytes`` are an error (read in bounded pieces, never loaded whole).
+    """
+    path = os.fspath(path)
+    roles = None if columns is None else _parse_columns(columns)
+    if sep is not None and sep not in _SEPARATORS:
+        raise ValueError(f"unknown sep {sep!r}; use None (sniff), '\\t', ',' or 'whitespace'")
+    if header not in (None, True, False):
+        raise ValueError(f"header must be None, True or False, got {header!r}")
+    if typed not in (None, True, False):
+        raise ValueError(f"typed must be None, True or False, got {typed!r}")
+    if typed is False and roles is not None and "head_type" in roles:
+        raise ValueError("typed=False contradicts the head_type/tail_type columns")
+    _check_start(path)
+    with LineReader(path, max_line_bytes) as reader:
+        data = _data_lines(path, reader)
+        sample = list(itertools.islice(data, _SNIFF_LINES + 1))  # + 1: the first may be a header
+        had_header = bool(sample) and header is True
+        if had_header:
+            sample = sample[1:]
+        sep_char = _SEPARATORS[sep] if sep is not None else _choose_separator([t for _, t in sample])
+        rows = [_split(text, sep_char) for _, text in sample]
+        if header is None and _looks_like_header(rows):
+            sample, rows, had_header = sample[1:], rows[1:], True
+        builder = _Builder(path, sep_char, roles, columns)
+        if sample:
+            if roles is None:
+                builder.set_roles(_infer_roles(path, rows, sample[0][0]))
+            builder.set_typing(typed, rows[:_SNIFF_LINES])
+            builder.run(itertools.chain(sample, data), first_line=sample[0][0])
+        if reader.line_no == 0:
+            raise DataFormatError(path, None, "the file is empty")
+    return builder.result("only a header" if had_header else "only blank lines and comments")
+
+
+def _parse_columns(columns: str) -> tuple[str, ...]:
+    roles = tuple(r.strip().lower() for r in str(columns).split(","))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown column role(s) {unknown}; the roles are {', '.join(ROLES)}")
+    for role in ROLES[:-1]:
+        if roles.count(role) > 1:
+            raise ValueError(f"column role {role!r} given {roles.count(role)} times; only 'ignore' may repeat")
+    if "head" not in roles or "tail" not in roles:
+        raise ValueError(f"columns must include 'head' and 'tail', got {columns!r}")
+    if ("head_type" in roles) != ("tail_type" in roles):
+        raise ValueError("'head_type' and 'tail_type' columns come together")
+    return roles
+
+
+def _line_of(head: bytes, offset: int) -> int:
+    return head.count(b"\n", 0, max(offset, 0)) + 1
+
+
+def _check_start(path: str) -> None:
+    """Reject binary data and UTF-16 from the first KiB, naming the first offending line."""
+    head, _ = read_head(path, 1024)
+    reason = binary_reason(head)
+    if reason is None:
+        return
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        line = 1
+    elif b"\x00" in head:
+        line = _line_of(head, head.index(b"\x00"))
+    else:
+        line = _line_of(head, next((i for i, b in enumerate(head) if b in CONTROL_BYTES), 0))
+    raise DataFormatError(path, line, reason)
+
+
+def _data_lines(path: str, reader: LineReader):
+    """(line number, decoded line without surrounding whitespace) of the lines that hold data."""
+    for line in reader:
+        if b"\x00" in line:
+            raise DataFormatError(
+                path, reader.line_no,
+                f"NUL byte at byte {line.index(0) + 1} of the line: this is binary data, not text",
+            )
+        s = line.strip()
+        if not s or s[0] == 35:  # blank or '#'
+            continue
+        try:
+            text = s.decode("utf-8")
+        except UnicodeDecodeError as e:
+            at = e.start + len(line) - len(line.lstrip())
+            raise DataFormatError(
+                path, reader.line_no, f"invalid UTF-8 at byte {at + 1} of the line; save the file as UTF-8"
+            ) from None
+        yield reader.line_no, text
+
+
+def _split(text: str, sep: str | None) -> list[str]:
+    if sep is None:
+        # str.split() would also split at no-break and other Unicode spaces inside a name.
+        return text.split() if text.isascii() else _WS_RUN.split(text)
+    return [f.strip(_WS) for f in text.split(sep)]
+
+
+def _choose_separator(lines: list[str]) -> str | None:
+    if lines and all("\t" in s for s in lines):
+        return "\t"
+    if lines and all("," in s for s in lines):
+        return ","
+    return None
+
+
+def _is_number(field_text: str) -> bool:
+    return is_number(field_text.encode("utf-8", "replace"))
+
+
+def _looks_like_header(rows: list[list[str]]) -> bool:
+    """Each field of the first row is a column name or a word above numbers, and none recurs."""
+    if len(rows) < 2 or len(rows[0]) != len(rows[1]):
+        return False
+    first, rest = rows[0], rows[1:]
+    for j, word in enumerate(first):
+        if word.lower() in HEADER_WORDS:
+            continue
+        below = [r[j] for r in rest if len(r) > j]
+        if word and not _is_number(word) and below and all(_is_number(b) for b in below):
+            continue
+        return False
+    seen = {f for r in rest for f in r}
+    return not any(word in seen for word in first)
+
+
+def _infer_roles(path: str, rows: list[list[str]], first_line: int) -> tuple[str, ...]:
+    width = len(rows[0])
+    if width == 2:
+        return ("head", "tail")
+    if width == 3:
+        if all(_is_number(r[2]) for r in rows if len(r) == 3):
+            return ("head", "tail", "weight")
+        return ("head", "relation", "tail")
+    if width == 4:
+        return ("head", "relation", "tail", "weight")
+    if width == 1:
+        shown = rows[0][0][:60]
+        raise DataFormatError(path, first_line, f"expected 'head<sep>tail' or more fields, found one field ({shown!r})")
+    raise DataFormatError(
+        path, first_line,
+        f"found {width} fields; without columns= a line holds 2 to 4 (head, [relation,] tail[, weight]): "
+        "name the fields with columns='head,relation,tail,...'",
+    )
+
+
+class _Builder:
+    """Interns names, types and relations while reading; checks types; assembles the GraphData."""
+
+    def __init__(self, path: str, sep: str | None, roles: tuple[str, ...] | None, columns: str | None):
+        self.path = path
+        self.sep = sep
+        self.columns = columns
+        self.roles: tuple[str, ...] = ()
+        self.typing = "none"  # "none", "prefix" or "column"
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = []
+        self.entity_type = array("i")
+        self.type_ids: dict[str, int] = {}
+        self.type_names: list[str] = []
+        self.relation_ids: dict[str, int] = {}
+        self.relation_names: list[str] = []
+        self.relation_head_type = array("i")
+        self.relation_tail_type = array("i")
+        self.triples = array("q")
+        self.weights: array | None = None
+        self.first_line = 0  # of the data, for messages
+        if roles is not None:
+            self.set_roles(roles)
+
+    def set_roles(self, roles: tuple[str, ...]) -> None:
+        self.roles = roles
+        if "weight" in roles:
+            self.weights = array("f")
+
+    def set_typing(self, typed: bool | None, rows: list[list[str]]) -> None:
+        if "head_type" in self.roles:
+            self.typing = "column"
+        elif typed is None:
+            hi, ti = self.roles.index("head"), self.roles.index("tail")
+            tokens = [r[i] for r in rows if len(r) == len(self.roles) for i in (hi, ti)]
+            if tokens and all(_TYPED_TOKEN.match(t) and "://" not in t for t in tokens):
+                self.typing = "prefix"
+        elif typed:
+            self.typing = "prefix"
+        if self.typing == "none":
+            self.type_ids[UNTYPED] = 0
+            self.type_names.append(UNTYPED)
+
+    # ------------------------------------------------------------------ the reading loop
+    def run(self, data, first_line: int) -> None:
+        self.first_line = first_line
+        roles, sep = self.roles, self.sep
+        width = len(roles)
+        hi, ti = roles.index("head"), roles.index("tail")
+        ri = roles.index("relation") if "relation" in roles else None
+        wi = roles.index("weight") if "weight" in roles else None
+        by_column = self.typing == "column"
+        hti = roles.index("head_type") if by_column else 0
+        tti = roles.index("tail_type") if by_column else 0
+        check_types = self.typing != "none"
+        ids, relation_ids = self.ids, self.relation_ids
+        entity_type, head_type, tail_type = self.entity_type, self.relation_head_type, self.relation_tail_type
+        triples, weights = self.triples, self.weights
+        ascii_ws = sep is None
+        # Spaces (and tabs, in a CSV) around a separator are trimmed; most lines have none.
+        pad = " " if sep is not None else None
+        pad2 = "\t" if sep == "," else pad
+        for line_no, text in data:
+            if ascii_ws and not text.isascii():
+                fields = _WS_RUN.split(text)
+            else:
+                fields = text.split(sep)
+            if len(fields) != width:
+                raise self.width_error(fields, line_no)
+            if pad and (pad in text or pad2 in text):
+                fields = [f.strip(_WS) for f in fields]
+            if by_column:
+                head = self.typed_entity(fields[hi], fields[hti], line_no, "head")
+                tail = self.typed_entity(fields[ti], fields[tti], line_no, "tail")
+            else:
+                h, t = fields[hi], fields[ti]
+                head = ids.get(h)
+                if head is None:
+                    head = self.new_entity(h, line_no, "head")
+                tail = ids.get(t)
+                if tail is None:
+                    tail = self.new_entity(t, line_no, "tail")
+            r = SINGLE_RELATION if ri is None else fields[ri]
+            rel = relation_ids.get(r)
+            if rel is None:
+                rel = self.new_relation(r, head, tail, line_no)
+            elif check_types and (entity_type[head] != head_type[rel] or entity_type[tail] != tail_type[rel]):
+                raise self.relation_type_error(rel, head, tail, line_no)
+            triples.append(head)
+            triples.append(rel)
+            triples.append(tail)
+            if wi is not None:
+                weights.append(self.weight(fields[wi], line_no))
+
+    def width_error(self, fields: list[str], line_no: int) -> DataFormatError:
+        found = f"one field ({fields[0][:60]!r})" if len(fields) == 1 else f"{len(fields)} fields"
+        if self.columns is not None:
+            expected = f"{len(self.roles)} fields (columns={self.columns!r})"
+        else:
+            expected = f"{len(self.roles)} fields like line {self.first_line}"
+        hint = "; names with spaces need a tab- or comma-separated file" if self.sep is None else ""
+        return DataFormatError(self.path, line_no, f"expected {expected}, found {found}{hint}")
+
+    def weight(self, text: str, line_no: int) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise DataFormatError(
+                self.path, line_no, f"the weight {text.strip(_WS)[:30]!r} should be a finite number >= 0"
+            )
+        return value
+
+    def type_id(self, name: str, line_no: int) -> int:
+        k = self.type_ids.get(name)
+        if k is None:
+            if not name:
+                raise DataFormatError(self.path, line_no, "empty entity type")
+            k = self.type_ids[name] = len(self.type_names)
+            self.type_names.append(name)
+        return k
+
+    def new_entity(self, name: str, line_no: int, side: str) -> int:
+        if not name:
+            raise DataFormatError(self.path, line_no, f"empty {side} name")
+        if self.typing == "prefix":
+            colon = name.find(":")
+            if colon < 0 or colon == len(name) - 1 or not _TYPE_NAME.fullmatch(name[:colon]):
+                raise DataFormatError(
+                    self.path, line_no,
+                    f"the {side} {name[:60]!r} has no type prefix (type:name, the type a letter then up "
+                    "to 31 letters, digits, '_' or '-'); read with typed=False to keep names whole",
+                )
+            kind = self.type_id(name[:colon], line_no)
+        else:
+            kind = 0
+        return self.add_entity(name, kind)
+
+    def add_entity(self, name: str, kind: int) -> int:
+        i = len(self.names)
+        self.ids[name] = i
+        self.names.append(name)
+        self.entity_type.append(kind)
+        return i
+
+    def typed_entity(self, name: str, type_field: str, line_no: int, side: str) -> int:
+        kind = self.type_id(type_field, line_no)
+        i = self.ids.get(name)
+        if i is None:
+            if not name:
+                raise DataFormatError(self.path, line_no, f"empty {side} name")
+            return self.add_entity(name, kind)
+        if self.entity_type[i] != kind:
+            raise DataFormatError(
+                self.path, line_no,
+                f"the {side} {name[:60]!r} is of type {type_field!r} here but of type "
+                f"{self.type_names[self.entity_type[i]]!r} before: an entity has one type",
+            )
+        return i
+
+    def new_relation(self, name: str, head: int, tail: int, line_no: int) -> int:
+        if not name:
+            raise DataFormatError(self.path, line_no, "empty relation name")
+        r = len(self.relation_names)
+        self.relation_ids[name] = r
+        self.relation_names.append(name)
+        self.relation_head_type.append(self.entity_type[head])
+        self.relation_tail_type.append(self.entity_type[tail])
+        return r
+
+    def relation_type_error(self, rel: int, head: int, tail: int, line_no: int) -> DataFormatError:
+        types = self.type_names
+        if self.entity_type[head] != self.relation_head_type[rel]:
+            side, was, now = "head", self.relation_head_type[rel], self.entity_type[head]
+        else:
+            side, was, now = "tail", self.relation_tail_type[rel], self.entity_type[tail]
+        return DataFormatError(
+            self.path, line_no,
+            f"relation {self.relation_names[rel]!r} has a {side} of type {types[now]!r} here but of type "
+            f"{types[was]!r} before; each relation needs one head type and one tail type (as PyTorch-BigGraph does)",
+        )
+
+    # ------------------------------------------------------------------ assembling
+    def result(self, what_else: str) -> GraphData:
+        triples = np.frombuffer(self.triples, dtype=np.int64).reshape(-1, 3)
+        if len(triples) == 0:
+            raise DataFormatError(self.path, None, f"the file holds no edges ({what_else})")
+        n = len(self.names)
+        keep = _first_occurrences(triples, n, len(self.relation_names))
+        # Without repeats the arrays stay views of the buffers they were read into (no copy).
+        edges = triples[keep] if keep is not None else triples
+        weights = None
+        if self.weights is not None:
+            weights = np.frombuffer(self.weights, dtype=np.float32)
+            weights = weights[keep] if keep is not None else weights
+        kinds = np.frombuffer(self.entity_type, dtype=np.int32)
+        names = self.names
+        if np.any(kinds[1:] < kinds[:-1]):  # group the ids by type
+            order = np.argsort(kinds, kind="stable")
+            new_id = np.empty(n, dtype=np.int64)
+            new_id[order] = np.arange(n, dtype=np.int64)
+            edges[:, 0] = new_id[edges[:, 0]]
+            edges[:, 2] = new_id[edges[:, 2]]
+            names = [names[i] for i in order.tolist()]
+            kinds = kinds[order]
+        n_types = len(self.type_names)
+        offsets = np.zeros(n_types + 1, dtype=np.int64)
+        np.cumsum(np.bincount(kinds, minlength=n_types), out=offsets[1:])
+        relation_types = np.stack([
+            np.frombuffer(self.relation_head_type, dtype=np.int32),
+            np.frombuffer(self.relation_tail_type, dtype=np.int32),
+        ], axis=1)
+        return GraphData(
+            path=self.path, names=names, entity_type=kinds.copy(), type_names=list(self.type_names),
+            type_offsets=offsets, relation_names=list(self.relation_names), relation_types=relation_types,
+            edges=edges, weights=weights,
+        )
+
+
+def _first_occurrences(triples: np.ndarray, n_entities: int, n_relations: int) -> np.ndarray | None:
+    """Sorted row indices of the first occurrence of each distinct row, or None when all differ."""
+    if len(triples) < 2:
+        return None
+    n, r = max(n_entities, 1), max(n_relations, 1)
+    if n * n * r < (1 << 62):
+        keys = (triples[:, 0] * r + triples[:, 1]) * n + triples[:, 2]
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        del keys
+    else:  # keys would overflow int64: sort the columns instead
+        order = np.lexsort((np.arange(len(triples)), triples[:, 2], triples[:, 1], triples[:, 0]))
+        ordered = triples[order]
+        first = np.empty(len(triples), dtype=bool)
+        first[0] = True
+        np.any(ordered[1:] != ordered[:-1], axis=1, out=first[1:])
+    if first.all():
+        return None
+    return np.sort(order[first])
+
+
+# --------------------------------------------------------------------------- sniffing
+_SNIFF_MAX_FIELD = 100  # bytes; longer fields look like prose, not names
+
+
+def _sniff_edgelist(s: Sample) -> bool:
+    """Tab- or comma-separated lines of 2 to 5 short fields each, the same count on every line.
+
+    Whitespace-separated files are left to the corpus catch-all: plain text looks just like them.
+    """
+    if s.is_dir or s.text_problem():
+        return False
+    lines = [l.strip() for l in s.lines()]
+    lines = [l for l in lines if l and not l.startswith(b"#")]
+    if not lines:
+        return False
+    sep = b"\t" if all(b"\t" in l for l in lines) else b"," if all(b"," in l for l in lines) else None
+    if sep is None:
+        return False
+    width = lines[0].count(sep) + 1
+    if not 2 <= width <= 5:
+        return False
+    for line in lines:
+        fields = line.split(sep)
+        if len(fields) != width:
+            return False
+        for f in fields:
+            f = f.strip()
+            if not f or len(f) > _SNIFF_MAX_FIELD or f.count(b" ") > (0 if sep == b"," else 3):
+                return False
+    return True
+
+
+register_sniffer("edgelist", _sniff_edgelist, 60)

@@ -1,0 +1,434 @@
+"""Multi-relation graph embeddings in PyTorch-BigGraph's manner (Lerer et al. 2019).
+
+``GraphTrainer(GraphConfig(...)).fit(graph_or_split)`` follows the generator protocol of every
+trainer. The model is :class:`~embedstudio.graphmodel.GraphModel` (dynamic relations: a left and a
+right operator per relation); the kernel is :func:`embedstudio.train.kernels.graph.train_batches`.
+
+An epoch shuffles the training edges, groups them by (head type, tail type) so a batch's uniform
+negatives come from the right entity type, cuts them into batches, and hands runs of batches to
+the kernel (one run = one unit of work: progress, cancel, checkpoint; threads run units hogwild).
+
+**Partitioned mode** (``partitions`` = N > 1): entities of every type are split into N partitions
+(a seeded permutation, contiguous ranges, as PBG's importer does) and edges into N² buckets by the
+partitions of their head and tail. Buckets are trained one after the other in an order where two
+consecutive buckets share a partition, so each step swaps at most one partition; only the two
+partitions of the current bucket (vectors and Adagrad state) are in memory, the others are files in
+``work_dir``. Negatives then come from the bucket's partitions only, as in PBG.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import threading
+
+import numpy as np
+
+from embedstudio.config import ConfigBase, ConfigError, param
+from embedstudio.graphmodel import (COMPARATORS, OPERATORS, GraphModel, check_operator, identity_params,
+                                    unknown_name)
+from embedstudio.train.base import Checkpoint, ChunkedTrainer
+from embedstudio.train.kernels import graph as kernel
+from embedstudio.train.kernels.rng import chunk_seed
+from embedstudio.train.word2vec import default_threads
+from embedstudio.vectors import Embedding
+
+LOSSES = ("ranking", "softmax")
+OPTIMIZERS = ("adagrad", "sgd")
+
+
+@dataclasses.dataclass(frozen=True)
+class GraphConfig(ConfigBase):
+    dim: int = param(100, "dimension of the entity vectors", low=2, high=4096)
+    operator: str = param("complex_diagonal", "relation operator applied to one side", choices=OPERATORS)
+    comparator: str = param("dot", "similarity of the two sides", choices=COMPARATORS)
+    loss: str = param("ranking", "margin ranking loss, or softmax over the negatives", choices=LOSSES)
+    margin: float = param(0.1, "margin of the ranking loss", low=0.0, high=100.0)
+    epochs: int = param(5, "passes over the training edges", low=1, high=100_000)
+    batch_size: int = param(1000, "edges per optimizer step", low=1, high=10**6)
+    batch_negatives: int = param(100, "edges of a batch scored against each other (PBG's num_batch_negs)",
+                                 low=1, high=10**5)
+    uniform_negatives: int = param(100, "entities drawn uniformly per group of batch negatives", low=0,
+                                   high=10**5)
+    optimizer: str = param("adagrad", "row-wise Adagrad (as PBG) or plain SGD", choices=OPTIMIZERS)
+    lr: float = param(0.1, "learning rate of the entity vectors", low=1e-8, high=100.0)
+    relation_lr: float | None = param(None, "learning rate of the relation operators (empty: lr)",
+                                      low=1e-8, high=100.0, optional=True)
+    init_scale: float = param(1e-3, "initial vectors are normal with this standard deviation", low=1e-8, high=10.0)
+    partitions: int = param(1, "entity partitions (N² edge buckets, two partitions in memory)", low=1, high=256)
+    batches_per_unit: int = param(20, "batches per unit of work (progress, cancel and checkpoint granularity)",
+                                  low=1, high=10**6)
+    threads: int = param(default_threads(), "worker threads (1 = deterministic)", low=1, high=256)
+    seed: int = param(0, "random seed", low=0, high=2**63 - 1)
+
+    def check(self) -> None:
+        check_operator(self.operator, self.dim)
+        if self.batch_negatives > self.batch_size:
+            raise ConfigError(f"batch_negatives={self.batch_negatives} is more than batch_size={self.batch_size}")
+
+
+def bucket_order(n: int) -> list[tuple[int, int]]:
+    """Every (lhs, rhs) partition pair once; consecutive buckets share a partition (rows snake)."""
+    order = []
+    for i in range(n):
+        cols = range(n) if i % 2 == 0 else range(n - 1, -1, -1)
+        order.extend((i, j) for j in cols)
+    return order
+
+
+class _Partitions:
+    """Entity partitions on disk with the (at most) two of the current bucket in memory."""
+
+    def __init__(self, folder: str, sizes: list[int], dim: int):
+        self.folder = folder
+        self.sizes = sizes
+        self.dim = dim
+        self.loaded: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.peak_bytes = 0
+        self.lock = threading.Lock()
+
+    def _paths(self, p: int) -> tuple[str, str]:
+        return os.path.join(self.folder, f"entities_{p}.npy"), os.path.join(self.folder, f"state_{p}.npy")
+
+    def write(self, p: int, vectors: np.ndarray, state: np.ndarray) -> None:
+        for path, arr in zip(self._paths(p), (vectors, state)):
+            tmp = path + ".tmp"
+            with open(tmp, "wb") as f:
+                np.save(f, arr, allow_pickle=False)
+            os.replace(tmp, path)
+
+    def read(self, p: int) -> tuple[np.ndarray, np.ndarray]:
+        if p in self.loaded:
+            return self.loaded[p]
+        return tuple(np.load(path, allow_pickle=False) for path in self._paths(p))  # type: ignore[return-value]
+
+    def hold(self, wanted: set[int]) -> None:
+        """Keep exactly the partitions in ``wanted`` in memory (write back the others first)."""
+        for p in [p for p in self.loaded if p not in wanted]:
+            self.write(p, *self.loaded.pop(p))
+        for p in wanted:
+            if p not in self.loaded:
+                self.loaded[p] = tuple(np.load(path, allow_pickle=False) for path in self._paths(p))
+        in_memory = sum(v.nbytes + s.nbytes for v, s in self.loaded.values())
+        self.peak_bytes = max(self.peak_bytes, in_memory)
+
+    def flush(self) -> None:
+        for p, (v, s) in self.loaded.items():
+            self.write(p, v, s)
+
+
+class GraphTrainer(ChunkedTrainer):
+    name = "graph"
+    config_class = GraphConfig
+    array_names = ("entities", "entity_state", "lhs_params", "rhs_params", "lhs_state", "rhs_state")
+
+    def __init__(self, config: GraphConfig | None = None, work_dir: str | None = None):
+        super().__init__(config or GraphConfig())
+        self._graph = None
+        self._work_dir = work_dir
+        self._own_work_dir = False
+        self._parts: _Partitions | None = None
+        self._plans: dict[int, list] = {}
+        self._plan_lock = threading.Lock()
+        self._swap = threading.Condition()
+        self._finished = 0
+        self._bucket_now = -1
+
+    # ------------------------------------------------------------------ set-up
+    def _prepare(self, data, resuming: bool) -> tuple[int, dict]:
+        cfg = self.config
+        graph, edges = data if isinstance(data, tuple) else (data, None)
+        whole = edges is None
+        edges = np.ascontiguousarray(graph.edges if whole else edges, dtype=np.int64).reshape(-1, 3)
+        if len(edges) == 0:
+            raise ValueError("the graph has no training edges")
+        self._graph = graph
+        self._edges = edges
+        self._weights = None
+        self._all_rows = np.arange(len(edges))
+        if getattr(graph, "weights", None) is not None and whole:
+            self._weights = np.ascontiguousarray(graph.weights, dtype=np.float32)
+        n = len(graph.names)
+        types = np.asarray(graph.entity_type, dtype=np.int64)
+        self._group_of_edge = types[edges[:, 0]] * (int(types.max()) + 1 if n else 1) + types[edges[:, 2]]
+        self._plans = {}
+        P = cfg.partitions
+        if P > 1:
+            self._setup_partitions(types)
+            units = 0
+            self._bucket_units = []
+            for (i, j) in bucket_order(P):
+                count = len(self._bucket_edges[(i, j)])
+                u = -(-self._n_batches(self._bucket_groups[(i, j)]) // cfg.batches_per_unit) if count else 0
+                self._bucket_units.append(u)
+                units += u
+            self._bucket_first = np.concatenate([[0], np.cumsum(self._bucket_units)]).astype(np.int64)
+            n_units = units
+        else:
+            n_units = -(-self._n_batches(self._group_of_edge) // cfg.batches_per_unit)
+        fingerprint = {"entities": n, "relations": len(graph.relation_names), "edges": int(len(edges)),
+                       "edge_hash": int(np.bitwise_xor.reduce(edges[:, 0] * 1_000_003 + edges[:, 1] * 7919
+                                                               + edges[:, 2]))}
+        return n_units, fingerprint
+
+    def _n_batches(self, groups: np.ndarray) -> int:
+        _, counts = np.unique(groups, return_counts=True)
+        return int(sum(-(-c // self.config.batch_size) for c in counts))
+
+    def _setup_partitions(self, types: np.ndarray) -> None:
+        cfg = self.config
+        graph = self._graph
+        P = cfg.partitions
+        n = len(graph.names)
+        rng = np.random.default_rng([cfg.seed, 7])
+        self._part_of = np.empty(n, dtype=np.int64)
+        self._local = np.empty(n, dtype=np.int64)
+        members: list[list[np.ndarray]] = [[] for _ in range(P)]
+        offsets = np.asarray(graph.type_offsets, dtype=np.int64)
+        for t in range(len(offsets) - 1):
+            ids = rng.permutation(np.arange(offsets[t], offsets[t + 1]))
+            bounds = [-(-p * len(ids) // P) for p in range(P + 1)]
+            for p in range(P):
+                members[p].append(ids[bounds[p]:bounds[p + 1]])
+        self._part_members = []
+        self._part_type_offsets = []
+        for p in range(P):
+            ids = np.concatenate(members[p]) if members[p] else np.empty(0, np.int64)
+            self._part_members.append(ids)
+            self._part_of[ids] = p
+            self._local[ids] = np.arange(len(ids))
+            self._part_type_offsets.append(np.concatenate([[0], np.cumsum([len(m) for m in members[p]])]))
+        lp, rp = self._part_of[self._edges[:, 0]], self._part_of[self._edges[:, 2]]
+        bucket = lp * P + rp
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(P * P + 1))
+        self._bucket_edges = {}
+        self._bucket_groups = {}
+        for i in range(P):
+            for j in range(P):
+                rows = order[bounds[i * P + j]:bounds[i * P + j + 1]]
+                self._bucket_edges[(i, j)] = rows
+                self._bucket_groups[(i, j)] = self._group_of_edge[rows]
+
+    def _init_arrays(self) -> dict[str, np.ndarray]:
+        cfg = self.config
+        graph = self._graph
+        R = len(graph.relation_names)
+        arrays = {
+            "lhs_params": identity_params(cfg.operator, R, cfg.dim),
+            "rhs_params": identity_params(cfg.operator, R, cfg.dim),
+        }
+        arrays["lhs_state"] = np.zeros_like(arrays["lhs_params"])
+        arrays["rhs_state"] = np.zeros_like(arrays["rhs_params"])
+        if cfg.partitions > 1:
+            self._open_partitions()
+            for p, ids in enumerate(self._part_members):
+                rng = np.random.default_rng([cfg.seed, 11, p])
+                vectors = (rng.standard_normal((len(ids), cfg.dim)) * cfg.init_scale).astype(np.float32)
+                self._parts.write(p, vectors, np.zeros(len(ids), np.float32))
+        else:
+            rng = np.random.default_rng([cfg.seed, 11])
+            arrays["entities"] = (rng.standard_normal((len(graph.names), cfg.dim)) * cfg.init_scale).astype(np.float32)
+            arrays["entity_state"] = np.zeros(len(graph.names), np.float32)
+        return arrays
+
+    def _open_partitions(self) -> None:
+        if self._work_dir is None:
+            self._work_dir = tempfile.mkdtemp(prefix="embedstudio-partitions-")
+            self._own_work_dir = True
+        os.makedirs(self._work_dir, exist_ok=True)
+        self._parts = _Partitions(self._work_dir, [len(m) for m in self._part_members], self.config.dim)
+        self._bucket_now = -1
+        self._finished = 0
+
+    def _restore(self, ckpt: Checkpoint, fingerprint: dict) -> None:
+        super()._restore(ckpt, fingerprint)
+        if self.config.partitions > 1:
+            self._open_partitions()
+            entities, state = self.arrays.pop("entities"), self.arrays.pop("entity_state")
+            for p, ids in enumerate(self._part_members):
+                self._parts.write(p, entities[ids].copy(), state[ids].copy())
+        self._finished = self._cursor
+
+    # ------------------------------------------------------------------ one unit of work
+    def _plan(self, epoch: int, rows: np.ndarray, groups: np.ndarray, key: int) -> list[np.ndarray]:
+        """The epoch's batches of ``rows`` (edge indices): shuffled, each within one type group."""
+        with self._plan_lock:
+            if key not in self._plans:
+                self._plans = {k: v for k, v in self._plans.items() if k >= key - 1}
+                rng = np.random.default_rng([self.config.seed, epoch, key])
+                perm = rng.permutation(len(rows))
+                shuffled = rows[perm]
+                g = groups[perm]
+                order = np.argsort(g, kind="stable")
+                shuffled, g = shuffled[order], g[order]
+                cuts = np.flatnonzero(np.diff(g)) + 1
+                batches = []
+                for part in np.split(shuffled, cuts):
+                    batches.extend(np.array_split(part, -(-len(part) // self.config.batch_size)))
+                self._plans[key] = [batches[i] for i in rng.permutation(len(batches))]
+            return self._plans[key]
+
+    def _run_chunk(self, chunk: int) -> tuple[float, int, int]:
+        cfg = self.config
+        epoch, unit = divmod(chunk, self._chunks_per_epoch)
+        if cfg.partitions == 1:
+            batches = self._plan(epoch, self._all_rows, self._group_of_edge, epoch)
+            chosen = batches[unit * cfg.batches_per_unit:(unit + 1) * cfg.batches_per_unit]
+            emb_l = emb_r = self.arrays["entities"]
+            st_l = st_r = self.arrays["entity_state"]
+            edges_global = self._edges[np.concatenate(chosen)]
+            local = edges_global
+            offsets_l = offsets_r = np.asarray(self._graph.type_offsets, dtype=np.int64)
+            same = True
+            rows = np.concatenate(chosen)
+        else:
+            bucket = int(np.searchsorted(self._bucket_first, unit, side="right") - 1)
+            i, j = bucket_order(cfg.partitions)[bucket]
+            self._enter_bucket(chunk, bucket, unit)
+            key = epoch * cfg.partitions ** 2 + bucket
+            batches = self._plan(epoch, self._bucket_edges[(i, j)], self._bucket_groups[(i, j)], key)
+            k = unit - int(self._bucket_first[bucket])
+            chosen = batches[k * cfg.batches_per_unit:(k + 1) * cfg.batches_per_unit]
+            rows = np.concatenate(chosen)
+            edges_global = self._edges[rows]
+            local = edges_global.copy()
+            local[:, 0] = self._local[edges_global[:, 0]]
+            local[:, 2] = self._local[edges_global[:, 2]]
+            emb_l, st_l = self._parts.loaded[i]
+            emb_r, st_r = self._parts.loaded[j]
+            offsets_l, offsets_r = self._part_type_offsets[i], self._part_type_offsets[j]
+            same = i == j
+        types = np.asarray(self._graph.entity_type, dtype=np.int64)
+        sizes = np.array([len(b) for b in chosen], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        first = starts[:-1]
+        head_type = types[edges_global[first, 0]]
+        tail_type = types[edges_global[first, 2]]
+        weights = self._weights[rows] if self._weights is not None else np.zeros(0, np.float32)
+        try:
+            loss, count = self._kernel(chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts,
+                                       offsets_l, offsets_r, head_type, tail_type)
+        finally:
+            if cfg.partitions > 1:  # counted even after a failure, so later units never wait forever
+                with self._swap:
+                    self._finished += 1
+                    self._swap.notify_all()
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
+        return loss, 2 * count, count
+
+    def _kernel(self, chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts, offsets_l, offsets_r,
+                head_type, tail_type):
+        cfg = self.config
+        return kernel.train_batches(
+            emb_l, st_l, emb_r, st_r, same, self.arrays["lhs_params"], self.arrays["rhs_params"],
+            self.arrays["lhs_state"], self.arrays["rhs_state"], np.ascontiguousarray(local), weights, starts,
+            offsets_l[head_type], offsets_l[head_type + 1], offsets_r[tail_type], offsets_r[tail_type + 1],
+            kernel.OPERATOR_CODES[cfg.operator], cfg.comparator == "cos",
+            kernel.LOSS_RANKING if cfg.loss == "ranking" else kernel.LOSS_SOFTMAX, cfg.margin, cfg.batch_size,
+            cfg.batch_negatives, cfg.uniform_negatives, cfg.lr,
+            cfg.relation_lr if cfg.relation_lr is not None else cfg.lr, cfg.optimizer == "adagrad",
+            chunk_seed(cfg.seed, chunk),
+        )
+
+    def _enter_bucket(self, chunk: int, bucket: int, unit: int) -> None:
+        """Before the first unit of a bucket runs, every earlier unit has finished; then swap."""
+        epoch = chunk // self._chunks_per_epoch
+        first_chunk = epoch * self._chunks_per_epoch + int(self._bucket_first[bucket])
+        with self._swap:
+            while self._finished < first_chunk:
+                self._swap.wait()
+            key = (epoch, bucket)
+            if self._bucket_now != key:
+                i, j = bucket_order(self.config.partitions)[bucket]
+                self._parts.hold({i, j})
+                self._bucket_now = key
+
+    def _learning_rate(self, cursor: int) -> float:
+        return self.config.lr
+
+    def fit(self, data, resume: Checkpoint | None = None, snapshot_every_s: float | None = None):
+        """``data``: a GraphData (train on all its edges) or ``(graph, train_edges)``."""
+        from threadpoolctl import threadpool_limits
+
+        # The kernel's matrix products are small: BLAS threads would only fight the trainer's own.
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield from super().fit(data, resume, snapshot_every_s)
+
+    # ------------------------------------------------------------------ results
+    def _all_entities(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.config.partitions == 1:
+            return self.arrays["entities"], self.arrays["entity_state"]
+        n = len(self._graph.names)
+        vectors = np.empty((n, self.config.dim), np.float32)
+        state = np.empty(n, np.float32)
+        for p, ids in enumerate(self._part_members):
+            v, s = self._parts.read(p)
+            vectors[ids] = v
+            state[ids] = s
+        return vectors, state
+
+    def checkpoint(self) -> Checkpoint:
+        if self.config.partitions == 1:
+            return super().checkpoint()
+        self._drain()
+        vectors, state = self._all_entities()
+        ckpt = Checkpoint(
+            trainer=self.name, cursor=self._cursor, config=self.config.to_dict(),
+            arrays={"entities": vectors, "entity_state": state,
+                    **{k: self.arrays[k].copy() for k in ("lhs_params", "rhs_params", "lhs_state", "rhs_state")}},
+            state={"epoch_loss": {str(e): [float(s), int(n)] for e, (s, n) in self._epoch_loss.items()},
+                   "epoch_losses": list(self._epoch_losses), "fingerprint": self._fingerprint},
+        )
+        return ckpt
+
+    @property
+    def peak_partition_bytes(self) -> int:
+        """Most bytes of entity vectors + Adagrad state held in memory at once (partitioned mode)."""
+        if self._parts is None:
+            return int(self.arrays["entities"].nbytes + self.arrays["entity_state"].nbytes) if self.arrays else 0
+        return self._parts.peak_bytes
+
+    def model(self) -> GraphModel:
+        if not self.arrays:
+            raise RuntimeError("no model yet: call fit() first")
+        g = self._graph
+        vectors, _ = self._all_entities()
+        types = [g.type_names[t] for t in g.entity_type]
+        info = {"trainer": self.name, "config": self.config.to_dict(), "graph": os.fspath(getattr(g, "path", "") or ""),
+                "chunks_done": self._cursor, "epoch_losses": list(self._epoch_losses)}
+        emb = Embedding(g.names, vectors, metadata={"type": types}, info=info)
+        return GraphModel(emb, g.entity_type, list(g.type_names), list(g.relation_names), g.relation_types,
+                          self.config.operator, self.config.comparator, self.arrays["lhs_params"].copy(),
+                          self.arrays["rhs_params"].copy(), info)
+
+    def embedding(self) -> Embedding:
+        return self.model().embedding
+
+    def close(self) -> None:
+        """Remove the partition files of a temporary work folder."""
+        if self._own_work_dir and self._work_dir:
+            shutil.rmtree(self._work_dir, ignore_errors=True)
+            self._own_work_dir = False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser
+            pass
+
+
+def train_graph(graph, config: GraphConfig | None = None) -> GraphModel:
+    trainer = GraphTrainer(config)
+    try:
+        for _ in trainer.fit(graph):
+            pass
+        return trainer.model()
+    finally:
+        trainer.close()
+
+
+__all__ = ["GraphConfig", "GraphTrainer", "LOSSES", "OPTIMIZERS", "bucket_order", "train_graph", "unknown_name"]
