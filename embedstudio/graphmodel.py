@@ -238,6 +238,29 @@ class GraphModel:
         best = np.argsort(-scores, kind="stable")[:topn]
         return [(self.embedding.keys[cand[i]], float(scores[i])) for i in best]
 
+    def predict_links(self, entity: str, relation=None, *, tails: bool = True, topn: int = 10,
+                      known: set | None = None) -> list[tuple[str, str, float, bool]]:
+        """(relation, entity, score, known?) for the best tails of (entity, r, ?) -- or heads of
+        (?, r, entity) -- over one relation or all (``relation=None``), best first. ``known``: a set
+        of (h, r, t) id triples to mark (e.g. the training edges)."""
+        relations = range(self.n_relations) if relation is None else [self.relation(relation)]
+        me = self.embedding.index(entity)
+        own_type = int(self.entity_type[me])
+        side = 0 if tails else 1
+        rows = []
+        for r in relations:
+            if int(self.relation_types[r, side]) != own_type:
+                continue  # the entity cannot stand on that side of this relation
+            cand = self.candidates(int(self.relation_types[r, 1 - side]))
+            scores = (self.tail_scores if tails else self.head_scores)([me], r, cand)[0]
+            for i in np.argsort(-scores, kind="stable")[:topn]:
+                other = int(cand[i])
+                edge = (me, r, other) if tails else (other, r, me)
+                rows.append((self.relation_names[r], self.embedding.keys[other], float(scores[i]),
+                             known is not None and edge in known))
+        rows.sort(key=lambda row: -row[2])
+        return rows[:topn]
+
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> None:
         """One file, JSON header + raw arrays (never pickle), written atomically."""

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
 
 from embedstudio import __version__
 from embedstudio.analysis.projection import align_to, pca
+from embedstudio.app.docks.linkpred import LinkPredictionPanel
 from embedstudio.app.docks.neighbors import NeighborsPanel
 from embedstudio.app.docks.projection import ProjectionPanel
 from embedstudio.app.docks.training import TrainingPanel
@@ -27,6 +28,7 @@ from embedstudio.app.views.disk_view import DiskView
 from embedstudio.app.views.map_view import MapView
 from embedstudio.app.workers import Worker
 from embedstudio.config import ConfigError
+from embedstudio.train.graph import GraphConfig
 from embedstudio.train.poincare import PoincareConfig
 from embedstudio.data.errors import DataFormatError
 from embedstudio.storage import atomic_write
@@ -40,6 +42,7 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
 
     A kind of None is sniffed; "hierarchy" must be asked for (a two-column edge list looks like text)."""
     from embedstudio.data.corpus import read_corpus
+    from embedstudio.data.edgelist import read_edgelist
     from embedstudio.data.hierarchy import read_hierarchy
     from embedstudio.data.sniff import detect
     from embedstudio.data.vectors_io import read_vectors
@@ -51,6 +54,8 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
                 data = read_hierarchy(path)
             elif kind == "corpus":
                 data = read_corpus(path, min_count=min_count)
+            elif kind == "edgelist":
+                data = read_edgelist(path)
             else:
                 data = read_vectors(path, format=kind)
         except DataFormatError as e:
@@ -130,6 +135,40 @@ def render_view(view, fmt: str, width: int = 2000) -> bytes:
         if not image.save(buffer, "PNG"):
             raise ValueError("the image could not be encoded as PNG")
     return bytes(buffer.data())
+
+
+def graph_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float = 0.05):
+    """Worker job: graph embeddings; yields (progress, snapshot coords or None); returns
+    (GraphModel, coords, link-prediction result on held-out edges or None, training edges)."""
+    from embedstudio.analysis.linkpred import evaluate_link_prediction
+    from embedstudio.data.edgelist import split_edges
+    from embedstudio.train.graph import GraphTrainer
+
+    graph = dataset.data
+    split = split_edges(graph, valid=0.0, test=test_fraction, seed=cfg.seed) if graph.n_edges >= 200 else None
+    trainer = GraphTrainer(cfg)
+    previous = None
+    try:
+        for p in trainer.fit((graph, split.train) if split is not None else graph, snapshot_every_s=SNAPSHOT_EVERY_S):
+            coords = None
+            if p.snapshot is not None:
+                coords = pca(p.snapshot.vectors)[0]
+                coords = align_to(previous, coords) if previous is not None else coords
+                previous = coords
+            path = mailbox.take()
+            if path:
+                trainer.checkpoint().save(path)
+                mailbox.saved = path
+            yield p, coords
+        model = trainer.model()
+    finally:
+        trainer.close()
+    result = None
+    if split is not None and len(split.test):
+        result = evaluate_link_prediction(model, split.test, graph.edges, max_edges=2000, seed=cfg.seed)
+    final = pca(model.embedding.vectors)[0]
+    coords = align_to(previous, final) if previous is not None else final
+    return model, coords, result, (split.train if split is not None else graph.edges)
 
 
 def poincare_job(mailbox: CheckpointMailbox, dataset, cfg):
@@ -224,11 +263,16 @@ class MainWindow(QMainWindow):
         self.neighbors = NeighborsPanel()
         self.projection_panel = ProjectionPanel()
         self.poincare = TrainingPanel(PoincareConfig, "hierarchy", "File ▸ Open hierarchy…, then Start")
+        self.graph = TrainingPanel(GraphConfig, "graph", "Drop an edge list (head, [relation,] tail), then Start")
+        self.links = LinkPredictionPanel()
+        self.graph_model = None
         self.docks = {}
         for title, widget, area in (("Data", self.data_list, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Training", self.training, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Projection", self.projection_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Poincaré", self.poincare, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Graph", self.graph, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Links", self.links, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Loss", self.loss, Qt.DockWidgetArea.RightDockWidgetArea)):
             dock = QDockWidget(title, self)
@@ -239,6 +283,9 @@ class MainWindow(QMainWindow):
 
         self.tabifyDockWidget(self.docks["Training"], self.docks["Projection"])
         self.tabifyDockWidget(self.docks["Projection"], self.docks["Poincaré"])
+        self.tabifyDockWidget(self.docks["Poincaré"], self.docks["Graph"])
+        self.tabifyDockWidget(self.docks["Neighbours"], self.docks["Links"])
+        self.docks["Neighbours"].raise_()
         self.docks["Training"].raise_()
         self.resizeDocks([self.docks["Loss"]], [200], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Data"], self.docks["Training"]], [120, 520], Qt.Orientation.Vertical)
@@ -271,6 +318,11 @@ class MainWindow(QMainWindow):
         self.poincare.pause_requested.connect(self.toggle_pause)
         self.poincare.cancel_requested.connect(self.cancel_training)
         self.poincare.checkpoint_requested.connect(self._ask_checkpoint)
+        self.graph.start_requested.connect(self.start_graph)
+        self.graph.pause_requested.connect(self.toggle_pause)
+        self.graph.cancel_requested.connect(self.cancel_training)
+        self.graph.checkpoint_requested.connect(self._ask_checkpoint)
+        self.links.entity_chosen.connect(self.select_word)
         self.neighbors.word_chosen.connect(self.select_word)
         self.map.point_clicked.connect(self._on_point_clicked)
         self.worker.busy_changed.connect(self._on_busy)
@@ -555,6 +607,7 @@ class MainWindow(QMainWindow):
                 self.data_list.addItem(f"{d.name}  [{d.kind}]  {stats}")
             self.training.set_corpora([d.name for d in self.session.corpora()])
             self.poincare.set_corpora([d.name for d in self.session.hierarchies()])
+            self.graph.set_corpora([d.name for d in self.session.graphs()])
         elif event == "current":
             emb = self.session.embedding
             coords = getattr(self, "_pending_coords", None)
@@ -670,6 +723,9 @@ class MainWindow(QMainWindow):
         word = self.map.keys[row]
         self.neighbors.query.setText(word)
         self.neighbors.run_query()
+        if self.graph_model is not None and self.session.embedding is self.graph_model.embedding:
+            self.links.entity.setText(word)
+            self.links.run_query()
 
     # ------------------------------------------------------------------ training
     def _run_inputs(self, panel, datasets, missing: str):
@@ -728,6 +784,56 @@ class MainWindow(QMainWindow):
                           on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
 
+    def start_graph(self) -> None:
+        inputs = self._run_inputs(self.graph, self.session.graphs(), "Drop an edge list first (head, relation, tail)")
+        if inputs is None:
+            return
+        dataset, cfg = inputs
+        self.loss.clear_run()
+        self._training = True
+        self._live_started = False
+        self.graph.set_running(True)
+        self._graph_data = dataset
+        self._train_name = f"graph {cfg.operator} d={cfg.dim} · {dataset.name}"
+        self.views.setCurrentIndex(0)
+        self.worker.start("graph training", graph_job, self.checkpoints, dataset, cfg,
+                          on_progress=self._on_graph_progress, on_finished=self._on_graph_trained,
+                          on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
+
+    def _on_graph_progress(self, item) -> None:
+        p, coords = item
+        self.loss.add(p)
+        self.graph.show_progress(p)
+        if coords is not None and p.snapshot is not None:
+            if not self._live_started:
+                self.map.set_points(p.snapshot.keys, coords)
+                types = p.snapshot.metadata.get("type")
+                if types is not None and len(set(types)) > 1:
+                    self.map.color_by(types, "categorical")
+                self._live_started = True
+            else:
+                self.map.update_coords(coords)
+
+    def _on_graph_trained(self, result) -> None:
+        model, coords, scores, train_edges = result
+        self._training = False
+        self.graph.set_running(False)
+        self._pending_coords = coords
+        self.graph_model = model
+        name = self.session.add_embedding(self._train_name, model.embedding)
+        if len(set(model.type_names)) > 1:
+            self.colour.setCurrentText("type")
+            self.apply_colour("type")
+        summary = (f"{len(model.embedding):,} entities, {model.n_relations} relations ({model.operator}, "
+                   f"{model.comparator})")
+        if scores is not None:
+            summary += (f". Held-out {scores.count // 2:,} edges, filtered MRR {scores.mrr:.3f}, "
+                        f"Hits@10 {scores.hits(10):.3f}")
+        self.links.set_model(model, train_edges, summary)
+        self.docks["Links"].raise_()
+        self.graph.status.setText(f"done: {name}")
+        self.statusBar().showMessage(f"trained {name}. {summary}")
+
     def _on_poincare_progress(self, item) -> None:
         p, vectors = item
         self.loss.add(p)
@@ -776,11 +882,12 @@ class MainWindow(QMainWindow):
         self._training = False
         self.training.set_running(False)
         self.poincare.set_running(False)
+        self.graph.set_running(False)
         self.show_error(message)
 
     def _on_train_cancelled(self) -> None:
         self._training = False
-        for panel in (self.training, self.poincare):
+        for panel in (self.training, self.poincare, self.graph):
             if panel.cancel.isEnabled():
                 panel.status.setText("cancelled")
             panel.set_running(False)
@@ -793,7 +900,7 @@ class MainWindow(QMainWindow):
             job.resume()
         else:
             job.pause()
-        for panel in (self.training, self.poincare):
+        for panel in (self.training, self.poincare, self.graph):
             if panel.cancel.isEnabled():
                 panel.set_running(True, paused=job.paused)
 

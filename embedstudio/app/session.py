@@ -14,8 +14,8 @@ from embedstudio.vectors import Embedding
 class Dataset:
     name: str
     path: str
-    kind: str  # "corpus" or a vector format name
-    data: Any  # Corpus or Embedding
+    kind: str  # "corpus", "hierarchy", "edgelist" or a vector format name
+    data: Any  # Corpus, Hierarchy, GraphData or Embedding
     stats: dict
 
     @property
@@ -29,6 +29,8 @@ def describe(path: str, kind: str, data) -> Dataset:
         stats = {"vectors": len(data), "dimension": data.dim}
     elif kind == "hierarchy":
         stats = {"nodes": int(data.n_nodes), "edges": int(data.n_edges)}
+    elif kind == "edgelist":
+        stats = data.stats()
     else:
         stats = {"tokens": int(data.n_tokens), "sentences": int(data.n_sentences),
                  "vocabulary": len(data.vocab.words), "min_count": data.min_count}
@@ -89,6 +91,9 @@ class Session:
 
     def hierarchies(self) -> list[Dataset]:
         return [d for d in self.datasets if d.kind == "hierarchy"]
+
+    def graphs(self) -> list[Dataset]:
+        return [d for d in self.datasets if d.kind == "edgelist"]
 
 
 # ---------------------------------------------------------------------------------- save / open

@@ -348,8 +348,15 @@ def known_formats() -> list[str]:
     return [name for _, name, _ in SNIFFERS]
 
 
+_READERS_WITH_SNIFFERS = ("embedstudio.data.edgelist",)  # they register themselves when imported
+
+
 def detect(path: str | os.PathLike) -> str:
     """The format name of ``path``: one of :func:`known_formats`, or a DataFormatError."""
+    import importlib
+
+    for module in _READERS_WITH_SNIFFERS:
+        importlib.import_module(module)
     path = os.fspath(path)
     if os.path.isdir(path):
         sample = Sample(path, is_dir=True)

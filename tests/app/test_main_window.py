@@ -363,3 +363,34 @@ def test_a_hierarchy_trains_into_the_poincare_disk(window, qtbot, monkeypatch):
     assert [window.disk.names[i] for i in window.disk.highlighted] == ["primate.n.02"]
     window.export_image(window.disk, str(window.settings.fileName()) + ".disk.svg")
     assert b"<svg" in open(window.settings.fileName() + ".disk.svg", "rb").read(3000)
+
+
+def test_an_edge_list_trains_into_a_map_coloured_by_type_and_predicts_links(window, qtbot, tmp_path, monkeypatch):
+    from tests.train.test_graph import cluster_of, planted_graph
+
+    monkeypatch.setattr(mw, "SNAPSHOT_EVERY_S", 0.0)
+    graph = planted_graph(tmp_path, typed=True)
+    drop(window, graph.path)
+    qtbot.waitUntil(lambda: window.graph.start.isEnabled(), timeout=20000)
+    text = window.data_list.item(0).text()
+    assert "[edgelist]" in text and "480 entities" in text and "3 relations" in text and "2 types" in text
+    form = window.graph.form.editors
+    form["dim"].setValue(16)
+    form["epochs"].setValue(15)
+    form["batch_size"].setValue(100)
+    form["batch_negatives"].setValue(20)
+    form["uniform_negatives"].setValue(20)
+    form["threads"].setValue(1)
+    window.graph.start.click()
+    qtbot.waitUntil(lambda: window.graph_model is not None, timeout=60000)
+    assert window.loss.points > 0 and window.map.n_points == 480
+    assert window.colour.currentText() == "type"
+    assert "filtered MRR" in window.links.info.text()
+    window.links.entity.setText("user:u0")
+    window.links.relation.setCurrentText("r1")
+    rows = window.links.run_query()
+    assert len(rows) == 10 and all(name.startswith("item:") for _, name, _, _ in rows)
+    # u0 is in cluster 0: relation r1 points to cluster 0 XOR 1
+    model = window.graph_model
+    assert all(cluster_of(graph, [model.embedding.index(name)])[0] == 1 for _, name, _, _ in rows[:5])
+    assert window.links.table.rowCount() == 10

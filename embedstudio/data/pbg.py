@@ -1,0 +1,771 @@
+"""PyTorch-BigGraph (PBG 1.0) interop: write a graph as PBG's input files, read its checkpoints back.
+
+:func:`export_pbg` writes everything ``torchbiggraph_train`` needs into one folder (every file
+atomically; absolute paths in the config)::
+
+    folder/
+      config.json                        PBG config, ConfigSchema keys only (for parse_config)
+      config.py                          the same dict from get_torchbiggraph_config()
+      names.json                         EmbedStudio's map: PBG's (type, partition, offset) -> entity id
+      entity_count_<type>_<part>.txt     entities in the partition, one integer
+      entity_names_<type>_<part>.json    their names; position in the list = partition-local offset
+      dynamic_rel_count.txt              dynamic relations only: number of relations
+      dynamic_rel_names.json             dynamic relations only: names, index = relation id
+      edges/edges_<lhs>_<rhs>.h5         all P x P buckets: contiguous int32 lhs, rhs, rel
+      checkpoints/                       PBG's checkpoint_path (PBG creates it)
+
+* ``<type>`` is the entity type's PBG name: the graph's type name when it is made of ASCII
+  letters, digits, ``_`` and ``-`` (starting with a letter or digit), else ``type<k>``; names.json
+  keeps the original.
+* **Partitions**: every type used by a relation gets ``partitions`` partitions; partition ``p`` of a
+  type of ``N`` entities holds positions ``[ceil(p*N/P), ceil((p+1)*N/P))`` of a permutation of that
+  type's ids (seeded with ``seed``, as PBG's importer shuffles; with one partition the ids keep their
+  order). A type no relation uses always has one partition (PBG only checkpoints partitioned types
+  that take part in a relation).
+* **Relations**: when every relation joins the same (head type, tail type), PBG's *dynamic*
+  relations (one ``relations`` entry; ``rel`` in the buckets indexes ``dynamic_rel_names.json``),
+  else one *static* ``relations`` entry per relation with its lhs/rhs type (``rel`` indexes
+  ``config.relations``). Relation ids are the graph's either way.
+* **Buckets**: ``edges_<l>_<r>.h5`` holds the edges whose head is in partition ``l`` of its type and
+  whose tail is in partition ``r``, in their input order; ``lhs``/``rhs`` are partition-local
+  offsets; root attribute ``format_version=1``; an empty bucket has datasets of shape (0,).
+  Edge weights are not exported (PBG 1.0 has per-relation weights only).
+* An existing ``checkpoints/`` folder is left alone: PBG *resumes* from the checkpoint it finds
+  there, so export into a fresh folder (or pass another ``checkpoint_path``) to train anew.
+
+:func:`import_pbg` reads a checkpoint (``checkpoint_version.txt``, PBG's resolved ``config.json``,
+``embeddings_<type>_<part>.vN.h5``, ``model.vN.h5``) and the entity names from the config's
+``entity_path`` into a :class:`~embedstudio.graphmodel.GraphModel`. Nothing is unpickled: the
+optimizer states stored beside the parameters are never read. Every problem with the files is a
+:class:`~embedstudio.data.errors.DataFormatError` naming the file.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import pprint
+import re
+import tempfile
+
+import numpy as np
+
+from embedstudio.data.errors import DataFormatError
+from embedstudio.graphmodel import GraphModel, identity_params
+from embedstudio.storage import READ_ERRORS, atomic_write
+from embedstudio.vectors import Embedding
+
+__all__ = ["DEFAULT_CONFIG", "NAMES_FILE", "export_pbg", "import_pbg", "pbg_type_names"]
+
+NAMES_FILE = "names.json"
+_NAMES_TAG = "embedstudio-pbg-export"
+_NAMES_VERSION = 1
+_FORMAT_VERSION = 1  # PBG's format_version attribute of edge, embedding and model files
+
+DEFAULT_CONFIG: dict = {
+    "dimension": 100,
+    "operator": "complex_diagonal",  # goes into every relations entry (PBG has no top-level key)
+    "comparator": "dot",
+    "loss_fn": "ranking",
+    "margin": 0.1,
+    "lr": 0.1,
+    "num_epochs": 5,
+    "batch_size": 1000,
+    "num_batch_negs": 100,
+    "num_uniform_negs": 100,
+    "workers": 2,
+    "hogwild_delay": 0.0,  # PBG's default sleeps 2 s per bucket in the first epoch
+    "eval_fraction": 0.0,  # PBG's default holds back 5% of every bucket for its own evaluation
+    "global_emb": False,  # PBG's default (True) is an error with dynamic relations
+    "verbose": 0,
+}
+"""Training settings :func:`export_pbg` writes unless its ``config`` says otherwise."""
+
+_RELATION_KEYS = ("operator", "all_negs", "weight")  # per-relation settings accepted at top level
+_PBG_OPERATORS = ("none", "diagonal", "translation", "linear", "affine", "complex_diagonal")
+_SAFE_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+# --------------------------------------------------------------------------- export
+def pbg_type_names(type_names: list[str]) -> list[str]:
+    """The entity type names used in PBG's file names (see the module docstring)."""
+    out: list[str] = []
+    for k, name in enumerate(type_names):
+        cand = name if _SAFE_TYPE.match(name) else f"type{k}"
+        base, i = cand, 1
+        while cand in out:
+            cand, i = f"{base}_{i}", i + 1
+        out.append(cand)
+    return out
+
+
+def _part_start(p: int, n: int, parts: int) -> int:
+    """PBG's partition boundary ceil(p * n / parts), in integers."""
+    return -(-p * n // parts)
+
+
+def export_pbg(graph, folder: str | os.PathLike, *, edges: np.ndarray | None = None, partitions: int = 1,
+               config: dict | None = None, seed: int = 0, dynamic: bool | None = None) -> str:
+    """Write ``graph`` (a :class:`~embedstudio.data.edgelist.GraphData`) as PBG input into ``folder``.
+
+    ``edges`` (int (n, 3) rows ``head, relation, tail`` in the graph's ids) defaults to
+    ``graph.edges``; pass a training split's rows to export only those. ``partitions`` splits every
+    entity type used by a relation into that many partitions (P x P edge buckets). ``config``
+    overrides any key of the written PBG config (see :data:`DEFAULT_CONFIG`; ``operator``,
+    ``all_negs`` and ``weight`` go into every ``relations`` entry). ``dynamic`` forces PBG's dynamic
+    (True) or static (False) relations; None chooses dynamic exactly when every relation has the
+    same (head type, tail type). Returns the path of the written ``config.json``; the layout is in
+    the module docstring.
+    """
+    folder = os.path.abspath(os.fspath(folder))
+    names = list(graph.names)
+    n = len(names)
+    entity_type = np.asarray(graph.entity_type, dtype=np.int64).reshape(-1)
+    type_names = [str(t) for t in graph.type_names]
+    n_types = len(type_names)
+    relation_names = [str(r) for r in graph.relation_names]
+    n_rel = len(relation_names)
+    rel_types = np.asarray(graph.relation_types, dtype=np.int64).reshape(-1, 2)
+    rows = np.asarray(graph.edges if edges is None else edges)
+    rows = np.empty((0, 3), dtype=np.int64) if rows.size == 0 else rows.astype(np.int64, copy=False)
+
+    # ---- checks (programming errors: the GraphData reader already validated its file)
+    if int(partitions) != partitions or partitions < 1:
+        raise ValueError(f"partitions must be a positive integer, got {partitions!r}")
+    partitions = int(partitions)
+    if len(entity_type) != n:
+        raise ValueError(f"{len(entity_type)} entity types for {n} names")
+    if n_rel == 0 or rel_types.shape[0] != n_rel:
+        raise ValueError(f"need one (head type, tail type) row per relation: {n_rel} relations, "
+                         f"relation_types of shape {rel_types.shape}")
+    if n and (entity_type.min() < 0 or entity_type.max() >= n_types):
+        raise ValueError(f"entity types must be in [0, {n_types})")
+    if rel_types.min() < 0 or rel_types.max() >= n_types:
+        raise ValueError(f"relation types must be in [0, {n_types})")
+    if rows.ndim != 2 or rows.shape[1] != 3:
+        raise ValueError(f"edges must have shape (n_edges, 3), got {rows.shape}")
+    h, r, t = rows[:, 0], rows[:, 1], rows[:, 2]
+    if len(rows):
+        if h.min() < 0 or t.min() < 0 or max(h.max(), t.max()) >= n:
+            raise ValueError(f"edge entity ids must be in [0, {n})")
+        if r.min() < 0 or r.max() >= n_rel:
+            raise ValueError(f"edge relation ids must be in [0, {n_rel})")
+        bad = np.flatnonzero((entity_type[h] != rel_types[r, 0]) | (entity_type[t] != rel_types[r, 1]))
+        if len(bad):
+            i = int(bad[0])
+            ri = int(r[i])
+            raise ValueError(
+                f"edge {i} ({names[h[i]]!r}, {relation_names[ri]!r}, {names[t[i]]!r}) joins types "
+                f"({type_names[entity_type[h[i]]]}, {type_names[entity_type[t[i]]]}) but relation "
+                f"{relation_names[ri]!r} joins ({type_names[rel_types[ri, 0]]}, {type_names[rel_types[ri, 1]]})")
+    same_types = bool((rel_types == rel_types[0]).all())
+    if dynamic is None:
+        dynamic = same_types
+    elif dynamic and not same_types:
+        raise ValueError("dynamic relations need every relation to join the same (head type, tail type)")
+    dynamic = bool(dynamic)
+
+    settings = {**DEFAULT_CONFIG, **(config or {})}
+    relation_settings = {k: settings.pop(k) for k in _RELATION_KEYS if k in settings}
+    operator = relation_settings.get("operator", "none")
+    if operator not in _PBG_OPERATORS:
+        raise ValueError(f"unknown PBG operator {operator!r}; known: {', '.join(_PBG_OPERATORS)}")
+    if operator == "complex_diagonal" and int(settings["dimension"]) % 2:
+        raise ValueError(f"complex_diagonal needs an even dimension, got {settings['dimension']}")
+
+    # ---- partitions: a permutation of each type's ids, cut into contiguous ranges
+    pbg_types = pbg_type_names(type_names)
+    used = set(int(k) for k in rel_types.ravel())
+    nparts = [partitions if k in used else 1 for k in range(n_types)]
+    rng = np.random.default_rng(seed)
+    part_of = np.zeros(n, dtype=np.int64)
+    local_of = np.zeros(n, dtype=np.int64)
+    ids_by_type: dict[str, list[list[int]]] = {}
+    for k in range(n_types):
+        members = np.flatnonzero(entity_type == k)
+        if nparts[k] > 1:
+            members = members[rng.permutation(len(members))]
+        cut = [_part_start(p, len(members), nparts[k]) for p in range(nparts[k] + 1)]
+        if len(members) and cut[1] - cut[0] > _INT32_MAX:
+            raise ValueError(f"type {type_names[k]!r}: partitions of more than 2^31 entities do not fit int32")
+        ids_by_type[pbg_types[k]] = []
+        for p in range(nparts[k]):
+            part = members[cut[p]:cut[p + 1]]
+            part_of[part] = p
+            local_of[part] = np.arange(len(part))
+            ids_by_type[pbg_types[k]].append(part.tolist())
+
+    os.makedirs(os.path.join(folder, "edges"), exist_ok=True)
+
+    # ---- entity path
+    for k in range(n_types):
+        for p, part in enumerate(ids_by_type[pbg_types[k]]):
+            _write_text(os.path.join(folder, f"entity_count_{pbg_types[k]}_{p}.txt"), f"{len(part)}\n")
+            _write_text(os.path.join(folder, f"entity_names_{pbg_types[k]}_{p}.json"),
+                        json.dumps([names[i] for i in part]))
+    if dynamic:
+        _write_text(os.path.join(folder, "dynamic_rel_count.txt"), f"{n_rel}\n")
+        _write_text(os.path.join(folder, "dynamic_rel_names.json"), json.dumps(relation_names))
+
+    # ---- edge buckets
+    lp, rp = part_of[h], part_of[t]
+    key = lp * partitions + rp
+    order = np.argsort(key, kind="stable")
+    bounds = np.zeros(partitions * partitions + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key, minlength=partitions * partitions), out=bounds[1:])
+    for b in range(partitions * partitions):
+        sel = order[bounds[b]:bounds[b + 1]]
+        _write_bucket(os.path.join(folder, "edges", f"edges_{b // partitions}_{b % partitions}.h5"),
+                      local_of[h[sel]], local_of[t[sel]], r[sel])
+
+    # ---- config (PBG's ConfigSchema keys only: it rejects unknown ones)
+    if dynamic:
+        relations = [{"name": "all_edges", "lhs": pbg_types[rel_types[0, 0]], "rhs": pbg_types[rel_types[0, 1]],
+                      **relation_settings}]
+    else:
+        relations = [{"name": relation_names[i], "lhs": pbg_types[rel_types[i, 0]],
+                      "rhs": pbg_types[rel_types[i, 1]], **relation_settings} for i in range(n_rel)]
+    pbg_config = {
+        "entity_path": folder,
+        "edge_paths": [os.path.join(folder, "edges")],
+        "checkpoint_path": os.path.join(folder, "checkpoints"),
+        "entities": {pbg_types[k]: {"num_partitions": nparts[k]} for k in range(n_types)},
+        "relations": relations,
+        "dynamic_relations": dynamic,
+    }
+    pbg_config.update(settings)
+    pbg_config = json.loads(json.dumps(pbg_config, default=_json_scalar))  # numpy scalars -> Python
+    _write_text(os.path.join(folder, "config.py"), _config_py(pbg_config))
+    mapping = {
+        "format": _NAMES_TAG, "format_version": _NAMES_VERSION, "source": os.fspath(getattr(graph, "path", "")),
+        "names": names, "type_names": type_names, "pbg_type_names": pbg_types,
+        "relation_names": relation_names, "relation_types": rel_types.tolist(),
+        "relation_mode": "dynamic" if dynamic else "static", "partitions": partitions, "seed": seed,
+        "n_edges": int(len(rows)), "ids": ids_by_type,
+    }
+    _write_text(os.path.join(folder, NAMES_FILE), json.dumps(mapping, ensure_ascii=False))
+    config_path = os.path.join(folder, "config.json")
+    _write_text(config_path, json.dumps(pbg_config, indent=2))
+    return config_path
+
+
+def _json_scalar(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def _config_py(config: dict) -> str:
+    return (
+        '"""PyTorch-BigGraph config written by EmbedStudio (the same as config.json beside it)."""\n\n\n'
+        "def get_torchbiggraph_config():\n"
+        f"    return {pprint.pformat(config, indent=4, width=100, sort_dicts=False)}\n"
+    )
+
+
+def _write_text(path: str, text: str) -> None:
+    with atomic_write(path) as f:
+        f.write(text.encode("utf-8"))
+
+
+def _write_bucket(path: str, lhs: np.ndarray, rhs: np.ndarray, rel: np.ndarray) -> None:
+    """One edge bucket: contiguous int32 datasets, written to a temp file beside ``path`` then renamed."""
+    import h5py
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path))
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as hf:
+            hf.attrs["format_version"] = _FORMAT_VERSION
+            for name, arr in (("lhs", lhs), ("rhs", rhs), ("rel", rel)):
+                hf.create_dataset(name, data=np.ascontiguousarray(arr, dtype=np.int32))
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------- import
+_SUPPORTED_OPERATORS = ("none", "diagonal", "translation", "complex_diagonal", "linear")
+_SUPPORTED_COMPARATORS = ("dot", "cos")
+# Parameter names of PBG's operators: (static operator, dynamic operator).
+_PARAM_NAMES = {
+    "diagonal": (("diagonal",), ("diagonals",)),
+    "translation": (("translation",), ("translations",)),
+    "complex_diagonal": (("real", "imag"), ("real", "imag")),
+    "linear": (("linear_transformation",), ("linear_transformations",)),
+    "none": ((), ()),
+}
+_PUBLIC_OPERATOR = re.compile(r"relations/(?P<idx>[^./]+)/operator/(?P<side>[^./]+)/(?P<param>[^./]+)")
+_PUBLIC_GLOBAL = re.compile(r"entities/(?P<type>[^./]+)/global_embedding")
+
+
+def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | None = None,
+               entity_path: str | os.PathLike | None = None) -> GraphModel:
+    """A :class:`GraphModel` from a PBG checkpoint.
+
+    ``checkpoint_path_or_folder`` is PBG's checkpoint folder, or a folder written by
+    :func:`export_pbg` (its config's ``checkpoint_path`` is followed). ``version`` picks a checkpoint
+    version (default: the one in ``checkpoint_version.txt``). Entity names come from the checkpoint
+    config's ``entity_path`` -- or, when it is not reachable (the files moved), from the checkpoint
+    folder's parent; ``entity_path`` overrides both. With an :func:`export_pbg` ``names.json`` there,
+    entity ids, type names and relation names are the exported graph's; otherwise entities are
+    ordered by type (config order), partition and offset.
+
+    Embedding keys are the entity names, with the type name as the ``type`` metadata column.
+    PBG's ``max_norm`` (applied when PBG looks embeddings up) and ``global_emb`` (a vector per type
+    added before the operator) are folded into the vectors, so scores equal PBG's. Static relations
+    with different operators are expressed in a common one (``none`` plus one other: that one;
+    otherwise ``linear``). Not representable, hence a DataFormatError: featurized entities,
+    ``bias``, the l2/squared_l2 comparators, the affine operator.
+    """
+    ckpt_dir = _checkpoint_dir(os.path.abspath(os.fspath(checkpoint_path_or_folder)))
+    if version is None:
+        version = _read_version(os.path.join(ckpt_dir, "checkpoint_version.txt"))
+    version = int(version)
+    config_path = os.path.join(ckpt_dir, "config.json")
+    cfg = _read_json(config_path, dict, "PBG config")
+
+    # ---- the config
+    def bad_config(reason: str) -> DataFormatError:
+        return DataFormatError(config_path, None, reason)
+
+    try:
+        entities = cfg["entities"]
+        relations = cfg["relations"]
+        dim = int(cfg["dimension"])
+        dynamic = bool(cfg.get("dynamic_relations", False))
+        comparator = cfg.get("comparator", "cos")
+        type_parts = {str(t): int(e.get("num_partitions", 1)) for t, e in entities.items()}
+        featurized = [str(t) for t, e in entities.items() if e.get("featurized", False)]
+        rel_specs = [(str(rs["name"]), str(rs["lhs"]), str(rs["rhs"]), str(rs.get("operator", "none")))
+                     for rs in relations]
+        max_norm = cfg.get("max_norm")
+        max_norm = None if max_norm is None else float(max_norm)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise bad_config(f"not a PBG config ({type(e).__name__}: {e})") from None
+    if not entities or not rel_specs or dim < 1 or any(p < 1 for p in type_parts.values()):
+        raise bad_config("not a PBG config (no entities, no relations or a bad dimension/num_partitions)")
+    if featurized:
+        raise bad_config(f"featurized entity types are not supported: {', '.join(featurized)}")
+    if cfg.get("bias", False):
+        raise bad_config("bias=true is not supported (the first coordinate would be a bias term)")
+    if comparator not in _SUPPORTED_COMPARATORS:
+        raise bad_config(f"comparator {comparator!r} is not supported (only {', '.join(_SUPPORTED_COMPARATORS)})")
+    for name, lhs, rhs, op in rel_specs:
+        if lhs not in type_parts or rhs not in type_parts:
+            raise bad_config(f"relation {name!r} joins undeclared entity types ({lhs}, {rhs})")
+        if op not in _SUPPORTED_OPERATORS:
+            raise bad_config(f"operator {op!r} of relation {name!r} is not supported "
+                             f"(only {', '.join(_SUPPORTED_OPERATORS)})")
+    if dynamic and len(rel_specs) != 1:
+        raise bad_config(f"dynamic relations need exactly one relations entry, found {len(rel_specs)}")
+    if any(op == "complex_diagonal" for *_, op in rel_specs) and dim % 2:
+        raise bad_config(f"complex_diagonal needs an even dimension, got {dim}")
+
+    ent_dir = _entity_dir(cfg, config_path, ckpt_dir, list(type_parts), entity_path)
+    mapping = _read_mapping(ent_dir)
+
+    # ---- entities: names and embeddings of every (type, partition)
+    pbg_types = list(type_parts)
+    blocks: dict[tuple[str, int], tuple[list[str], np.ndarray]] = {}
+    for t in pbg_types:
+        for p in range(type_parts[t]):
+            names_path = os.path.join(ent_dir, f"entity_names_{t}_{p}.json")
+            part_names = _read_json(names_path, list, "PBG entity names")
+            if not all(isinstance(x, str) for x in part_names):
+                raise DataFormatError(names_path, None, "entity names must be strings")
+            emb_path = os.path.join(ckpt_dir, f"embeddings_{t}_{p}.v{version}.h5")
+            blocks[t, p] = (part_names, _read_embeddings(emb_path, len(part_names), dim, names_path))
+
+    # ---- operators and global embeddings from the model file
+    global_emb = bool(cfg.get("global_emb", not dynamic))  # PBG's default: True (impossible when dynamic)
+    needs_model = any(op != "none" for *_, op in rel_specs) or global_emb
+    model_path = os.path.join(ckpt_dir, f"model.v{version}.h5")
+    params = _read_model(model_path) if needs_model or os.path.exists(model_path) else {}
+    if dynamic:
+        _, lhs_t, rhs_t, operator = rel_specs[0]
+        rel_names = _dynamic_relation_names(ent_dir)
+        n_rel = len(rel_names)
+        lhs_params = _operator_params(params, model_path, "lhs", 0, operator, dim, n_rel)
+        rhs_params = _operator_params(params, model_path, "rhs", 0, operator, dim, n_rel)
+        rel_type_names = [(lhs_t, rhs_t)] * n_rel
+    else:
+        rel_names = [name for name, *_ in rel_specs]
+        n_rel = len(rel_names)
+        per_rel = [(op, _operator_params(params, model_path, "rhs", i, op, dim, None))
+                   for i, (*_, op) in enumerate(rel_specs)]
+        operator, rhs_params = _common_operator(per_rel, dim, config_path)
+        lhs_params = identity_params(operator, n_rel, dim)
+        rel_type_names = [(lhs, rhs) for _, lhs, rhs, _ in rel_specs]
+    global_embs: dict[str, np.ndarray] = {}
+    if global_emb:
+        for t in pbg_types:
+            key = f"global_embs.emb_{t}"
+            if key not in params:
+                raise DataFormatError(model_path, None, f"global_emb is on but {key} is missing")
+            global_embs[t] = _shaped(params[key], (dim,), model_path, key)
+
+    # ---- assemble, in the exported graph's ids when names.json describes these files
+    if mapping is not None:
+        ids_of, type_names, rel_names = _mapped_order(mapping, ent_dir, blocks, type_parts, rel_names)
+        type_index = {t: k for k, t in enumerate(mapping["pbg_type_names"])}
+    else:
+        ids_of, start = {}, 0
+        for t in pbg_types:
+            for p in range(type_parts[t]):
+                ids_of[t, p] = list(range(start, start + len(blocks[t, p][0])))
+                start += len(blocks[t, p][0])
+        type_names = pbg_types
+        type_index = {t: k for k, t in enumerate(pbg_types)}
+    n = sum(len(part_names) for part_names, _ in blocks.values())
+    vectors = np.empty((n, dim), dtype=np.float32)
+    keys: list[str] = [""] * n
+    entity_type = np.empty(n, dtype=np.int32)
+    for (t, p), (part_names, emb) in blocks.items():
+        emb = _lookup(emb, max_norm)
+        if t in global_embs:
+            emb = emb + global_embs[t]
+        ids = np.asarray(ids_of[t, p], dtype=np.int64)
+        vectors[ids] = emb
+        entity_type[ids] = type_index[t]
+        for i, name in zip(ids_of[t, p], part_names):
+            keys[i] = name
+    relation_types = np.array([[type_index[a], type_index[b]] for a, b in rel_type_names],
+                              dtype=np.int32).reshape(-1, 2)
+
+    info = {
+        "source": "pytorch-biggraph", "checkpoint": ckpt_dir, "version": version, "entity_path": ent_dir,
+        "config": {k: cfg.get(k) for k in ("dimension", "loss_fn", "margin", "lr", "num_epochs", "max_norm",
+                                            "global_emb", "init_scale", "num_batch_negs", "num_uniform_negs")},
+    }
+    embedding = Embedding(keys, vectors, metadata={"type": [type_names[k] for k in entity_type]}, info=info)
+    try:
+        return GraphModel(embedding, entity_type, list(type_names), list(rel_names), relation_types, operator,
+                          comparator, lhs_params, rhs_params, info, "dynamic" if dynamic else "static")
+    except ValueError as e:
+        raise DataFormatError(config_path, None, f"inconsistent checkpoint: {e}") from None
+
+
+def _checkpoint_dir(path: str) -> str:
+    """The checkpoint folder meant by ``path`` (a checkpoint folder or file, or an export folder)."""
+    folder = os.path.dirname(path) if os.path.isfile(path) else path
+    if not os.path.isdir(folder):
+        raise DataFormatError(path, None, "no such folder (expected a PBG checkpoint folder)")
+    if os.path.exists(os.path.join(folder, "checkpoint_version.txt")) or glob.glob(
+            os.path.join(glob.escape(folder), "model.v*.h5")):
+        return folder
+    if os.path.exists(os.path.join(folder, NAMES_FILE)) and os.path.exists(os.path.join(folder, "config.json")):
+        # An export folder: follow its checkpoint_path, or checkpoints/ when the folder was moved.
+        cfg = _read_json(os.path.join(folder, "config.json"), dict, "PBG config")
+        target = cfg.get("checkpoint_path")
+        if isinstance(target, str) and target:
+            target = target[len("file://"):] if target.startswith("file://") else target
+            target = target if os.path.isabs(target) else os.path.join(folder, target)
+            if os.path.isdir(target):
+                return target
+        fallback = os.path.join(folder, "checkpoints")
+        if os.path.isdir(fallback):
+            return fallback
+        raise DataFormatError(target if isinstance(target, str) and target else fallback, None,
+                              "no PBG checkpoint yet: train on this export first")
+    if os.path.isdir(os.path.join(folder, "checkpoints")):
+        return os.path.join(folder, "checkpoints")
+    return folder
+
+
+def _read_version(path: str) -> int:
+    try:
+        with open(path, "rb") as f:
+            text = f.read(100).decode("ascii").strip()
+    except FileNotFoundError:
+        raise DataFormatError(path, None, "missing: not a PBG checkpoint folder, or training has not "
+                                          "finished an epoch yet") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataFormatError(path, None, f"cannot read the checkpoint version: {e}") from None
+    if not text.isdigit() or int(text) < 1:
+        raise DataFormatError(path, None, f"expected a checkpoint version >= 1, found {text[:20]!r}")
+    return int(text)
+
+
+def _read_json(path: str, kind: type, what: str):
+    try:
+        with open(path, "rb") as f:
+            value = json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        raise DataFormatError(path, None, f"missing ({what})") from None
+    except READ_ERRORS as e:
+        raise DataFormatError(path, None, f"cannot read {what}: {e}") from None
+    if not isinstance(value, kind):
+        raise DataFormatError(path, None, f"not a {what} (expected a JSON {kind.__name__})")
+    return value
+
+
+def _entity_dir(cfg: dict, config_path: str, ckpt_dir: str, types: list[str], override) -> str:
+    """The folder holding entity_names_<type>_<part>.json: the override, the config's entity_path,
+    or the checkpoint folder's parent (an export moved with its checkpoints)."""
+    marker = f"entity_names_{types[0]}_0.json"
+    if override is not None:
+        candidates = [os.path.abspath(os.fspath(override))]
+    else:
+        raw = cfg.get("entity_path")
+        candidates = []
+        if isinstance(raw, str) and raw:
+            raw = raw[len("file://"):] if raw.startswith("file://") else raw
+            if os.path.isabs(raw):
+                candidates.append(raw)
+            else:
+                candidates += [os.path.abspath(raw), os.path.join(ckpt_dir, raw),
+                               os.path.join(os.path.dirname(ckpt_dir), raw)]
+        candidates += [os.path.dirname(ckpt_dir), ckpt_dir]
+    for c in dict.fromkeys(candidates):
+        if os.path.isfile(os.path.join(c, marker)):
+            return c
+    where = "; ".join(dict.fromkeys(candidates))
+    raise DataFormatError(config_path, None, f"entity_path {cfg.get('entity_path')!r} is not reachable: no {marker} "
+                                             f"in {where}; pass entity_path= to import_pbg")
+
+
+def _read_mapping(ent_dir: str) -> dict | None:
+    path = os.path.join(ent_dir, NAMES_FILE)
+    if not os.path.exists(path):
+        return None
+    mapping = _read_json(path, dict, "EmbedStudio PBG export map")
+    if mapping.get("format") != _NAMES_TAG:
+        raise DataFormatError(path, None, "not an EmbedStudio PBG export map (wrong format tag)")
+    try:
+        ok = (isinstance(mapping["names"], list) and isinstance(mapping["ids"], dict)
+              and len(mapping["type_names"]) == len(mapping["pbg_type_names"])
+              and isinstance(mapping["relation_names"], list))
+    except (KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise DataFormatError(path, None, "damaged EmbedStudio PBG export map (fields missing)")
+    return mapping
+
+
+def _mapped_order(mapping: dict, ent_dir: str, blocks: dict, type_parts: dict, rel_names: list[str]):
+    """Global ids of each (type, partition) block from names.json, checked against the blocks' names."""
+    path = os.path.join(ent_dir, NAMES_FILE)
+    names = mapping["names"]
+    n = len(names)
+    if set(mapping["pbg_type_names"]) != set(type_parts):
+        raise DataFormatError(path, None, f"entity types {mapping['pbg_type_names']} differ from the checkpoint "
+                                          f"config's {list(type_parts)} (files of another export?)")
+    order: dict[tuple[str, int], list[int]] = {}
+    seen = np.zeros(n, dtype=bool)
+    for (t, p), (part_names, _) in blocks.items():
+        try:
+            ids = mapping["ids"][t][p]
+            ok = (len(ids) == len(part_names)
+                  and all(isinstance(i, int) and 0 <= i < n and names[i] == name for i, name in zip(ids, part_names)))
+        except (KeyError, IndexError, TypeError):
+            ok = False
+        if not ok:
+            raise DataFormatError(path, None, f"does not match entity_names_{t}_{p}.json (written by another export?)")
+        order[t, p] = ids
+        if len(ids) and seen[ids].any():
+            raise DataFormatError(path, None, "an entity id is listed twice")
+        seen[ids] = True
+    if not seen.all():
+        raise DataFormatError(path, None, f"{int((~seen).sum())} entities are in no partition")
+    if len(mapping["relation_names"]) != len(rel_names):
+        raise DataFormatError(path, None, f"{len(mapping['relation_names'])} relations, the checkpoint has "
+                                          f"{len(rel_names)}")
+    return order, [str(x) for x in mapping["type_names"]], [str(x) for x in mapping["relation_names"]]
+
+
+def _open_h5(path: str):
+    import h5py
+
+    if not os.path.exists(path):
+        raise DataFormatError(path, None, "missing")
+    try:
+        hf = h5py.File(path, "r")
+    except READ_ERRORS as e:
+        raise DataFormatError(path, None, f"not a readable HDF5 file: {e}") from None
+    try:
+        fv = hf.attrs.get("format_version", None)
+    except READ_ERRORS as e:
+        hf.close()
+        raise DataFormatError(path, None, f"cannot read the attributes: {e}") from None
+    if fv is None or np.ndim(fv) != 0 or int(fv) != _FORMAT_VERSION:
+        hf.close()
+        raise DataFormatError(path, None, f"format_version {fv!r}, expected {_FORMAT_VERSION}")
+    return hf
+
+
+def _read_embeddings(path: str, rows: int, dim: int, names_path: str) -> np.ndarray:
+    import h5py
+
+    hf = _open_h5(path)
+    try:
+        with hf:
+            ds = hf.get("embeddings")
+            if not isinstance(ds, h5py.Dataset):
+                raise DataFormatError(path, None, "no 'embeddings' dataset")
+            if ds.dtype.kind != "f":
+                raise DataFormatError(path, None, f"embeddings of type {ds.dtype}, expected floats")
+            if ds.ndim != 2 or ds.shape[1] != dim:
+                raise DataFormatError(path, None, f"embeddings of shape {ds.shape}, expected (n, {dim})")
+            if ds.shape[0] != rows:
+                raise DataFormatError(path, None, f"{ds.shape[0]} embedding rows for the {rows} names of "
+                                                  f"{os.path.basename(names_path)}")
+            emb = np.asarray(ds[...], dtype=np.float32)
+    except DataFormatError:
+        raise
+    except READ_ERRORS as e:
+        raise DataFormatError(path, None, f"cannot read the embeddings: {e}") from None
+    if not np.isfinite(emb).all():
+        raise DataFormatError(path, None, "embeddings hold NaN or infinite values (training diverged?)")
+    return emb
+
+
+def _read_model(path: str) -> dict[str, np.ndarray]:
+    """The model's parameters by PBG's private state-dict key (checked against the dataset names)."""
+    import h5py
+
+    hf = _open_h5(path)
+    out: dict[str, np.ndarray] = {}
+    try:
+        with hf:
+            group = hf.get("model")
+            if group is None:
+                return out
+            if not isinstance(group, h5py.Group):
+                raise DataFormatError(path, None, "'model' is not a group")
+            found: list[str] = []
+            group.visit(found.append)
+            for public in found:
+                ds = group[public]
+                if not isinstance(ds, h5py.Dataset):
+                    continue
+                derived = _private_name(public)
+                key = ds.attrs.get("state_dict_key", None)
+                if isinstance(key, bytes):
+                    key = key.decode("utf-8", "replace")
+                if key is not None and not isinstance(key, str):
+                    raise DataFormatError(path, None, f"model/{public}: state_dict_key is not a string")
+                if key is not None and derived is not None and key != derived:
+                    raise DataFormatError(path, None, f"model/{public}: state_dict_key {key!r}, expected {derived!r}")
+                key = key or derived
+                if key is None:
+                    continue  # a parameter this importer has no use for
+                if ds.dtype.kind != "f":
+                    raise DataFormatError(path, None, f"model/{public}: type {ds.dtype}, expected floats")
+                out[key] = np.asarray(ds[...], dtype=np.float32)
+    except DataFormatError:
+        raise
+    except READ_ERRORS as e:
+        raise DataFormatError(path, None, f"cannot read the model parameters: {e}") from None
+    for key, arr in out.items():
+        if not np.isfinite(arr).all():
+            raise DataFormatError(path, None, f"{key} holds NaN or infinite values")
+    return out
+
+
+def _private_name(public: str) -> str | None:
+    m = _PUBLIC_OPERATOR.fullmatch(public)
+    if m:
+        return f"{m['side']}_operators.{m['idx']}.{m['param']}"
+    m = _PUBLIC_GLOBAL.fullmatch(public)
+    if m:
+        return f"global_embs.emb_{m['type']}"
+    return None
+
+
+def _shaped(arr: np.ndarray, shape: tuple, path: str, key: str) -> np.ndarray:
+    if arr.shape != shape:
+        raise DataFormatError(path, None, f"{key} has shape {arr.shape}, expected {shape}")
+    return arr
+
+
+def _operator_params(params: dict, path: str, side: str, idx: int, operator: str, dim: int,
+                     n_rel: int | None) -> np.ndarray:
+    """One side's operator parameters in GraphModel's layout: (n_rel, P) for a dynamic operator
+    (``n_rel`` given), (P,) for a static one. complex_diagonal becomes [real | imag]."""
+    names = _PARAM_NAMES[operator][0 if n_rel is None else 1]
+    lead = () if n_rel is None else (n_rel,)
+    arrays = []
+    for name in names:
+        key = f"{side}_operators.{idx}.{name}"
+        if key not in params:
+            raise DataFormatError(path, None, f"the {operator} operator's parameter {key} is missing")
+        shape = {"real": (dim // 2,), "imag": (dim // 2,), "linear_transformation": (dim, dim),
+                 "linear_transformations": (dim, dim)}.get(name, (dim,))
+        arrays.append(_shaped(params[key], lead + shape, path, key).reshape(lead + (-1,)))
+    if not arrays:
+        return np.zeros(lead + (0,), dtype=np.float32)
+    return np.concatenate(arrays, axis=-1)
+
+
+def _as_matrix(operator: str, p: np.ndarray, dim: int) -> np.ndarray:
+    """A static operator (no translation) as the (dim, dim) matrix it multiplies vectors by."""
+    if operator == "none":
+        return np.eye(dim, dtype=np.float32)
+    if operator == "diagonal":
+        return np.diag(p)
+    if operator == "linear":
+        return p.reshape(dim, dim)
+    half = dim // 2  # complex_diagonal: [re; im] -> [re*a - im*b; re*b + im*a]
+    a, b = np.diag(p[:half]), np.diag(p[half:])
+    return np.block([[a, -b], [b, a]]).astype(np.float32)
+
+
+def _common_operator(per_rel: list[tuple[str, np.ndarray]], dim: int, config_path: str):
+    """One operator for all static relations (GraphModel has one), and its (n_rel, P) parameters."""
+    ops = {op for op, _ in per_rel}
+    if len(ops) == 1:
+        op = ops.pop()
+        return op, np.stack([p for _, p in per_rel]).reshape(len(per_rel), -1)
+    kinds = ops - {"none"}
+    if len(kinds) == 1:
+        op = kinds.pop()
+        ident = identity_params(op, 1, dim)[0]
+        return op, np.stack([p if o == op else ident for o, p in per_rel])
+    if "translation" in kinds:
+        raise DataFormatError(config_path, None, f"relations mix operators {sorted(ops)}, which one operator "
+                                                 "cannot express")
+    return "linear", np.stack([_as_matrix(o, p, dim).ravel() for o, p in per_rel])
+
+
+def _dynamic_relation_names(ent_dir: str) -> list[str]:
+    count_path = os.path.join(ent_dir, "dynamic_rel_count.txt")
+    try:
+        with open(count_path, "rb") as f:
+            text = f.read(100).decode("ascii").strip()
+    except FileNotFoundError:
+        raise DataFormatError(count_path, None, "missing (a checkpoint with dynamic relations needs it)") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataFormatError(count_path, None, f"cannot read the relation count: {e}") from None
+    if not text.isdigit() or int(text) < 1:
+        raise DataFormatError(count_path, None, f"expected a relation count >= 1, found {text[:20]!r}")
+    count = int(text)
+    names_path = os.path.join(ent_dir, "dynamic_rel_names.json")
+    if not os.path.exists(names_path):
+        return [str(i) for i in range(count)]
+    names = _read_json(names_path, list, "PBG relation names")
+    if len(names) != count:
+        raise DataFormatError(names_path, None,
+                              f"{len(names)} names for the {count} relations of dynamic_rel_count.txt")
+    return [str(x) for x in names]
+
+
+def _lookup(emb: np.ndarray, max_norm: float | None) -> np.ndarray:
+    """What PBG's embedding lookup returns: rows longer than max_norm scaled to it (as torch does)."""
+    if max_norm is None:
+        return emb
+    norms = np.linalg.norm(emb.astype(np.float64), axis=1)
+    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    return (emb * scale[:, None]).astype(np.float32)

@@ -1,0 +1,750 @@
+"""export_pbg() / import_pbg(): PyTorch-BigGraph's file layout both ways, bad checkpoints, and a real
+PBG 1.0 run whose own scores the imported GraphModel must reproduce."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from embedstudio.data.edgelist import GraphData, read_edgelist, split_edges
+from embedstudio.data.errors import DataFormatError
+from embedstudio.data.pbg import DEFAULT_CONFIG, NAMES_FILE, export_pbg, import_pbg, pbg_type_names
+from embedstudio.graphmodel import GraphModel, identity_params
+
+REPO = Path(__file__).resolve().parents[2]
+PBG_TRAIN = REPO / "benchmarks" / "pbg_train.py"
+
+
+# --------------------------------------------------------------------------- graphs
+def make_graph(names, entity_type, type_names, relation_names, relation_types, edges, path="mem") -> GraphData:
+    entity_type = np.asarray(entity_type, dtype=np.int32)
+    offsets = np.searchsorted(entity_type, np.arange(len(type_names) + 1)).astype(np.int64)
+    return GraphData(path=path, names=list(names), entity_type=entity_type, type_names=list(type_names),
+                     type_offsets=offsets, relation_names=list(relation_names),
+                     relation_types=np.asarray(relation_types, dtype=np.int32).reshape(-1, 2),
+                     edges=np.asarray(edges, dtype=np.int64).reshape(-1, 3), weights=None)
+
+
+def untyped_graph(n=11, n_edges=40, seed=1) -> GraphData:
+    rng = np.random.default_rng(seed)
+    names = [f"n{i}" for i in range(n - 2)] + ["café", "東京"]
+    edges = np.stack([rng.integers(0, n, n_edges), rng.integers(0, 2, n_edges), rng.integers(0, n, n_edges)], 1)
+    return make_graph(names, np.zeros(n), ["entity"], ["knows", "likes"], [[0, 0], [0, 0]], edges)
+
+
+def typed_graph(seed=2) -> GraphData:
+    """users 0-4, items 5-8, tags 9-11; likes: user->item, tagged: item->tag, follows: user->user."""
+    rng = np.random.default_rng(seed)
+    names = [f"user:u{i}" for i in range(5)] + [f"item:i{i}" for i in range(4)] + [f"tag:t{i}" for i in range(3)]
+    etype = [0] * 5 + [1] * 4 + [2] * 3
+    ranges = {0: (0, 5), 1: (5, 9), 2: (9, 12)}
+    rel_types = [[0, 1], [1, 2], [0, 0]]
+    edges = []
+    for _ in range(60):
+        r = int(rng.integers(0, 3))
+        h = int(rng.integers(*ranges[rel_types[r][0]]))
+        t = int(rng.integers(*ranges[rel_types[r][1]]))
+        edges.append((h, r, t))
+    return make_graph(names, etype, ["user", "item", "tag"], ["likes", "tagged", "follows"], rel_types, edges)
+
+
+# --------------------------------------------------------------------------- reading an export back
+def read_bucket(path):
+    with h5py.File(path, "r") as hf:
+        assert int(hf.attrs["format_version"]) == 1
+        out = {}
+        for name in ("lhs", "rhs", "rel"):
+            ds = hf[name]
+            assert ds.dtype == np.int32 and ds.ndim == 1 and ds.chunks is None, (name, ds.dtype, ds.chunks)
+            out[name] = ds[...]
+    assert len(out["lhs"]) == len(out["rhs"]) == len(out["rel"])
+    return out
+
+
+def exported_edges(folder: Path, graph: GraphData, parts: int) -> list[tuple[int, int, int]]:
+    """Every bucket's edges mapped back to graph ids through the entity_names files only."""
+    cfg = json.loads((folder / "config.json").read_text())
+    index = {name: i for i, name in enumerate(graph.names)}
+    names = {}
+    for t, e in cfg["entities"].items():
+        for p in range(e["num_partitions"]):
+            names[t, p] = json.loads((folder / f"entity_names_{t}_{p}.json").read_text())
+            count = int((folder / f"entity_count_{t}_{p}.txt").read_text())
+            assert (folder / f"entity_count_{t}_{p}.txt").read_text() == f"{count}\n"
+            assert count == len(names[t, p])
+    rels = cfg["relations"]
+    out = []
+    for lp in range(parts):
+        for rp in range(parts):
+            b = read_bucket(folder / "edges" / f"edges_{lp}_{rp}.h5")
+            for lo, ro, r in zip(b["lhs"].tolist(), b["rhs"].tolist(), b["rel"].tolist()):
+                spec = rels[0] if cfg["dynamic_relations"] else rels[r]
+                out.append((index[names[spec["lhs"], lp][lo]], r, index[names[spec["rhs"], rp][ro]]))
+    assert not (folder / "edges" / f"edges_{parts}_0.h5").exists()
+    return out
+
+
+def load_config_py(path: Path) -> dict:
+    scope: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), scope)
+    return scope["get_torchbiggraph_config"]()
+
+
+# --------------------------------------------------------------------------- export
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_export_untyped_dynamic(tmp_path, parts):
+    g = untyped_graph()
+    cfg_path = export_pbg(g, tmp_path / "pbg", partitions=parts, seed=5)
+    folder = tmp_path / "pbg"
+    assert cfg_path == str(folder / "config.json")
+    cfg = json.loads((folder / "config.json").read_text())
+    assert load_config_py(folder / "config.py") == cfg
+    assert cfg["entity_path"] == str(folder)
+    assert cfg["edge_paths"] == [str(folder / "edges")]
+    assert cfg["checkpoint_path"] == str(folder / "checkpoints")
+    assert cfg["entities"] == {"entity": {"num_partitions": parts}}
+    assert cfg["dynamic_relations"] is True
+    assert cfg["relations"] == [{"name": "all_edges", "lhs": "entity", "rhs": "entity", "operator": "complex_diagonal"}]
+    assert "operator" not in cfg  # PBG's ConfigSchema rejects unknown keys
+    for key in ("dimension", "comparator", "loss_fn", "margin", "lr", "num_epochs", "batch_size", "num_batch_negs",
+                "num_uniform_negs", "workers", "hogwild_delay"):
+        assert cfg[key] == DEFAULT_CONFIG[key], key
+    assert (cfg["dimension"], cfg["comparator"], cfg["hogwild_delay"], cfg["workers"]) == (100, "dot", 0, 2)
+    assert (folder / "dynamic_rel_count.txt").read_text() == "2\n"
+    assert json.loads((folder / "dynamic_rel_names.json").read_text()) == ["knows", "likes"]
+
+    # partitions: PBG's ceil(p*N/P) boundaries over a permutation of the ids
+    n = len(g.names)
+    all_names = []
+    for p in range(parts):
+        part = json.loads((folder / f"entity_names_entity_{p}.json").read_text())
+        assert len(part) == -(-(p + 1) * n // parts) - -(-p * n // parts)
+        all_names += part
+    assert sorted(all_names) == sorted(g.names)
+    assert (all_names == g.names) == (parts == 1)  # one partition keeps the order; more are shuffled
+
+    got = exported_edges(folder, g, parts)
+    assert sorted(got) == sorted(map(tuple, g.edges.tolist()))
+    if parts == 1:
+        assert got == list(map(tuple, g.edges.tolist()))  # input order within a bucket
+
+
+def test_export_empty_buckets_and_seed(tmp_path):
+    g = make_graph(["a", "b", "c", "d"], [0] * 4, ["entity"], ["link"], [[0, 0]], [[0, 0, 1]])
+    export_pbg(g, tmp_path / "x", partitions=2, seed=1)
+    sizes = [len(read_bucket(tmp_path / "x" / "edges" / f"edges_{lp}_{rp}.h5")["lhs"])
+             for lp in range(2) for rp in range(2)]
+    assert sorted(sizes) == [0, 0, 0, 1]
+    with h5py.File(tmp_path / "x" / "edges" / "edges_0_0.h5", "r") as hf:
+        assert all(hf[k].shape in ((0,), (1,)) for k in ("lhs", "rhs", "rel"))
+    # the same seed gives the same files, another seed another permutation
+    big = untyped_graph(n=60, n_edges=10)
+    export_pbg(big, tmp_path / "s1", partitions=2, seed=3)
+    export_pbg(big, tmp_path / "s2", partitions=2, seed=3)
+    export_pbg(big, tmp_path / "s3", partitions=2, seed=4)
+    name = "entity_names_entity_0.json"
+    assert (tmp_path / "s1" / name).read_text() == (tmp_path / "s2" / name).read_text()
+    assert (tmp_path / "s1" / name).read_text() != (tmp_path / "s3" / name).read_text()
+    assert not [f for f in os.listdir(tmp_path / "s1") if f.endswith(".tmp")]
+    assert not [f for f in os.listdir(tmp_path / "s1" / "edges") if f.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_export_typed_static(tmp_path, parts):
+    g = typed_graph()
+    export_pbg(g, tmp_path, partitions=parts, config={"operator": "diagonal", "dimension": 8, "lr": 0.5})
+    cfg = json.loads((tmp_path / "config.json").read_text())
+    assert load_config_py(tmp_path / "config.py") == cfg
+    assert cfg["dynamic_relations"] is False
+    assert cfg["entities"] == {t: {"num_partitions": parts} for t in ("user", "item", "tag")}
+    assert cfg["relations"] == [
+        {"name": "likes", "lhs": "user", "rhs": "item", "operator": "diagonal"},
+        {"name": "tagged", "lhs": "item", "rhs": "tag", "operator": "diagonal"},
+        {"name": "follows", "lhs": "user", "rhs": "user", "operator": "diagonal"},
+    ]
+    assert (cfg["dimension"], cfg["lr"]) == (8, 0.5)
+    assert not (tmp_path / "dynamic_rel_count.txt").exists()
+    for t, members in (("user", 5), ("item", 4), ("tag", 3)):
+        got = sum(len(json.loads((tmp_path / f"entity_names_{t}_{p}.json").read_text())) for p in range(parts))
+        assert got == members
+    assert sorted(exported_edges(tmp_path, g, parts)) == sorted(map(tuple, g.edges.tolist()))
+
+
+def test_export_subset_unused_type_and_forced_static(tmp_path):
+    g = typed_graph()
+    g.type_names.append("orphan")  # a type no relation uses: one partition, so PBG checkpoints it
+    g.names.append("orphan:o1")
+    g.entity_type = np.append(g.entity_type, np.int32(3))
+    g.type_offsets = np.append(g.type_offsets, 13)
+    train = g.edges[:25]
+    export_pbg(g, tmp_path, edges=train, partitions=2)
+    cfg = json.loads((tmp_path / "config.json").read_text())
+    assert cfg["entities"]["orphan"] == {"num_partitions": 1}
+    assert sorted(exported_edges(tmp_path, g, 2)) == sorted(map(tuple, train.tolist()))
+    # an untyped graph exported with static relations
+    u = untyped_graph()
+    export_pbg(u, tmp_path / "static", dynamic=False)
+    cfg = json.loads((tmp_path / "static" / "config.json").read_text())
+    assert not cfg["dynamic_relations"] and [r["name"] for r in cfg["relations"]] == ["knows", "likes"]
+    assert sorted(exported_edges(tmp_path / "static", u, 1)) == sorted(map(tuple, u.edges.tolist()))
+
+
+def test_export_from_an_edge_file(tmp_path):
+    src = tmp_path / "g.tsv"
+    src.write_text("user:ann\tlikes\titem:book\nuser:bob\tlikes\titem:pen\nitem:pen\tmadeby\tmaker:acme\n"
+                   "user:ann\tlikes\titem:pen\n")
+    g = read_edgelist(src)
+    split = split_edges(g, valid=0.0, test=0.25, seed=0)
+    export_pbg(g, tmp_path / "pbg", edges=split.train)
+    cfg = json.loads((tmp_path / "pbg" / "config.json").read_text())
+    assert set(cfg["entities"]) == set(g.type_names) and not cfg["dynamic_relations"]
+    assert sorted(exported_edges(tmp_path / "pbg", g, 1)) == sorted(map(tuple, split.train.tolist()))
+
+
+def test_type_names_for_files(tmp_path):
+    assert pbg_type_names(["user", "a b", "x/y", "type1", "ok-2_x", "", "é"]) == \
+        ["user", "type1", "type2", "type1_1", "ok-2_x", "type5", "type6"]
+    g = make_graph(["p", "q", "r"], [0, 0, 1], ["a b", "c/d"], ["to"], [[0, 1]], [[0, 0, 2], [1, 0, 2]])
+    export_pbg(g, tmp_path)
+    assert (tmp_path / "entity_names_type0_0.json").exists() and (tmp_path / "entity_names_type1_0.json").exists()
+    mapping = json.loads((tmp_path / NAMES_FILE).read_text())
+    assert mapping["type_names"] == ["a b", "c/d"] and mapping["pbg_type_names"] == ["type0", "type1"]
+
+
+def test_export_rejects_bad_arguments(tmp_path):
+    g = typed_graph()
+    with pytest.raises(ValueError, match="joins types"):
+        export_pbg(g, tmp_path, edges=np.array([[0, 1, 6]]))  # tagged is item -> tag
+    with pytest.raises(ValueError, match="same"):
+        export_pbg(g, tmp_path, dynamic=True)
+    with pytest.raises(ValueError, match="partitions"):
+        export_pbg(g, tmp_path, partitions=0)
+    with pytest.raises(ValueError, match="relation ids"):
+        export_pbg(g, tmp_path, edges=np.array([[0, 7, 1]]))
+    with pytest.raises(ValueError, match="even"):
+        export_pbg(g, tmp_path, config={"dimension": 7})
+    with pytest.raises(ValueError, match="operator"):
+        export_pbg(g, tmp_path, config={"operator": "rotate"})
+
+
+# --------------------------------------------------------------------------- synthetic checkpoints
+def np_operator(op: str, p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Reference operators written independently of graphmodel.py (complex numbers for complex_diagonal)."""
+    x = x.astype(np.float64)
+    d = x.shape[-1]
+    if op == "none":
+        return x
+    if op == "diagonal":
+        return p * x
+    if op == "translation":
+        return x + p
+    if op == "linear":
+        return np.einsum("...ij,...j->...i", p.reshape(p.shape[:-1] + (d, d)).astype(np.float64), x)
+    z = (x[..., : d // 2] + 1j * x[..., d // 2:]) * (p[..., : d // 2] + 1j * p[..., d // 2:])
+    return np.concatenate([z.real, z.imag], axis=-1)
+
+
+def np_prepare(cmp: str, x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True) if cmp == "cos" else x
+
+
+def random_params(rng, op, dim, lead=()):
+    """GraphModel-layout parameters ([real | imag] for complex_diagonal) and PBG's datasets for them."""
+    size = {"none": 0, "linear": dim * dim}.get(op, dim)
+    flat = rng.standard_normal(lead + (size,)).astype(np.float32)
+    dyn = bool(lead)
+    if op == "none":
+        return flat, {}
+    if op == "complex_diagonal":
+        return flat, {"real": flat[..., : dim // 2], "imag": flat[..., dim // 2:]}
+    if op == "linear":
+        return flat, {"linear_transformations" if dyn else "linear_transformation": flat.reshape(lead + (dim, dim))}
+    return flat, {(op + "s") if dyn else op: flat}
+
+
+def write_h5(path, datasets: dict, attrs: dict | None = None, fmt=1):
+    with h5py.File(path, "w") as hf:
+        if fmt is not None:
+            hf.attrs["format_version"] = fmt
+        hf.attrs["config/json"] = "{}"
+        for k, v in (attrs or {}).items():
+            hf.attrs[k] = v
+        for name, (arr, key) in datasets.items():
+            ds = hf.create_dataset(name, data=arr)
+            if key is not None:
+                ds.attrs["state_dict_key"] = key
+        # PBG's optimizer state is a torch.save pickle: the importer must never look at it
+        hf.create_dataset("optimizer/state_dict", data=np.frombuffer(b"\x80\x04not a pickle", dtype="V1"))
+
+
+def fake_checkpoint(folder: Path, rng, *, dim=6, operator="complex_diagonal", comparator="dot", version=3,
+                    ops=None, extra_config=None, with_version_file=True):
+    """Write a checkpoint in PBG's layout for an export_pbg() folder; returns the vectors by graph id and
+    the parameters in GraphModel layout (lhs, rhs), keyed like the checkpoint."""
+    cfg = json.loads((folder / "config.json").read_text())
+    mapping = json.loads((folder / NAMES_FILE).read_text())
+    cfg.update(dimension=dim, comparator=comparator, init_scale=0.001, max_norm=None, global_emb=False, bias=False)
+    cfg.update(extra_config or {})
+    ck = Path(cfg["checkpoint_path"])
+    ck.mkdir(parents=True, exist_ok=True)
+    n = len(mapping["names"])
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    for t, parts in mapping["ids"].items():
+        for p, ids in enumerate(parts):
+            write_h5(ck / f"embeddings_{t}_{p}.v{version}.h5", {"embeddings": (vectors[ids], None)})
+    datasets = {}
+    if cfg["dynamic_relations"]:
+        cfg["relations"][0]["operator"] = operator
+        n_rel = len(mapping["relation_names"])
+        lhs, lhs_ds = random_params(rng, operator, dim, (n_rel,))
+        rhs, rhs_ds = random_params(rng, operator, dim, (n_rel,))
+        for side, dss in (("lhs", lhs_ds), ("rhs", rhs_ds)):
+            for name, arr in dss.items():
+                datasets[f"model/relations/0/operator/{side}/{name}"] = (arr, f"{side}_operators.0.{name}")
+        params = (lhs, rhs)
+    else:
+        ops = ops or [operator] * len(cfg["relations"])
+        rhs = []
+        for i, (rel, op) in enumerate(zip(cfg["relations"], ops)):
+            rel["operator"] = op
+            flat, dss = random_params(rng, op, dim)
+            rhs.append((op, flat))
+            for name, arr in dss.items():
+                datasets[f"model/relations/{i}/operator/rhs/{name}"] = (arr, f"rhs_operators.{i}.{name}")
+        params = (None, rhs)
+    if cfg.get("global_emb"):
+        for t in cfg["entities"]:
+            g = rng.standard_normal(dim).astype(np.float32)
+            datasets[f"model/entities/{t}/global_embedding"] = (g, f"global_embs.emb_{t}")
+    write_h5(ck / f"model.v{version}.h5", datasets)
+    (ck / "config.json").write_text(json.dumps(cfg, indent=4))
+    if with_version_file:
+        (ck / "checkpoint_version.txt").write_text(f"{version}\n")
+    return ck, vectors, params
+
+
+@pytest.mark.parametrize("comparator", ["dot", "cos"])
+@pytest.mark.parametrize("operator", ["none", "diagonal", "translation", "complex_diagonal", "linear"])
+def test_import_dynamic(tmp_path, operator, comparator):
+    g = untyped_graph()
+    export_pbg(g, tmp_path, partitions=2)
+    rng = np.random.default_rng(0)
+    ck, vec, (lhs, rhs) = fake_checkpoint(tmp_path, rng, operator=operator, comparator=comparator)
+    m = import_pbg(ck)
+    assert isinstance(m, GraphModel) and m.relation_mode == "dynamic"
+    assert m.embedding.keys == g.names  # the exported graph's ids
+    assert m.embedding.metadata["type"] == ["entity"] * len(g.names)
+    assert m.relation_names == ["knows", "likes"] and m.type_names == ["entity"]
+    assert (m.operator, m.comparator) == (operator, comparator)
+    np.testing.assert_array_equal(m.embedding.vectors, vec)
+    h, r, t = g.edges.T
+    want_tail = np.einsum("nd,nd->n", np_prepare(comparator, np_operator(operator, lhs[r], vec[h])),
+                          np_prepare(comparator, vec[t].astype(np.float64)))
+    want_head = np.einsum("nd,nd->n", np_prepare(comparator, vec[h].astype(np.float64)),
+                          np_prepare(comparator, np_operator(operator, rhs[r], vec[t])))
+    tail_side, head_side = m.edge_scores(g.edges)
+    np.testing.assert_allclose(tail_side, want_tail, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(head_side, want_head, rtol=1e-5, atol=1e-5)
+    all_tails = np_prepare(comparator, np_operator(operator, lhs[r[:5]], vec[h[:5]])) @ \
+        np_prepare(comparator, vec.astype(np.float64)).T
+    np.testing.assert_allclose(m.tail_scores(h[:5], r[:5]), all_tails, rtol=1e-5, atol=1e-5)
+    # the export folder itself leads to its checkpoint
+    np.testing.assert_array_equal(import_pbg(tmp_path).embedding.vectors, vec)
+
+
+@pytest.mark.parametrize("operator", ["none", "diagonal", "translation", "complex_diagonal", "linear"])
+def test_import_static_typed(tmp_path, operator):
+    g = typed_graph()
+    export_pbg(g, tmp_path, partitions=2)
+    ck, vec, (_, rhs) = fake_checkpoint(tmp_path, np.random.default_rng(1), operator=operator, comparator="cos")
+    m = import_pbg(tmp_path)
+    assert m.relation_mode == "static" and m.operator == operator
+    assert m.embedding.keys == g.names
+    assert m.embedding.metadata["type"] == [g.type_names[k] for k in g.entity_type]
+    np.testing.assert_array_equal(m.entity_type, g.entity_type)
+    np.testing.assert_array_equal(m.relation_types, g.relation_types)
+    h, r, t = g.edges.T
+    want = np.array([np_prepare("cos", vec[hi].astype(np.float64))
+                     @ np_prepare("cos", np_operator(operator, rhs[ri][1], vec[ti])) for hi, ri, ti in zip(h, r, t)])
+    tail_side, head_side = m.edge_scores(g.edges)
+    np.testing.assert_allclose(tail_side, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(head_side, want, rtol=1e-5, atol=1e-5)
+    items = np.flatnonzero(g.entity_type == 1)
+    got = m.tail_scores([0], 0, items)[0]
+    want = [np_prepare("cos", vec[0].astype(np.float64)) @ np_prepare("cos", np_operator(operator, rhs[0][1], vec[i]))
+            for i in items]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("ops, common", [(["none", "diagonal", "none"], "diagonal"),
+                                         (["diagonal", "complex_diagonal", "linear"], "linear"),
+                                         (["none", "complex_diagonal", "diagonal"], "linear")])
+def test_import_static_mixed_operators(tmp_path, ops, common):
+    g = typed_graph()
+    export_pbg(g, tmp_path)
+    _, vec, (_, rhs) = fake_checkpoint(tmp_path, np.random.default_rng(2), ops=ops, dim=8)
+    m = import_pbg(tmp_path)
+    assert m.operator == common
+    h, r, t = g.edges.T
+    want = np.array([vec[hi] @ np_operator(rhs[ri][0], rhs[ri][1], vec[ti]) for hi, ri, ti in zip(h, r, t)])
+    np.testing.assert_allclose(m.edge_scores(g.edges)[0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_import_static_translation_mix_is_an_error(tmp_path):
+    export_pbg(typed_graph(), tmp_path)
+    ck, *_ = fake_checkpoint(tmp_path, np.random.default_rng(2), ops=["translation", "diagonal", "none"])
+    with pytest.raises(DataFormatError, match="cannot express"):
+        import_pbg(ck)
+
+
+def test_import_folds_global_emb_and_max_norm(tmp_path):
+    g = typed_graph()
+    export_pbg(g, tmp_path)
+    ck, vec, (_, rhs) = fake_checkpoint(tmp_path, np.random.default_rng(3), operator="diagonal",
+                                        extra_config={"global_emb": True, "max_norm": 1.5})
+    with h5py.File(ck / "model.v3.h5", "r") as hf:
+        glob = {t: hf[f"model/entities/{t}/global_embedding"][...] for t in ("user", "item", "tag")}
+    norms = np.linalg.norm(vec, axis=1, keepdims=True)
+    looked_up = np.where(norms > 1.5, vec * (1.5 / (norms + 1e-7)), vec)
+    want = looked_up + np.stack([glob[g.type_names[k]] for k in g.entity_type])
+    m = import_pbg(ck)
+    np.testing.assert_allclose(m.embedding.vectors, want, rtol=1e-6, atol=1e-6)
+
+
+def test_import_without_names_json(tmp_path):
+    """A folder made by PBG's own importer has no names.json: entities come by type, partition, offset."""
+    g = typed_graph()
+    export_pbg(g, tmp_path, partitions=2)
+    ck, vec, _ = fake_checkpoint(tmp_path, np.random.default_rng(4), operator="diagonal")
+    (tmp_path / NAMES_FILE).unlink()
+    m = import_pbg(ck)
+    expect = []
+    for t in ("user", "item", "tag"):
+        for p in range(2):
+            expect += json.loads((tmp_path / f"entity_names_{t}_{p}.json").read_text())
+    assert m.embedding.keys == expect
+    assert m.type_names == ["user", "item", "tag"] and m.relation_names == ["likes", "tagged", "follows"]
+    for name in g.names:
+        np.testing.assert_array_equal(m.embedding[name], vec[g.names.index(name)])
+    assert m.embedding.metadata["type"] == [k.split(":")[0] for k in expect]
+
+
+def test_import_moved_folder_and_entity_path(tmp_path):
+    g = untyped_graph()
+    export_pbg(g, tmp_path / "a")
+    ck, vec, _ = fake_checkpoint(tmp_path / "a", np.random.default_rng(5))
+    shutil.move(tmp_path / "a", tmp_path / "b")  # the config's absolute paths now point nowhere
+    np.testing.assert_array_equal(import_pbg(tmp_path / "b" / "checkpoints").embedding.vectors, vec)
+    np.testing.assert_array_equal(import_pbg(tmp_path / "b").embedding.vectors, vec)
+    # the checkpoint alone, away from its entity files
+    shutil.move(tmp_path / "b" / "checkpoints", tmp_path / "ck")
+    with pytest.raises(DataFormatError) as info:
+        import_pbg(tmp_path / "ck")
+    msg = str(info.value)
+    assert "not reachable" in msg and str(tmp_path / "a") in msg and str(tmp_path) in msg and "entity_path=" in msg
+    m = import_pbg(tmp_path / "ck", entity_path=tmp_path / "b")
+    np.testing.assert_array_equal(m.embedding.vectors, vec)
+    with pytest.raises(DataFormatError, match="not reachable"):
+        import_pbg(tmp_path / "ck", entity_path=tmp_path / "nowhere")
+
+
+def test_import_version_choice(tmp_path):
+    g = untyped_graph()
+    export_pbg(g, tmp_path)
+    _, v2, _ = fake_checkpoint(tmp_path, np.random.default_rng(6), version=2)
+    _, v3, _ = fake_checkpoint(tmp_path, np.random.default_rng(7), version=3)
+    np.testing.assert_array_equal(import_pbg(tmp_path).embedding.vectors, v3)
+    np.testing.assert_array_equal(import_pbg(tmp_path, version=2).embedding.vectors, v2)
+    (tmp_path / "checkpoints" / "checkpoint_version.txt").unlink()
+    np.testing.assert_array_equal(import_pbg(tmp_path / "checkpoints", version=2).embedding.vectors, v2)
+
+
+# --------------------------------------------------------------------------- bad checkpoints
+@pytest.fixture
+def good(tmp_path):
+    """An untyped export (2 partitions) with a complex_diagonal checkpoint, version 3."""
+    export_pbg(untyped_graph(), tmp_path, partitions=2)
+    ck, *_ = fake_checkpoint(tmp_path, np.random.default_rng(8))
+    import_pbg(ck)  # sound before each test breaks it
+    return ck
+
+
+def expect_bad(ck, path, *words, **kwargs) -> DataFormatError:
+    with pytest.raises(DataFormatError) as info:
+        import_pbg(ck, **kwargs)
+    err = info.value
+    assert err.path == str(path) and err.line is None, str(err)
+    for w in words:
+        assert w in str(err), str(err)
+    return err
+
+
+def test_bad_version_file(good):
+    vf = good / "checkpoint_version.txt"
+    vf.unlink()
+    expect_bad(good, vf, "missing")
+    vf.write_text("\n")
+    expect_bad(good, vf, "version")
+    vf.write_text("x3\n")
+    expect_bad(good, vf, "version")
+    vf.write_text("7\n")  # a version whose files are not there
+    expect_bad(good, good / "embeddings_entity_0.v7.h5", "missing")
+
+
+def test_truncated_and_garbage_h5(good):
+    emb = good / "embeddings_entity_1.v3.h5"
+    data = emb.read_bytes()
+    emb.write_bytes(data[: len(data) // 2])
+    expect_bad(good, emb, "HDF5")
+    emb.write_bytes(b"\x00" * 100)
+    expect_bad(good, emb, "HDF5")
+    emb.write_bytes(b"")
+    expect_bad(good, emb, "HDF5")
+    model = good / "model.v3.h5"
+    emb.write_bytes(data)
+    model.write_bytes(model.read_bytes()[:900])
+    expect_bad(good, model)
+
+
+def test_wrong_dataset_shapes(good, tmp_path):
+    emb = good / "embeddings_entity_0.v3.h5"
+    write_h5(emb, {"embeddings": (np.zeros((6, 7), np.float32), None)})
+    expect_bad(good, emb, "shape", "(n, 6)")
+    write_h5(emb, {"embeddings": (np.zeros(36, np.float32), None)})
+    expect_bad(good, emb, "shape")
+    write_h5(emb, {"embeddings": (np.zeros((6, 6), np.int64), None)})
+    expect_bad(good, emb, "int64")
+    write_h5(emb, {"other": (np.zeros((6, 6), np.float32), None)})
+    expect_bad(good, emb, "no 'embeddings'")
+    write_h5(emb, {"embeddings": (np.zeros((6, 6), np.float32), None)}, fmt=None)
+    expect_bad(good, emb, "format_version")
+    write_h5(emb, {"embeddings": (np.full((6, 6), np.nan, np.float32), None)})
+    expect_bad(good, emb, "NaN")
+
+
+def test_names_count_differs_from_rows(good, tmp_path):
+    emb = good / "embeddings_entity_0.v3.h5"
+    write_h5(emb, {"embeddings": (np.zeros((5, 6), np.float32), None)})
+    expect_bad(good, emb, "5 embedding rows", "6 names", "entity_names_entity_0.json")
+
+
+def test_bad_model_parameters(good):
+    model = good / "model.v3.h5"
+    base = "model/relations/0/operator"
+    ok = {f"{base}/{s}/{p}": (np.ones((2, 3), np.float32), f"{s}_operators.0.{p}")
+          for s in ("lhs", "rhs") for p in ("real", "imag")}
+    write_h5(model, {**ok, f"{base}/rhs/imag": (np.ones((2, 4), np.float32), "rhs_operators.0.imag")})
+    expect_bad(good, model, "rhs_operators.0.imag", "shape")
+    write_h5(model, {k: v for k, v in ok.items() if not k.endswith("lhs/real")})
+    expect_bad(good, model, "lhs_operators.0.real", "missing")
+    write_h5(model, {**ok, f"{base}/rhs/real": (np.ones((2, 3), np.float32), "lhs_operators.0.real")})
+    expect_bad(good, model, "state_dict_key")
+    write_h5(model, {**ok, f"{base}/rhs/real": (np.ones((2, 3), np.float32), None)})  # no key: the name tells
+    import_pbg(good)
+    model.unlink()
+    expect_bad(good, model, "missing")
+
+
+def test_bad_configs_and_names(good, tmp_path):
+    cfg_path = good / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg_path.write_text("{not json")
+    expect_bad(good, cfg_path, "cannot read")
+    cfg_path.write_text("[]")
+    expect_bad(good, cfg_path, "JSON dict")
+    for change, word in (({"comparator": "l2"}, "l2"), ({"bias": True}, "bias"),
+                         ({"entities": {"entity": {"num_partitions": 2, "featurized": True}}}, "featurized"),
+                         ({"dimension": "x"}, "not a PBG config")):
+        cfg_path.write_text(json.dumps({**cfg, **change}))
+        expect_bad(good, cfg_path, word)
+    bad_rel = {**cfg, "relations": [{**cfg["relations"][0], "operator": "affine"}]}
+    cfg_path.write_text(json.dumps(bad_rel))
+    expect_bad(good, cfg_path, "affine")
+    cfg_path.write_text(json.dumps(cfg))
+    ent = tmp_path / "entity_names_entity_1.json"
+    ent.write_text('["a", 3]')
+    expect_bad(good, ent, "strings")
+    ent.write_bytes(b"\xff\xfe")
+    expect_bad(good, ent, "cannot read")
+    ent.unlink()
+    expect_bad(good, ent, "missing")
+
+
+def test_names_json_from_another_export(good, tmp_path):
+    mapping_path = tmp_path / NAMES_FILE
+    mapping = json.loads(mapping_path.read_text())
+    mapping["ids"]["entity"][0] = mapping["ids"]["entity"][0][::-1]
+    mapping_path.write_text(json.dumps(mapping))
+    expect_bad(good, mapping_path, "another export")
+    mapping_path.write_text(json.dumps({"format": "something else"}))
+    expect_bad(good, mapping_path, "format tag")
+
+
+def test_missing_dynamic_relation_files(good, tmp_path):
+    (tmp_path / "dynamic_rel_count.txt").unlink()
+    expect_bad(good, tmp_path / "dynamic_rel_count.txt", "missing")
+    (tmp_path / "dynamic_rel_count.txt").write_text("3\n")
+    expect_bad(good, tmp_path / "dynamic_rel_names.json", "3 relations")
+    (tmp_path / "dynamic_rel_names.json").unlink()
+    expect_bad(good, good / "model.v3.h5", "shape")  # 3 relations, parameters for 2
+
+
+def test_not_a_checkpoint_folder(tmp_path):
+    expect_bad(tmp_path / "nope", tmp_path / "nope", "no such folder")
+    expect_bad(tmp_path, tmp_path / "checkpoint_version.txt", "missing")
+    export_pbg(untyped_graph(), tmp_path / "fresh")
+    expect_bad(tmp_path / "fresh", tmp_path / "fresh" / "checkpoints", "no PBG checkpoint yet")
+
+
+# --------------------------------------------------------------------------- a real PBG run
+def pbg_python() -> str | None:
+    env = os.environ.get("EMBEDSTUDIO_PBG_PYTHON")
+    if env:
+        return env if os.path.exists(env) else None
+    default = "/work/pbgvenv/bin/python"
+    return default if os.path.exists(default) else None
+
+
+_PBG_REASON = ("PyTorch-BigGraph is not installed: set EMBEDSTUDIO_PBG_PYTHON to a Python with torchbiggraph "
+               "(or create /work/pbgvenv: python3 -m venv /work/pbgvenv && /work/pbgvenv/bin/pip install "
+               "torch torchbiggraph h5py 'setuptools<81')")
+needs_pbg = pytest.mark.skipif(pbg_python() is None, reason=_PBG_REASON)
+
+
+def planted_graph(typed: bool, n_edges=3000, seed=0) -> GraphData:
+    """200 entities in 5 clusters; relation r sends cluster c to cluster c + r + 1 (mod 5)."""
+    rng = np.random.default_rng(seed)
+    if typed:
+        sizes, type_names = [80, 80, 40], ["user", "item", "tag"]
+        rel_types = [[0, 1], [1, 2], [0, 0]]
+        rel_names = ["likes", "tagged", "follows"]
+    else:
+        sizes, type_names = [200], ["entity"]
+        rel_types = [[0, 0]] * 3
+        rel_names = ["r0", "r1", "r2"]
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    names = [f"{type_names[k]}:{i}" for k in range(len(sizes)) for i in range(sizes[k])]
+    etype = np.repeat(np.arange(len(sizes)), sizes)
+    rows = set()
+    while len(rows) < n_edges:
+        r = int(rng.integers(0, 3))
+        ht, tt = rel_types[r]
+        h = int(rng.integers(0, sizes[ht]))
+        cluster = (h % 5 + r + 1) % 5
+        t = int(rng.integers(0, sizes[tt] // 5)) * 5 + cluster
+        rows.add((int(starts[ht] + h), r, int(starts[tt] + t)))
+    return make_graph(names, etype, type_names, rel_names, rel_types, sorted(rows))
+
+
+SCENARIOS = {
+    # name: (typed, partitions, operator, comparator)
+    "dynamic-complex-dot-P1": (False, 1, "complex_diagonal", "dot"),
+    "dynamic-translation-cos-P2": (False, 2, "translation", "cos"),
+    "static-linear-dot-typed": (True, 1, "linear", "dot"),
+}
+
+
+def _run(cmd, env):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    return proc, time.perf_counter()
+
+
+def _finish(proc_t0, what, timeout=120):
+    proc, t0 = proc_t0
+    out, err = proc.communicate(timeout=timeout)
+    wall = time.perf_counter() - t0
+    assert proc.returncode == 0, f"{what} failed ({proc.returncode}):\n{err[-4000:]}"
+    return json.loads(out.strip().splitlines()[-1]), wall
+
+
+@pytest.fixture(scope="module")
+def pbg_runs(tmp_path_factory):
+    """Export the planted graphs, train each with PBG (all at once), then score samples with PBG."""
+    py = pbg_python()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    runs, procs = {}, {}
+    t_all = time.perf_counter()
+    try:
+        for name, (typed, parts, operator, comparator) in SCENARIOS.items():
+            folder = tmp_path_factory.mktemp(name)
+            g = planted_graph(typed)
+            cfg = export_pbg(g, folder, partitions=parts, seed=1, config={
+                "dimension": 16, "num_epochs": 2, "operator": operator, "comparator": comparator, "workers": 1,
+                "init_scale": 0.1, "lr": 0.1, "batch_size": 500, "num_batch_negs": 50, "num_uniform_negs": 50})
+            runs[name] = {"graph": g, "folder": folder, "config": cfg}
+            procs[name] = _run([py, str(PBG_TRAIN), cfg], env)
+        for name in SCENARIOS:
+            runs[name]["train"], runs[name]["train_wall"] = _finish(procs[name], f"PBG training {name}")
+        rng = np.random.default_rng(9)
+        for name, run in runs.items():
+            g = run["graph"]
+            sample = g.edges[rng.choice(len(g.edges), 40, replace=False)]
+            run["sample"] = sample
+            edges_file = run["folder"] / "score_edges.json"
+            edges_file.write_text(json.dumps({"edges": [[g.names[h], int(r), g.names[t]] for h, r, t in sample]}))
+            out = run["folder"] / "scores.json"
+            procs[name] = _run([py, str(PBG_TRAIN), "--score", run["config"], "--edges", str(edges_file),
+                                "--out", str(out)], env)
+            run["scores_path"] = out
+        for name, run in runs.items():
+            _, run["score_wall"] = _finish(procs[name], f"PBG scoring {name}")
+            run["scores"] = json.loads(run["scores_path"].read_text())
+    finally:
+        for proc, _ in procs.values():  # after a failure, stop the runs this fixture started
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    runs["_wall"] = time.perf_counter() - t_all
+    return runs
+
+
+@needs_pbg
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_pbg_interop_scores_match(pbg_runs, name):
+    run = pbg_runs[name]
+    typed, parts, operator, comparator = SCENARIOS[name]
+    g = run["graph"]
+    assert run["train"]["version"] == 2 and run["train"]["edges"] == len(g.edges)
+    m = import_pbg(run["folder"])
+    assert m.embedding.keys == g.names and m.operator == operator and m.comparator == comparator
+    assert m.relation_mode == ("static" if typed else "dynamic")
+    np.testing.assert_array_equal(m.relation_types, g.relation_types)
+    index = {n: i for i, n in enumerate(g.names)}
+    scores = run["scores"]
+    diffs = {"tail_pos": 0.0, "head_pos": 0.0, "tail_all": 0.0, "head_all": 0.0}
+    swapped = 0.0
+    for (h, r, t), e in zip(run["sample"], scores["edges"]):
+        assert (e["head"], e["rel"], e["tail"]) == (g.names[h], r, g.names[t])
+        tail_side, head_side = m.edge_scores([[h, r, t]])
+        # PBG's rhs_pos is the positive scored against corrupted tails, lhs_pos against corrupted heads
+        diffs["tail_pos"] = max(diffs["tail_pos"], abs(tail_side[0] - e["rhs_pos"]))
+        diffs["head_pos"] = max(diffs["head_pos"], abs(head_side[0] - e["lhs_pos"]))
+        for side, key, cands in (("tail", "rhs_neg", e["rhs_candidates"]), ("head", "lhs_neg", e["lhs_candidates"])):
+            cand = np.array([index[c] for c in scores["candidates"][cands]])
+            ours = (m.tail_scores([h], r, cand) if side == "tail" else m.head_scores([t], r, cand))[0]
+            pbg = np.array(e[key])
+            positive = cand == (t if side == "tail" else h)
+            assert (pbg[positive] < -1e8).all()  # PBG masks the positive itself
+            pbg[positive] = e["rhs_pos" if side == "tail" else "lhs_pos"]
+            diffs[f"{side}_all"] = max(diffs[f"{side}_all"], float(np.abs(ours - pbg).max()))
+        if not typed:
+            # the other reading (operator on the candidate side: tail score = cmp(e_h, rhs_op(e_t))) is wrong
+            swapped = max(swapped, abs(head_side[0] - e["rhs_pos"]))
+    print(f"\n{name}: max |ours - PBG| {diffs}; swapped-sides error {swapped:.3g}; "
+          f"train {run['train_wall']:.1f} s (PBG {run['train']['wall_s']} s, {run['train']['edges_per_s']} edges/s), "
+          f"score {run['score_wall']:.1f} s, all runs {pbg_runs['_wall']:.1f} s")
+    assert max(diffs.values()) < 1e-4, diffs
+    if not typed:
+        assert swapped > 100 * max(diffs.values()) and swapped > 1e-3, (swapped, diffs)
+    # training moved the operators away from identity (else the test would prove little)
+    assert np.abs(m.rhs_params - identity_params(operator, m.n_relations, m.dim)).max() > 0.01
+    if not typed:
+        assert np.abs(m.lhs_params - m.rhs_params).max() > 0.01
