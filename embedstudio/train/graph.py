@@ -78,6 +78,12 @@ def bucket_order(n: int) -> list[tuple[int, int]]:
     return order
 
 
+def _share(batches: list, unit: int, units: int) -> list:
+    """Unit ``unit`` of ``units`` gets an even share of the batches (threads then finish together)."""
+    n = len(batches)
+    return batches[unit * n // units:(unit + 1) * n // units]
+
+
 class _Partitions:
     """Entity partitions on disk with the (at most) two of the current bucket in memory."""
 
@@ -276,7 +282,7 @@ class GraphTrainer(ChunkedTrainer):
         epoch, unit = divmod(chunk, self._chunks_per_epoch)
         if cfg.partitions == 1:
             batches = self._plan(epoch, self._all_rows, self._group_of_edge, epoch)
-            chosen = batches[unit * cfg.batches_per_unit:(unit + 1) * cfg.batches_per_unit]
+            chosen = _share(batches, unit, self._chunks_per_epoch)
             emb_l = emb_r = self.arrays["entities"]
             st_l = st_r = self.arrays["entity_state"]
             edges_global = self._edges[np.concatenate(chosen)]
@@ -291,7 +297,7 @@ class GraphTrainer(ChunkedTrainer):
             key = epoch * cfg.partitions ** 2 + bucket
             batches = self._plan(epoch, self._bucket_edges[(i, j)], self._bucket_groups[(i, j)], key)
             k = unit - int(self._bucket_first[bucket])
-            chosen = batches[k * cfg.batches_per_unit:(k + 1) * cfg.batches_per_unit]
+            chosen = _share(batches, k, self._bucket_units[bucket])
             rows = np.concatenate(chosen)
             edges_global = self._edges[rows]
             local = edges_global.copy()
@@ -352,9 +358,11 @@ class GraphTrainer(ChunkedTrainer):
 
     def fit(self, data, resume: Checkpoint | None = None, snapshot_every_s: float | None = None):
         """``data``: a GraphData (train on all its edges) or ``(graph, train_edges)``."""
+        import scipy.linalg.cython_blas  # noqa: F401 - the BLAS numba's np.dot calls: load it before limiting it
         from threadpoolctl import threadpool_limits
 
-        # The kernel's matrix products are small: BLAS threads would only fight the trainer's own.
+        # The kernel's matrix products are small: BLAS threads would only fight the trainer's own
+        # (oversubscribed, OpenBLAS's spinning threads made 2 trainer threads 4x slower).
         with threadpool_limits(limits=1, user_api="blas"):
             yield from super().fit(data, resume, snapshot_every_s)
 

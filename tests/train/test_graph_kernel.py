@@ -121,3 +121,29 @@ def test_row_adagrad_takes_one_step_per_row_with_the_mean_squared_gradient():
     rms = np.sqrt((step.astype(np.float64) ** 2).mean(axis=1))
     np.testing.assert_allclose(rms, 0.1, rtol=1e-4)
     assert (state > 0).all()
+
+
+def test_when_few_negatives_violate_the_margin_the_sparse_gradient_path_agrees_with_the_reference():
+    # Planted positives score far above every negative: only a few coefficients are non-zero, so
+    # the kernel takes its loop path instead of the two gradient matrix products.
+    rng = np.random.default_rng(5)
+    n, dim = 40, 6
+    emb = rng.normal(size=(n, dim)) * 0.3
+    heads = np.arange(12)
+    emb[heads + 20] = 4 * emb[heads] + rng.normal(size=(12, dim)) * 0.05
+    edges = np.stack([heads, np.zeros(12, int), heads + 20], 1)
+    emb = emb.astype(np.float32).astype(np.float64)
+    lp = identity_params("none", 1, dim)
+    weights = np.ones(12)
+    draws = _uniform_draws(7, 2, 2, 0, n, 0, n)
+
+    def f():
+        return reference_loss(emb, lp, lp, edges, weights, "none", "dot", "ranking", 0.1, 6, draws)
+
+    scores = emb[heads] @ emb[heads + 20].T
+    assert (scores + 0.1 > np.diag(scores)[:, None]).sum() - 12 < 12 * 12 / 6  # few violations
+    assert f() > 0  # but some: the gradient is not trivially zero
+    lr = 1e-3
+    loss, _, new_emb, _, _ = run_kernel(emb, lp, lp, edges, weights, "none", "dot", "ranking", 0.1, 6, 2, lr, 7)
+    assert loss == pytest.approx(f(), rel=1e-4)
+    np.testing.assert_allclose((emb - new_emb) / lr, numeric_grad(f, emb), atol=2e-2, rtol=2e-2)

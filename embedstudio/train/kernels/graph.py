@@ -28,6 +28,7 @@ OPERATOR_CODES = {"none": OP_NONE, "diagonal": OP_DIAGONAL, "translation": OP_TR
                   "complex_diagonal": OP_COMPLEX, "linear": OP_LINEAR}
 LOSS_RANKING, LOSS_SOFTMAX = 0, 1
 _NEG_MASK = -1e9  # PBG's value for scores that must not count (an edge against itself)
+_SPARSE_BELOW = 6  # gradients by loops when under 1/6 of the score coefficients are non-zero
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -201,6 +202,8 @@ def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, 
     cnorm = np.empty(n_cand_max, dtype=np.float32)
     cand_rows = np.empty(n_cand_max, dtype=np.int64)
     coef_buf = np.empty(chunk * n_cand_max, dtype=np.float32)
+    gq_buf = np.empty((chunk, dim), dtype=np.float32)
+    gc_buf = np.empty((n_cand_max, dim), dtype=np.float32)
     w = np.empty(chunk, dtype=np.float32)
     tmp = np.empty(dim, dtype=np.float32)
     gy = np.empty(dim, dtype=np.float32)
@@ -239,9 +242,28 @@ def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, 
                     cnorm[j] = _prepare(cos, c_emb[cand_rows[j]], cands[j])
                 coef = coef_buf[: n * n_cand].reshape((n, n_cand))
                 loss += side_scores(queries[:n], cands[:n_cand], n, loss_kind, margin, w, coef)
-                # dL/dQ = coef @ cands, dL/dCand = coef.T @ queries: two more matrix products
-                gq = np.dot(coef, cands[:n_cand])
-                gc = np.dot(coef.T, queries[:n])
+                # dL/dQ = coef @ cands, dL/dCand = coef.T @ queries. Once trained, most negatives
+                # clear the margin and their coefficients are 0: then loops over the rest beat BLAS.
+                nonzero = 0
+                for i in range(n):
+                    for j in range(n_cand):
+                        if coef[i, j] != 0.0:
+                            nonzero += 1
+                if nonzero * _SPARSE_BELOW > n * n_cand:
+                    gq = np.dot(coef, cands[:n_cand])
+                    gc = np.dot(coef.T, queries[:n])
+                else:
+                    gq = gq_buf[:n]
+                    gc = gc_buf[:n_cand]
+                    gq[:] = 0.0
+                    gc[:] = 0.0
+                    for i in range(n):
+                        for j in range(n_cand):
+                            c = coef[i, j]
+                            if c != 0.0:
+                                for d in range(dim):
+                                    gq[i, d] += c * cands[j, d]
+                                    gc[j, d] += c * queries[i, d]
                 for i in range(n):
                     r = edges[c0 + i, 1]
                     row = edges[c0 + i, q_col]
