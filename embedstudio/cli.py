@@ -1,4 +1,5 @@
-"""Headless command line: train, evaluate, neighbors, analogy, export, demo.
+"""Headless command line: train, poincare, graph, links, pbg-export, pbg-import, evaluate, neighbors,
+analogy, export, demo.
 
 Every option of a trainer is generated from its config dataclass (help, bounds, choices), so the
 CLI, the app's training form and the config checks never disagree.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 import time
 from pathlib import Path
@@ -174,6 +176,9 @@ def cmd_train(args) -> int:
     cfg = config_from_args(Word2VecConfig, args)
     fmt = output_format(args.output, args.format)
     kind = detect(args.corpus)
+    if kind == "edgelist":
+        raise DataFormatError(args.corpus, None, "this looks like an edge list, not a text corpus: train it with "
+                              "`embedstudio graph` (or `embedstudio poincare` for a child<TAB>parent hierarchy)")
     if kind != "corpus":
         raise DataFormatError(args.corpus, None, f"this looks like {kind} vectors, not a text corpus: "
                               "train reads plain text (.txt, .gz, .bz2 or a folder)")
@@ -216,6 +221,90 @@ def cmd_poincare(args) -> int:
     order = np.argsort(norms)
     print("most general: " + ", ".join(hierarchy.names[i] for i in order[:8]))
     print("most specific: " + ", ".join(hierarchy.names[i] for i in order[-8:][::-1]))
+    return 0
+
+
+def cmd_graph(args) -> int:
+    from embedstudio.analysis.linkpred import evaluate_link_prediction
+    from embedstudio.data.edgelist import read_edgelist, split_edges
+    from embedstudio.train.base import Checkpoint
+    from embedstudio.train.graph import GraphConfig, GraphTrainer
+
+    cfg = config_from_args(GraphConfig, args)
+    graph = read_edgelist(args.edges)
+    sys.stderr.write(f"read {graph.n_entities:,} entities of {graph.n_types} type(s), {graph.n_relations} relation(s), "
+                     f"{graph.n_edges:,} edges\n")
+    split = split_edges(graph, valid=0.0, test=args.test, seed=cfg.seed) if args.test > 0 else None
+    resume = Checkpoint.load(args.resume) if args.resume else None
+    trainer = GraphTrainer(cfg, work_dir=args.work_dir)
+    try:
+        if not run_training(trainer, (graph, split.train) if split else graph, args.checkpoint or (args.output + ".ckpt"),
+                            args.checkpoint_every, resume, ProgressBar(unit="edges")):
+            return 130
+        model = trainer.model()
+    finally:
+        trainer.close()
+    model.save(args.output)
+    print(f"wrote the graph model ({len(model.embedding):,} entities x {model.dim}, {model.n_relations} relations, "
+          f"{cfg.operator}/{cfg.comparator}) to {args.output}")
+    if args.vectors:
+        fmt = output_format(args.vectors, args.format)
+        save_vectors(model.embedding, args.vectors, fmt)
+        print(f"wrote the entity vectors to {args.vectors} ({fmt})")
+    if split is not None and len(split.test):
+        for protocol in ("filtered", "raw"):
+            result = evaluate_link_prediction(model, split.test, graph.edges, protocol=protocol,
+                                              max_edges=args.eval_edges, seed=cfg.seed)
+            print(f"held-out {len(split.test):,} edges, {result.table()}")
+    return 0
+
+
+def cmd_links(args) -> int:
+    from embedstudio.graphmodel import GraphModel
+
+    model = GraphModel.load(args.model)
+    if args.entity not in model.embedding:
+        raise KeyError(f"{args.entity!r} is not an entity of {args.model}")
+    rows = model.predict_links(args.entity, args.relation, tails=not args.heads, topn=args.topn)
+    what = "heads of (?, r, {0})" if args.heads else "tails of ({0}, r, ?)"
+    print(what.format(args.entity) + (f" for r = {args.relation}" if args.relation else " over every relation"))
+    for relation, other, score, _ in rows:
+        print(f"  {score:9.4f}  {relation}  {other}")
+    return 0
+
+
+def cmd_pbg_export(args) -> int:
+    from embedstudio.data.edgelist import read_edgelist, split_edges
+    from embedstudio.data.pbg import export_pbg
+
+    graph = read_edgelist(args.edges)
+    edges = split_edges(graph, valid=0.0, test=args.test, seed=args.seed).train if args.test > 0 else None
+    overrides = {}
+    for item in args.set or []:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    config = export_pbg(graph, args.folder, edges=edges, partitions=args.partitions, config=overrides, seed=args.seed)
+    print(f"wrote PyTorch-BigGraph input for {graph.n_entities:,} entities and "
+          f"{graph.n_edges if edges is None else len(edges):,} edges in {args.partitions}x{args.partitions} buckets; "
+          f"train it with:\n  torchbiggraph_train {config}\nthen bring the result back with:\n"
+          f"  embedstudio pbg-import {args.folder} -o model.esgraph")
+    return 0
+
+
+def cmd_pbg_import(args) -> int:
+    from embedstudio.data.pbg import import_pbg
+
+    model = import_pbg(args.checkpoint, version=args.version, entity_path=args.entity_path)
+    model.save(args.output)
+    print(f"imported {len(model.embedding):,} entities x {model.dim} and {model.n_relations} relations "
+          f"({model.operator}, {model.comparator}, {model.relation_mode} relations) into {args.output}")
+    if args.vectors:
+        fmt = output_format(args.vectors, args.format)
+        save_vectors(model.embedding, args.vectors, fmt)
+        print(f"wrote the entity vectors to {args.vectors} ({fmt})")
     return 0
 
 
@@ -322,6 +411,7 @@ def cmd_demo(args) -> int:
 
 # ---------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    from embedstudio.train.graph import GraphConfig
     from embedstudio.train.poincare import PoincareConfig
     from embedstudio.train.word2vec import Word2VecConfig
 
@@ -350,6 +440,39 @@ def build_parser() -> argparse.ArgumentParser:
                          "vectors file (.npz keeps the Poincaré geometry)", PoincareConfig, cmd_poincare)
     p.add_argument("--closure", action="store_true", help="take the transitive closure of the edges first")
     p.add_argument("--eval-nodes", type=int, default=None, help="evaluate a sample of this many nodes (big graphs)")
+
+    p = training_command("graph", "edges", "graph embeddings of an edge list (head [relation] tail [weight])",
+                         "graph model file (.esgraph): vectors and relation operators", GraphConfig, cmd_graph)
+    p.add_argument("--test", type=float, default=0.05, help="share of edges held out for link prediction (0: none)")
+    p.add_argument("--vectors", help="also write the entity vectors (.npz, .bin, .txt, .vec, .tsv)")
+    p.add_argument("--eval-edges", type=int, default=None, help="evaluate a sample of the held-out edges")
+    p.add_argument("--work-dir", default=None, help="folder for partition files (partitions > 1)")
+
+    p = sub.add_parser("links", help="predict links with a graph model: tails of (entity, r, ?) or heads")
+    p.add_argument("model")
+    p.add_argument("entity")
+    p.add_argument("-r", "--relation", help="one relation (default: all)")
+    p.add_argument("--heads", action="store_true", help="heads of (?, r, entity) instead of tails")
+    p.add_argument("-n", "--topn", type=int, default=10)
+    p.set_defaults(func=cmd_links)
+
+    p = sub.add_parser("pbg-export", help="write an edge list as PyTorch-BigGraph input (buckets, names, config)")
+    p.add_argument("edges")
+    p.add_argument("folder")
+    p.add_argument("--partitions", type=int, default=1)
+    p.add_argument("--test", type=float, default=0.0, help="leave out this share of edges (the same seeded split as graph)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a PBG config value, e.g. dimension=200")
+    p.set_defaults(func=cmd_pbg_export)
+
+    p = sub.add_parser("pbg-import", help="read a PyTorch-BigGraph checkpoint into a graph model")
+    p.add_argument("checkpoint", help="PBG's checkpoint folder, or a folder written by pbg-export")
+    p.add_argument("-o", "--output", required=True, help="graph model file (.esgraph)")
+    p.add_argument("--vectors", help="also write the entity vectors")
+    p.add_argument("--format", help="vectors format (default: from the extension)")
+    p.add_argument("--version", type=int, default=None, help="checkpoint version (default: the latest)")
+    p.add_argument("--entity-path", default=None, help="where entity_names_*.json are, if the config's path moved")
+    p.set_defaults(func=cmd_pbg_import)
 
     p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation")
     p.add_argument("vectors")

@@ -113,3 +113,46 @@ def test_poincare_on_the_bundled_mammals_puts_mammal_at_the_centre(tmp_path, cap
     from embedstudio.vectors import Embedding
     emb = Embedding.load(out)
     assert emb.geometry == "poincare" and len(emb) == 1180
+
+
+def test_graph_trains_an_edge_list_reports_link_prediction_and_predicts(tmp_path, capsys):
+    from tests.train.test_graph import planted_graph
+
+    graph = planted_graph(tmp_path, typed=True)
+    model_path = tmp_path / "model.esgraph"
+    code = main(["graph", graph.path, "-o", str(model_path), "--dim", "16", "--epochs", "15", "--batch-size", "100",
+                 "--batch-negatives", "20", "--uniform-negatives", "20", "--threads", "1",
+                 "--vectors", str(tmp_path / "entities.vec")])
+    assert code == 0
+    text = capsys.readouterr().out
+    filtered = float(text.split("filtered full ranking: MRR ")[1].split(",")[0])
+    raw = float(text.split("raw full ranking: MRR ")[1].split(",")[0])
+    assert filtered >= raw > 0
+    assert (tmp_path / "entities.vec").read_text().startswith("480 16")
+    code = main(["links", str(model_path), "user:u0", "-r", "r2", "-n", "5"])
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("tails of (user:u0, r, ?) for r = r2") and len(lines) == 6
+    # u0 is in cluster 0; r2 points to cluster 2 (items 120..179)
+    assert all(120 <= int(line.split("item:i")[1]) < 180 for line in lines[1:])
+
+
+def test_training_word2vec_on_an_edge_list_points_to_the_graph_command(tmp_path, capsys):
+    path = tmp_path / "edges.tsv"
+    path.write_text("".join(f"a{i}\tlikes\tb{i % 7}\n" for i in range(50)))
+    assert main(["train", str(path), "-o", str(tmp_path / "v.txt")]) == 2
+    assert "embedstudio graph" in capsys.readouterr().err
+
+
+def test_pbg_export_writes_buckets_and_a_config(tmp_path, capsys):
+    from tests.train.test_graph import planted_graph
+
+    graph = planted_graph(tmp_path)
+    folder = tmp_path / "pbg"
+    assert main(["pbg-export", graph.path, str(folder), "--partitions", "2", "--set", "dimension=32"]) == 0
+    assert "torchbiggraph_train" in capsys.readouterr().out
+    import json
+
+    config = json.loads((folder / "config.json").read_text())
+    assert config["dimension"] == 32 and config["entities"]["entity"]["num_partitions"] == 2
+    assert len(list((folder / "edges").glob("edges_*_*.h5"))) == 4

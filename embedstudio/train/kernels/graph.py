@@ -203,6 +203,8 @@ def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, 
     cand_rows = np.empty(n_cand_max, dtype=np.int64)
     coef_buf = np.empty(chunk * n_cand_max, dtype=np.float32)
     gq_buf = np.empty((chunk, dim), dtype=np.float32)
+    q_used = np.empty(chunk, dtype=np.bool_)
+    c_used = np.empty(n_cand_max, dtype=np.bool_)
     gc_buf = np.empty((n_cand_max, dim), dtype=np.float32)
     w = np.empty(chunk, dtype=np.float32)
     tmp = np.empty(dim, dtype=np.float32)
@@ -244,20 +246,32 @@ def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, 
                 loss += side_scores(queries[:n], cands[:n_cand], n, loss_kind, margin, w, coef)
                 # dL/dQ = coef @ cands, dL/dCand = coef.T @ queries. Once trained, most negatives
                 # clear the margin and their coefficients are 0: then loops over the rest beat BLAS.
+                # Rows whose coefficients are all 0 get no gradient: they are skipped below (as
+                # Adagrad leaves a row with a zero gradient unchanged, this changes nothing).
                 nonzero = 0
+                q_used[:n] = False
+                c_used[:n_cand] = False
                 for i in range(n):
                     for j in range(n_cand):
                         if coef[i, j] != 0.0:
                             nonzero += 1
+                            q_used[i] = True
+                            c_used[j] = True
                 if nonzero * _SPARSE_BELOW > n * n_cand:
                     gq = np.dot(coef, cands[:n_cand])
                     gc = np.dot(coef.T, queries[:n])
                 else:
                     gq = gq_buf[:n]
                     gc = gc_buf[:n_cand]
-                    gq[:] = 0.0
-                    gc[:] = 0.0
                     for i in range(n):
+                        if q_used[i]:
+                            gq[i] = 0.0
+                    for j in range(n_cand):
+                        if c_used[j]:
+                            gc[j] = 0.0
+                    for i in range(n):
+                        if not q_used[i]:
+                            continue
                         for j in range(n_cand):
                             c = coef[i, j]
                             if c != 0.0:
@@ -265,6 +279,8 @@ def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, 
                                     gq[i, d] += c * cands[j, d]
                                     gc[j, d] += c * queries[i, d]
                 for i in range(n):
+                    if not q_used[i]:
+                        continue
                     r = edges[c0 + i, 1]
                     row = edges[c0 + i, q_col]
                     _prepare_backward(cos, queries[i], qnorm[i], gq[i], gy)
@@ -276,6 +292,8 @@ def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, 
                         _apply_backward(op, params[r], q_emb[row], gy, grad_r[s], grad_pr[r])
                     rel_touched[r] = True
                 for j in range(n_cand):
+                    if not c_used[j]:
+                        continue
                     _prepare_backward(cos, cands[j], cnorm[j], gc[j], tmp)
                     if side == 0:
                         s = _slot(cand_rows[j], slots_r, rows_r, count_r)
