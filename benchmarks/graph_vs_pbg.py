@@ -8,8 +8,8 @@ ranking loss margin 0.1, batch 1000, 100 batch + 100 uniform negatives, 5 epochs
 threads / 2 workers, PBG ``hogwild_delay=0``); both models are scored by the same evaluator
 (filtered full ranking over every entity, both sides, on the test split). Every training runs in
 its own process; the peak RSS of its process tree is sampled every 50 ms. PBG runs with the Python
-of ``--pbg-python`` (default: $EMBEDSTUDIO_PBG_PYTHON or /work/pbgvenv/bin/python; see
-../shared/pbg-formats.md for its set-up) and our ``benchmarks/pbg_train.py``.
+of ``--pbg-python`` (default: $EMBEDSTUDIO_PBG_PYTHON or .pbg-venv/bin/python, which
+``scripts/setup_pbg.sh`` makes) and our ``benchmarks/pbg_train.py``.
 
 The triples come from ``../shared/data/wordnet_relations.py --out DIR`` (written there if missing).
 """
@@ -104,7 +104,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--eval-edges", type=int, default=None, help="evaluate a sample of the test edges")
-    ap.add_argument("--pbg-python", default=os.environ.get("EMBEDSTUDIO_PBG_PYTHON", "/work/pbgvenv/bin/python"))
+    ap.add_argument("--pbg-python", default=os.environ.get("EMBEDSTUDIO_PBG_PYTHON",
+                                                           os.path.join(ROOT, ".pbg-venv", "bin", "python")))
     ap.add_argument("--only", choices=("ours", "pbg"), default=None)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--model-out", help=argparse.SUPPRESS)

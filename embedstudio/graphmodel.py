@@ -170,6 +170,24 @@ class GraphModel:
         x = apply_operator(self.operator, params, rel, self.embedding.vectors[ids])
         return prepare(self.comparator, x)
 
+    def query_vectors(self, ids, rel: int, side: str) -> np.ndarray:
+        """Prepared query vectors of one relation: ``side="tail"`` ranks tails of (id, rel, ?),
+        ``"head"`` heads of (?, rel, id). Scores are ``query_vectors @ candidate_vectors.T``."""
+        ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        if side == "tail":
+            if self.relation_mode == "static":
+                return prepare(self.comparator, self.embedding.vectors[ids].astype(np.float64))
+            return self._side(ids, rel, self.lhs_params)
+        return self._side(ids, rel, self.rhs_params)
+
+    def candidate_vectors(self, candidates, rel: int, side: str) -> np.ndarray:
+        """Prepared candidate vectors (see :meth:`query_vectors`); they depend on ``rel`` only for a
+        static relation's tails."""
+        candidates = np.asarray(candidates, dtype=np.int64)
+        if side == "tail" and self.relation_mode == "static":
+            return self._side(candidates, rel, self.rhs_params)
+        return prepare(self.comparator, self.embedding.vectors[candidates].astype(np.float64))
+
     def _static_scores(self, known, rel, candidates, known_is_head: bool) -> np.ndarray:
         """Static relations: the operator transforms the tail, candidate or not (one relation at a time)."""
         known = np.atleast_1d(np.asarray(known, dtype=np.int64))

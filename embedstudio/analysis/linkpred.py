@@ -119,6 +119,7 @@ def evaluate_link_prediction(model, test_edges: np.ndarray, known_edges: np.ndar
             raise ValueError("the filtered protocol needs known_edges (train + valid + test)")
         known = KnownEdges(known_edges, len(model.embedding), model.n_relations)
     ranks: list[float] = []
+    prepared: dict[tuple, np.ndarray] = {}  # candidate matrices, built once per (side, type[, relation])
     for side in (("tail", "head") if sides == "both" else (sides,)):
         # group by relation: every query of a relation shares the candidate set (its entity type)
         for r in np.unique(test[:, 1]):
@@ -139,7 +140,11 @@ def evaluate_link_prediction(model, test_edges: np.ndarray, known_edges: np.ndar
                         s = scores_fn([known_side[i]], r, cand[sub[i]])[0]
                         ranks.append(_rank(s, 0))
                     continue
-                scores = (model.tail_scores if side == "tail" else model.head_scores)(known_side, r, cand)
+                static_tail = side == "tail" and getattr(model, "relation_mode", "dynamic") == "static"
+                key = (side, cand_type, int(r) if static_tail else None)
+                if key not in prepared:
+                    prepared[key] = model.candidate_vectors(cand, int(r), side)
+                scores = model.query_vectors(known_side, int(r), side) @ prepared[key].T
                 for i in range(len(part)):
                     s = scores[i]
                     true_pos = position[answer[i]]

@@ -161,6 +161,7 @@ def graph_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float = 0
                 mailbox.saved = path
             yield p, coords
         model = trainer.model()
+        model.info["embedding_bytes_in_memory"] = trainer.peak_partition_bytes
     finally:
         trainer.close()
     result = None
@@ -826,6 +827,10 @@ class MainWindow(QMainWindow):
             self.apply_colour("type")
         summary = (f"{len(model.embedding):,} entities, {model.n_relations} relations ({model.operator}, "
                    f"{model.comparator})")
+        parts = model.info.get("config", {}).get("partitions", 1)
+        in_memory = model.info.get("embedding_bytes_in_memory")
+        if parts > 1 and in_memory:
+            summary += f"; {parts} partitions, at most {in_memory / 2**20:,.1f} MB of vectors in memory"
         if scores is not None:
             summary += (f". Held-out {scores.count // 2:,} edges, filtered MRR {scores.mrr:.3f}, "
                         f"Hits@10 {scores.hits(10):.3f}")

@@ -36,6 +36,7 @@ from embedstudio.train.word2vec import default_threads
 from embedstudio.vectors import Embedding
 
 LOSSES = ("ranking", "softmax")
+_MIN_UNITS_PER_BUCKET = 4
 OPTIMIZERS = ("adagrad", "sgd")
 
 
@@ -96,19 +97,25 @@ class _Partitions:
         self.lock = threading.Lock()
 
     def _paths(self, p: int) -> tuple[str, str]:
-        return os.path.join(self.folder, f"entities_{p}.npy"), os.path.join(self.folder, f"state_{p}.npy")
+        return os.path.join(self.folder, f"entities_{p}.f32"), os.path.join(self.folder, f"state_{p}.f32")
 
     def write(self, p: int, vectors: np.ndarray, state: np.ndarray) -> None:
+        # Raw float32 written over the old bytes: replacing a file (rename) made the file system free
+        # and reallocate it, 4 ms a swap. These are scratch files; checkpoints are what survive a crash.
         for path, arr in zip(self._paths(p), (vectors, state)):
-            tmp = path + ".tmp"
-            with open(tmp, "wb") as f:
-                np.save(f, arr, allow_pickle=False)
-            os.replace(tmp, path)
+            with open(path, "r+b" if os.path.exists(path) else "wb") as f:
+                np.ascontiguousarray(arr, dtype=np.float32).tofile(f)
+
+    def _load(self, p: int) -> tuple[np.ndarray, np.ndarray]:
+        vec_path, state_path = self._paths(p)
+        n = self.sizes[p]
+        return (np.fromfile(vec_path, dtype=np.float32, count=n * self.dim).reshape(n, self.dim),
+                np.fromfile(state_path, dtype=np.float32, count=n))
 
     def read(self, p: int) -> tuple[np.ndarray, np.ndarray]:
         if p in self.loaded:
             return self.loaded[p]
-        return tuple(np.load(path, allow_pickle=False) for path in self._paths(p))  # type: ignore[return-value]
+        return self._load(p)
 
     def hold(self, wanted: set[int]) -> None:
         """Keep exactly the partitions in ``wanted`` in memory (write back the others first)."""
@@ -116,7 +123,7 @@ class _Partitions:
             self.write(p, *self.loaded.pop(p))
         for p in wanted:
             if p not in self.loaded:
-                self.loaded[p] = tuple(np.load(path, allow_pickle=False) for path in self._paths(p))
+                self.loaded[p] = self._load(p)
         in_memory = sum(v.nbytes + s.nbytes for v, s in self.loaded.values())
         self.peak_bytes = max(self.peak_bytes, in_memory)
 
@@ -157,7 +164,7 @@ class GraphTrainer(ChunkedTrainer):
         if getattr(graph, "weights", None) is not None and whole:
             self._weights = np.ascontiguousarray(graph.weights, dtype=np.float32)
         n = len(graph.names)
-        types = np.asarray(graph.entity_type, dtype=np.int64)
+        types = self._types = np.asarray(graph.entity_type, dtype=np.int64)
         self._group_of_edge = types[edges[:, 0]] * (int(types.max()) + 1 if n else 1) + types[edges[:, 2]]
         self._plans = {}
         P = cfg.partitions
@@ -167,7 +174,9 @@ class GraphTrainer(ChunkedTrainer):
             self._bucket_units = []
             for (i, j) in bucket_order(P):
                 count = len(self._bucket_edges[(i, j)])
-                u = -(-self._n_batches(self._bucket_groups[(i, j)]) // cfg.batches_per_unit) if count else 0
+                batches = self._n_batches(self._bucket_groups[(i, j)]) if count else 0
+                # at least 4 units a bucket: threads idle less while they wait to swap partitions
+                u = max(-(-batches // cfg.batches_per_unit), min(batches, _MIN_UNITS_PER_BUCKET))
                 self._bucket_units.append(u)
                 units += u
             self._bucket_first = np.concatenate([[0], np.cumsum(self._bucket_units)]).astype(np.int64)
@@ -307,7 +316,7 @@ class GraphTrainer(ChunkedTrainer):
             emb_r, st_r = self._parts.loaded[j]
             offsets_l, offsets_r = self._part_type_offsets[i], self._part_type_offsets[j]
             same = i == j
-        types = np.asarray(self._graph.entity_type, dtype=np.int64)
+        types = self._types
         sizes = np.array([len(b) for b in chosen], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         first = starts[:-1]

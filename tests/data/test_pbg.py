@@ -609,13 +609,15 @@ def pbg_python() -> str | None:
     env = os.environ.get("EMBEDSTUDIO_PBG_PYTHON")
     if env:
         return env if os.path.exists(env) else None
-    default = "/work/pbgvenv/bin/python"
-    return default if os.path.exists(default) else None
+    for default in (os.path.join(os.path.dirname(__file__), "..", "..", ".pbg-venv", "bin", "python"),
+                    "/work/pbgvenv/bin/python"):
+        if os.path.exists(default):
+            return default
+    return None
 
 
-_PBG_REASON = ("PyTorch-BigGraph is not installed: set EMBEDSTUDIO_PBG_PYTHON to a Python with torchbiggraph "
-               "(or create /work/pbgvenv: python3 -m venv /work/pbgvenv && /work/pbgvenv/bin/pip install "
-               "torch torchbiggraph h5py 'setuptools<81')")
+_PBG_REASON = ("PyTorch-BigGraph is not installed: run scripts/setup_pbg.sh (it makes .pbg-venv), or set "
+               "EMBEDSTUDIO_PBG_PYTHON to a Python with torch, torchbiggraph and h5py")
 needs_pbg = pytest.mark.skipif(pbg_python() is None, reason=_PBG_REASON)
 
 

@@ -100,8 +100,8 @@ def test_partitioned_training_keeps_two_partitions_in_memory_and_still_learns(tm
     assert trainer.peak_partition_bytes <= largest_two
     if partitions > 2:
         assert trainer.peak_partition_bytes < 0.6 * len(graph.names) * per_entity
-    assert sorted(p.name for p in (tmp_path / "parts").glob("entities_*.npy")) == \
-        [f"entities_{p}.npy" for p in range(partitions)]
+    assert sorted(p.name for p in (tmp_path / "parts").glob("entities_*.f32")) == \
+        [f"entities_{p}.f32" for p in range(partitions)]
     test = graph.edges[:300]
     scores = model.tail_scores(test[:, 0], test[:, 1])
     wanted = cluster_of(graph, test[:, 0]) ^ test[:, 1]
