@@ -79,3 +79,27 @@ def centre_path(start: np.ndarray, target: np.ndarray, frames: int = 12) -> list
 def depths(edges: np.ndarray, n_nodes: int) -> np.ndarray:
     """Each node's depth in a transitively closed hierarchy: its number of ancestors."""
     return np.bincount(np.asarray(edges, dtype=np.int64)[:, 0], minlength=n_nodes) if len(edges) else np.zeros(n_nodes, int)
+
+
+def subtree_labels(edges: np.ndarray, n_nodes: int, root: int | None = None, k: int = 6) -> tuple[np.ndarray, list[int]]:
+    """Colour groups for a transitively closed hierarchy: the ``k`` largest child subtrees of ``root``.
+
+    ``root=None`` takes the top of the hierarchy (the node with the most descendants). Returns
+    (label per node: index into the chosen children, ``k`` for the root itself, -1 for every other
+    node; the chosen children, largest subtree first)."""
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    labels = np.full(n_nodes, -1, dtype=np.int64)
+    if not len(edges):
+        return labels, []
+    descendants = np.bincount(edges[:, 1], minlength=n_nodes)
+    if root is None:
+        root = int(np.argmax(descendants))
+    depth = depths(edges, n_nodes)
+    below_root = edges[edges[:, 1] == root, 0]  # every descendant of root
+    children = below_root[depth[below_root] == depth[root] + 1]
+    chosen = [int(c) for c in children[np.argsort(-descendants[children], kind="stable")][:k]]
+    labels[root] = len(chosen)
+    for i, child in enumerate(chosen):
+        labels[child] = i
+        labels[edges[edges[:, 1] == child, 0]] = i
+    return labels, chosen

@@ -251,6 +251,18 @@ class MainWindow(QMainWindow):
                                 "Click a node to re-centre the disk on it.")
         self.disk_note.setWordWrap(True)
         self.disk = DiskView()
+        disk_tools = QHBoxLayout()
+        disk_tools.addWidget(QLabel("colour"))
+        self.disk_colour = QComboBox()
+        self.disk_colour.addItems(["depth", "subtree"])
+        self.disk_colour.setToolTip("depth: the number of ancestors; subtree: the largest child subtrees of the "
+                                    "node at the centre (click a node to browse into it)")
+        disk_tools.addWidget(self.disk_colour)
+        self.disk_legend = QLabel("")
+        self.disk_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.disk_legend.setWordWrap(True)
+        disk_tools.addWidget(self.disk_legend, 1)
+        disk_box.addLayout(disk_tools)
         disk_box.addWidget(self.disk_note)
         disk_box.addWidget(self.disk, 1)
         self.views = QTabWidget()
@@ -324,6 +336,8 @@ class MainWindow(QMainWindow):
         self.graph.cancel_requested.connect(self.cancel_training)
         self.graph.checkpoint_requested.connect(self._ask_checkpoint)
         self.links.entity_chosen.connect(self.select_word)
+        self.disk_colour.currentTextChanged.connect(self.colour_disk)
+        self.disk.node_clicked.connect(lambda _row: self._show_disk_legend())
         self.neighbors.word_chosen.connect(self.select_word)
         self.map.point_clicked.connect(self._on_point_clicked)
         self.worker.busy_changed.connect(self._on_busy)
@@ -785,6 +799,16 @@ class MainWindow(QMainWindow):
                           on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
 
+    def colour_disk(self, mode: str) -> None:
+        centre = int(np.argmin(np.linalg.norm(self.disk.shown, axis=1))) if len(self.disk.shown) else None
+        self.disk.colour_by(mode, centre if mode == "subtree" and centre is not None and
+                            np.linalg.norm(self.disk.shown[centre]) < 1e-3 else None)
+        self._show_disk_legend()
+
+    def _show_disk_legend(self) -> None:
+        self.disk_legend.setText("  ".join(
+            f'<span style="color: rgb{colour}">●</span> {name}' for name, colour in self.disk.legend))
+
     def start_graph(self) -> None:
         inputs = self._run_inputs(self.graph, self.session.graphs(), "Drop an edge list first (head, relation, tail)")
         if inputs is None:
@@ -847,6 +871,7 @@ class MainWindow(QMainWindow):
             if not self._disk_started:
                 h = self._poincare_data.data
                 self.disk_note.setText(self.disk.set_hierarchy(h.names, vectors, h.edges))
+                self.colour_disk(self.disk_colour.currentText())
                 self._disk_started = True
             else:
                 self.disk.update_vectors(vectors)
@@ -857,6 +882,7 @@ class MainWindow(QMainWindow):
         h = self._poincare_data.data
         self.disk_note.setText(self.disk.set_hierarchy(h.names, embedding.vectors, h.edges)
                                + ". Click a node to re-centre the disk on it.")
+        self.colour_disk(self.disk_colour.currentText())
         name = self.session.add_embedding(self._train_name, embedding)
         losses = embedding.info.get("epoch_losses", [])
         self.poincare.status.setText(f"done: {name}; last epoch loss {losses[-1]:.3f}" if losses else f"done: {name}")

@@ -44,3 +44,21 @@ def test_labels_thin_toward_the_rim_and_the_centre_path_ends_on_the_target():
     np.testing.assert_allclose(path[-1], [0.6, 0.2], atol=1e-9)
     steps = [P.distance(a, b) for a, b in zip([np.zeros(2)] + path[:-1], path)]
     np.testing.assert_allclose(steps, steps[0], rtol=1e-6)  # even speed along the geodesic
+
+
+def test_subtree_labels_colour_the_largest_child_subtrees_of_a_node():
+    from embedstudio.analysis.disk import subtree_labels
+    from embedstudio.data.hierarchy import Hierarchy
+
+    #        root
+    #     a        b      c
+    #   a1 a2 a3   b1
+    names = ["root", "a", "b", "c", "a1", "a2", "a3", "b1"]
+    parent = {"a": "root", "b": "root", "c": "root", "a1": "a", "a2": "a", "a3": "a", "b1": "b"}
+    ids = {n: i for i, n in enumerate(names)}
+    h = Hierarchy.from_edges(names, np.array([[ids[c], ids[p]] for c, p in parent.items()]), closure=True)
+    labels, chosen = subtree_labels(h.edges, len(names), k=2)
+    assert [names[c] for c in chosen] == ["a", "b"]  # the two largest subtrees, largest first
+    assert [labels[ids[n]] for n in ("a", "a1", "a2", "a3", "b", "b1", "c", "root")] == [0, 0, 0, 0, 1, 1, -1, 2]
+    labels, chosen = subtree_labels(h.edges, len(names), root=ids["a"])
+    assert [names[c] for c in chosen] == ["a1", "a2", "a3"] and labels[ids["b"]] == -1 and labels[ids["a"]] == 3

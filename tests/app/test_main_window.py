@@ -361,6 +361,15 @@ def test_a_hierarchy_trains_into_the_poincare_disk(window, qtbot, monkeypatch):
     np.testing.assert_allclose(window.disk.shown[mammal], 0, atol=1e-6)
     window.search.setText("^primate")  # the search box reaches the disk too
     assert [window.disk.names[i] for i in window.disk.highlighted] == ["primate.n.02"]
+    window.disk_colour.setCurrentText("subtree")  # the disk is centred on mammal: its subtrees coloured
+    assert window.disk.colour_mode == "subtree" and len(window.disk.legend) == 4  # mammal has 4 children
+    assert "placental.n.01" in window.disk_legend.text()
+    placental = emb.index("placental.n.01")
+    window.disk.recentre_on(placental, animate=False)  # browsing re-colours by the new centre's subtrees
+    assert all(name != "placental.n.01" for name, _ in window.disk.legend)
+    assert sum(len(rows) for _, rows in window.disk._groups) == 1180
+    window.disk_colour.setCurrentText("depth")
+    assert window.disk.legend == []
     window.export_image(window.disk, str(window.settings.fileName()) + ".disk.svg")
     assert b"<svg" in open(window.settings.fileName() + ".disk.svg", "rb").read(3000)
 

@@ -14,6 +14,8 @@ from embedstudio.geometry import poincare as P
 
 DEPTH_COLOURS = [(0, 114, 178), (0, 158, 115), (230, 159, 0), (213, 94, 0), (204, 121, 167), (86, 180, 233),
                  (153, 153, 153)]  # Okabe-Ito, by depth; deeper than six levels share the last
+SUBTREE_COLOURS = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (213, 94, 0), (0, 114, 178), (204, 121, 167),
+                   (240, 228, 66)]  # Okabe-Ito: one per subtree
 MAX_EDGES = 30_000
 FRAMES = 12
 
@@ -48,6 +50,10 @@ class DiskView(pg.PlotWidget):
         self.edges = np.zeros((0, 2), dtype=np.int64)
         self.highlighted = np.zeros(0, dtype=np.int64)
         self.note = ""
+        self.depth = np.zeros(0, dtype=np.int64)
+        self._closure = None
+        self.colour_mode = "depth"
+        self.legend = []
         self._path: list[np.ndarray] = []
         self._timer = QTimer(self)
         self._timer.setInterval(25)
@@ -72,19 +78,43 @@ class DiskView(pg.PlotWidget):
         if len(self.edges) > MAX_EDGES:  # beyond this the arcs are a grey fog: keep a seeded sample
             keep = np.random.default_rng(0).choice(len(self.edges), MAX_EDGES, replace=False)
             self.edges = self.edges[np.sort(keep)]
-        for item, _ in self._groups:
-            self.removeItem(item)
-        self._groups = []
-        for d in range(len(DEPTH_COLOURS)):
-            rows = np.flatnonzero(np.minimum(depth, len(DEPTH_COLOURS) - 1) == d)
-            if len(rows):
-                item = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(*DEPTH_COLOURS[d], 210))
-                self.addItem(item)
-                self._groups.append((item, rows))
         self.depth = depth
+        self._closure = closure_edges
+        self.colour_mode = "depth"
+        self.legend: list[tuple[str, tuple[int, int, int]]] = []
+        self._set_groups(np.minimum(depth, len(DEPTH_COLOURS) - 1), DEPTH_COLOURS)
         self.highlighted = np.zeros(0, dtype=np.int64)
         self.recentre(np.zeros(2), animate=False)
         return self.note
+
+    def _set_groups(self, labels: np.ndarray, colours, other=(200, 200, 200)) -> None:
+        """One scatter item per colour (label -1: ``other``), drawn at the current positions."""
+        for item, _ in self._groups:
+            self.removeItem(item)
+        self._groups = []
+        for label in sorted(set(np.unique(labels).tolist())):
+            rows = np.flatnonzero(labels == label)
+            colour = other if label < 0 else colours[label]
+            item = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(*colour, 210))
+            item.setZValue(-1 if label < 0 else 0)
+            self.addItem(item)
+            self._groups.append((item, rows))
+        if len(self.shown) == len(labels):
+            for item, rows in self._groups:
+                item.setData(x=self.shown[rows, 0], y=self.shown[rows, 1])
+
+    def colour_by(self, mode: str, root: int | None = None) -> None:
+        """``"depth"`` (the number of ancestors), or ``"subtree"``: the six largest child subtrees of
+        ``root`` (default: the top of the hierarchy) in their own colours, the rest grey."""
+        self.colour_mode = mode
+        if mode == "depth" or self._closure is None or not len(self._closure):
+            self.legend = []
+            self._set_groups(np.minimum(self.depth, len(DEPTH_COLOURS) - 1), DEPTH_COLOURS)
+            return
+        labels, chosen = disk.subtree_labels(self._closure, len(self.names), root, k=len(SUBTREE_COLOURS) - 1)
+        self.legend = [(self.names[c], SUBTREE_COLOURS[i]) for i, c in enumerate(chosen)]
+        colours = SUBTREE_COLOURS[:len(chosen)] + [(0, 0, 0)]  # the root itself in black
+        self._set_groups(labels, colours)
 
     def update_vectors(self, vectors) -> None:
         """New positions for the same nodes (a live snapshot while training); edges and colours stay."""
@@ -105,6 +135,8 @@ class DiskView(pg.PlotWidget):
 
     def recentre_on(self, row: int, animate: bool = True) -> None:
         self.recentre(self.base[row], animate)
+        if self.colour_mode == "subtree":  # browsing: the new centre's own subtrees get the colours
+            self.colour_by("subtree", row)
 
     def _animate(self) -> None:
         if not self._path:
