@@ -257,10 +257,12 @@ class GraphModel:
         return [(self.embedding.keys[cand[i]], float(scores[i])) for i in best]
 
     def predict_links(self, entity: str, relation=None, *, tails: bool = True, topn: int = 10,
-                      known: set | None = None) -> list[tuple[str, str, float, bool]]:
+                      known: set | None = None, include_self: bool = False) -> list[tuple[str, str, float, bool]]:
         """(relation, entity, score, known?) for the best tails of (entity, r, ?) -- or heads of
         (?, r, entity) -- over one relation or all (``relation=None``), best first. ``known``: a set
-        of (h, r, t) id triples to mark (e.g. the training edges)."""
+        of (h, r, t) id triples to mark (e.g. the training edges). The entity itself is left out
+        unless ``include_self``: dot-product models score it high under near-identity operators,
+        and a self-loop is rarely the question."""
         relations = range(self.n_relations) if relation is None else [self.relation(relation)]
         me = self.embedding.index(entity)
         own_type = int(self.entity_type[me])
@@ -271,8 +273,12 @@ class GraphModel:
                 continue  # the entity cannot stand on that side of this relation
             cand = self.candidates(int(self.relation_types[r, 1 - side]))
             scores = (self.tail_scores if tails else self.head_scores)([me], r, cand)[0]
+            if not include_self:
+                scores = np.where(cand == me, -np.inf, scores)
             for i in np.argsort(-scores, kind="stable")[:topn]:
                 other = int(cand[i])
+                if not include_self and other == me:
+                    continue
                 edge = (me, r, other) if tails else (other, r, me)
                 rows.append((self.relation_names[r], self.embedding.keys[other], float(scores[i]),
                              known is not None and edge in known))

@@ -51,7 +51,7 @@ def main() -> int:
         elif state["phase"] == "train" and w.graph_model is not None:
             w.docks["Graph"].raise_()
             w.links.entity.setText("dog.n.01")
-            w.links.relation.setCurrentText("all relations")
+            w.links.relation.setCurrentText("_hyponym")
             w.links.run_query()
             w.search.setText("^(dog|cat|horse|whale|bat|primate|rodent|carnivore)\\.n\\.01$")
             app.processEvents()

@@ -35,7 +35,8 @@ class LinkPredictionPanel(QWidget):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.entity.setCompleter(completer)
         self.relation = QComboBox()
-        self.relation.setToolTip("relation filter")
+        self.relation.setToolTip("relation filter; with all relations, raw scores of different relations are "
+                                 "compared as they are (they are not calibrated against each other)")
         row.addWidget(self.entity, 1)
         row.addWidget(self.relation)
         layout.addLayout(row)
@@ -53,7 +54,7 @@ class LinkPredictionPanel(QWidget):
         self.message = QLabel("")
         layout.addWidget(self.message)
         self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["relation", "entity", "score", "in the data"])
+        self.table.setHorizontalHeaderLabels(["relation", "entity", "score", "known"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -92,4 +93,5 @@ class LinkPredictionPanel(QWidget):
         for r, (relation, other, score, known) in enumerate(rows):
             for c, text in enumerate((relation, other, f"{score:.4f}", "✓" if known else "")):
                 self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
         return rows
