@@ -118,3 +118,15 @@ def test_a_graph_model_survives_a_save_and_load(tmp_path):
     back = GraphModel.load(tmp_path / "m.esgraph")
     assert back.relation_mode == "static" and back.relation_names == model.relation_names
     np.testing.assert_array_equal(back.tail_scores([1], 0), model.tail_scores([1], 0))
+
+
+def test_predicted_links_leave_out_the_entity_itself_unless_asked():
+    model = make_model(n=30, op="none", seed=4)
+    me = "e3"
+    with_self = model.predict_links(me, "r0", topn=30, include_self=True)
+    assert with_self[0][1] == me  # dot with itself: the largest score under the identity operator
+    rows = model.predict_links(me, "r0", topn=5, known={(3, 0, 7)})
+    assert me not in [name for _, name, _, _ in rows] and len(rows) == 5
+    assert [name for _, name, _, _ in rows] == [name for _, name, _, _ in with_self[1:6]]
+    marked = {name for _, name, _, known in model.predict_links(me, "r0", topn=29, known={(3, 0, 7)}) if known}
+    assert marked == {"e7"}
