@@ -146,6 +146,8 @@ class GraphTrainer(ChunkedTrainer):
         self._plans: dict[int, list] = {}
         self._plan_lock = threading.Lock()
         self._swap = threading.Condition()
+        self._relation_lock = threading.Lock()
+        self._thread_scratch = threading.local()
         self._finished = 0
         self._bucket_now = -1
 
@@ -337,17 +339,46 @@ class GraphTrainer(ChunkedTrainer):
 
     def _kernel(self, chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts, offsets_l, offsets_r,
                 head_type, tail_type):
+        """One kernel call per batch. Relation operators are a few rows that every batch updates:
+        hogwild on them (two threads reading and writing the same rows all the time) cost 0.01 MRR
+        on WordNet. So each batch works on a copy of them and adds its change under a lock: with two
+        threads a batch may miss the other thread's last batch, never half of it."""
         cfg = self.config
-        return kernel.train_batches(
-            emb_l, st_l, emb_r, st_r, same, self.arrays["lhs_params"], self.arrays["rhs_params"],
-            self.arrays["lhs_state"], self.arrays["rhs_state"], np.ascontiguousarray(local), weights, starts,
-            offsets_l[head_type], offsets_l[head_type + 1], offsets_r[tail_type], offsets_r[tail_type + 1],
-            kernel.OPERATOR_CODES[cfg.operator], cfg.comparator == "cos",
-            kernel.LOSS_RANKING if cfg.loss == "ranking" else kernel.LOSS_SOFTMAX, cfg.margin, cfg.batch_size,
-            cfg.batch_negatives, cfg.uniform_negatives, cfg.lr,
-            cfg.relation_lr if cfg.relation_lr is not None else cfg.lr, cfg.optimizer == "adagrad",
-            chunk_seed(cfg.seed, chunk),
-        )
+        names = ("lhs_params", "rhs_params", "lhs_state", "rhs_state")
+        scratch = self._scratch_slots(len(emb_l), None if same else len(emb_r))
+        lo_l, hi_l = offsets_l[head_type], offsets_l[head_type + 1]
+        lo_r, hi_r = offsets_r[tail_type], offsets_r[tail_type + 1]
+        unit_seed = chunk_seed(cfg.seed, chunk)
+        loss, count = 0.0, 0
+        for b in range(len(starts) - 1):
+            s0, s1 = int(starts[b]), int(starts[b + 1])
+            with self._relation_lock:
+                before = [self.arrays[n].copy() for n in names]
+            mine = [a.copy() for a in before]
+            batch_loss, batch_count = kernel.train_batches(
+                emb_l, st_l, emb_r, st_r, same, *mine, local[s0:s1], weights[s0:s1] if len(weights) else weights,
+                np.array([0, s1 - s0], dtype=np.int64), lo_l[b:b + 1], hi_l[b:b + 1], lo_r[b:b + 1], hi_r[b:b + 1],
+                kernel.OPERATOR_CODES[cfg.operator], cfg.comparator == "cos",
+                kernel.LOSS_RANKING if cfg.loss == "ranking" else kernel.LOSS_SOFTMAX, cfg.margin, cfg.batch_size,
+                cfg.batch_negatives, cfg.uniform_negatives, cfg.lr,
+                cfg.relation_lr if cfg.relation_lr is not None else cfg.lr, cfg.optimizer == "adagrad",
+                chunk_seed(unit_seed, b), *scratch,
+            )
+            with self._relation_lock:
+                for n, old, new in zip(names, before, mine):
+                    self.arrays[n] += new - old
+            loss += batch_loss
+            count += batch_count
+        return loss, count
+
+    def _scratch_slots(self, rows_l: int, rows_r: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's row -> slot maps (all -1), kept between kernel calls."""
+        have = getattr(self._thread_scratch, "slots", None)
+        need = max(rows_l, rows_r or 0)
+        if have is None or len(have[0]) < need:
+            have = (np.full(need, -1, dtype=np.int64), np.full(need, -1, dtype=np.int64))
+            self._thread_scratch.slots = have
+        return have[0], (have[0] if rows_r is None else have[1])
 
     def _enter_bucket(self, chunk: int, bucket: int, unit: int) -> None:
         """Before the first unit of a bucket runs, every earlier unit has finished; then swap."""

@@ -71,7 +71,7 @@ def run_kernel(emb, lp, rp, edges, weights, op, comparator, loss_kind, margin, c
         np.zeros_like(lp32), np.zeros_like(rp32), edges, weights.astype(np.float32),
         np.array([0, len(edges)], np.int64), np.array([0]), np.array([n]), np.array([0]), np.array([n]),
         k.OPERATOR_CODES[op], comparator == "cos", k.LOSS_RANKING if loss_kind == "ranking" else k.LOSS_SOFTMAX,
-        margin, len(edges), chunk, uniform, lr, lr, False, seed)
+        margin, len(edges), chunk, uniform, lr, lr, False, seed, np.full(n, -1), np.full(n, -1))
     return loss, count, emb32, lp32, rp32
 
 
@@ -116,7 +116,7 @@ def test_row_adagrad_takes_one_step_per_row_with_the_mean_squared_gradient():
     k.train_batches(emb, state, emb, state, True, params, params.copy(), params.copy(), params.copy(), edges,
                     np.zeros(0, np.float32), np.array([0, 2], np.int64), np.array([0]), np.array([4]),
                     np.array([0]), np.array([4]), k.OP_NONE, False, k.LOSS_RANKING, 100.0, 2, 2, 0, 0.1, 0.1,
-                    True, 1)
+                    True, 1, np.full(4, -1), np.full(4, -1))
     step = emb - before
     rms = np.sqrt((step.astype(np.float64) ** 2).mean(axis=1))
     np.testing.assert_allclose(rms, 0.1, rtol=1e-4)

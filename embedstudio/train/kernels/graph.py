@@ -172,19 +172,23 @@ def _slot(row, slots, rows, count):
 @njit(nogil=True, cache=True)
 def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, rel_state_l, rel_state_r,
                   edges, weights, batch_starts, uni_lo_l, uni_hi_l, uni_lo_r, uni_hi_r,
-                  op, cos, loss_kind, margin, batch_size, chunk, uniform, lr, rel_lr, adagrad, seed):
+                  op, cos, loss_kind, margin, batch_size, chunk, uniform, lr, rel_lr, adagrad, seed,
+                  slots_l, slots_r):
     """Train on the batches ``batch_starts[b]:batch_starts[b+1]`` of ``edges`` (rows h, r, t as
     offsets into emb_l / emb_r). A batch's uniform negatives for heads come from emb_l rows
     [uni_lo_l[b], uni_hi_l[b]) and for tails from emb_r rows [uni_lo_r[b], uni_hi_r[b]).
-    Returns (loss sum, positive edges)."""
+    ``slots_l``/``slots_r`` are scratch maps from rows to gradient slots, all -1, that the caller
+    keeps between calls (allocating one per call would cost more than a small batch's work); they
+    are all -1 again on return. Returns (loss sum, positive edges)."""
     dim = emb_l.shape[1]
     n_rel, psize = lhs_params.shape
     state = splitmix64(seed)
     n_cand_max = chunk + uniform
     # per-batch gradient buffers: every row a batch can touch has a slot
     max_rows = 2 * batch_size + 2 * uniform * ((batch_size + chunk - 1) // chunk)
-    slots_l = np.full(emb_l.shape[0], -1, dtype=np.int64)
-    slots_r = slots_l if same else np.full(emb_r.shape[0], -1, dtype=np.int64)
+    # slots_*: row -> gradient slot, all -1 on entry (at least as long as emb_*); left all -1 again
+    if same:
+        slots_r = slots_l
     rows_l = np.empty(max_rows, dtype=np.int64)
     rows_r = rows_l if same else np.empty(max_rows, dtype=np.int64)
     grad_l = np.zeros((max_rows, dim), dtype=np.float32)
