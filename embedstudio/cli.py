@@ -252,7 +252,7 @@ def cmd_graph(args) -> int:
         save_vectors(model.embedding, args.vectors, fmt)
         print(f"wrote the entity vectors to {args.vectors} ({fmt})")
     if split is not None and len(split.test):
-        for protocol in ("filtered", "raw"):
+        for protocol in ("filtered", "raw", "sampled"):
             result = evaluate_link_prediction(model, split.test, graph.edges, protocol=protocol,
                                               max_edges=args.eval_edges, seed=cfg.seed)
             print(f"held-out {len(split.test):,} edges, {result.table()}")

@@ -56,6 +56,10 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
                 data = read_corpus(path, min_count=min_count)
             elif kind == "edgelist":
                 data = read_edgelist(path)
+            elif kind == "pbg-checkpoint":
+                from embedstudio.data.pbg import import_pbg
+
+                data = import_pbg(path)  # a GraphModel: its vectors are explored, its relations score links
             else:
                 data = read_vectors(path, format=kind)
         except DataFormatError as e:
@@ -65,7 +69,9 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
             yield ("error", f"{path}: {e.strerror or e}")
             continue
         dataset = describe(path, kind, data)
-        coords = pca(data.vectors)[0] if dataset.is_vectors and len(data) else None
+        vectors = data.embedding.vectors if kind == "pbg-checkpoint" else getattr(data, "vectors", None)
+        coords = pca(vectors)[0] if vectors is not None and (dataset.is_vectors or kind == "pbg-checkpoint") and \
+            len(vectors) else None
         yield ("loaded", dataset, coords)
 
 
@@ -601,6 +607,16 @@ class MainWindow(QMainWindow):
         self._remember(dataset.path)
         self._pending_coords = coords
         self.session.add_dataset(dataset)
+        if dataset.kind == "pbg-checkpoint":  # PyTorch-BigGraph's model: explore and predict links
+            self.graph_model = dataset.data
+            self.session.add_embedding(dataset.name, dataset.data.embedding)
+            if len(dataset.data.type_names) > 1:
+                self.colour.setCurrentText("type")
+                self.apply_colour("type")
+            self.links.set_model(dataset.data, summary=f"PyTorch-BigGraph checkpoint {dataset.name}: "
+                                 f"{len(dataset.data.embedding):,} entities, {dataset.data.n_relations} relations "
+                                 f"({dataset.data.operator}, {dataset.data.comparator})")
+            self.docks["Links"].raise_()
         stats = ", ".join(f"{v:,} {k}" for k, v in dataset.stats.items() if isinstance(v, int))
         self.statusBar().showMessage(f"opened {dataset.name} ({dataset.kind}): {stats}")
 

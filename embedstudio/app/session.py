@@ -31,6 +31,8 @@ def describe(path: str, kind: str, data) -> Dataset:
         stats = {"nodes": int(data.n_nodes), "edges": int(data.n_edges)}
     elif kind == "edgelist":
         stats = data.stats()
+    elif kind == "pbg-checkpoint":
+        stats = {"entities": len(data.embedding), "relations": data.n_relations, "dimension": data.dim}
     else:
         stats = {"tokens": int(data.n_tokens), "sentences": int(data.n_sentences),
                  "vocabulary": len(data.vocab.words), "min_count": data.min_count}

@@ -769,3 +769,25 @@ def _lookup(emb: np.ndarray, max_norm: float | None) -> np.ndarray:
     norms = np.linalg.norm(emb.astype(np.float64), axis=1)
     scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     return (emb * scale[:, None]).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- sniffing
+def is_pbg_folder(path: str | os.PathLike) -> bool:
+    """A PBG checkpoint folder (``checkpoint_version.txt``), or a folder written by :func:`export_pbg`
+    that PBG has trained (its ``checkpoints/`` has one)."""
+    path = os.fspath(path)
+    return os.path.isdir(path) and any(
+        os.path.isfile(os.path.join(path, *parts, "checkpoint_version.txt")) for parts in ((), ("checkpoints",)))
+
+
+def _sniff_pbg(sample) -> bool:
+    return sample.is_dir and is_pbg_folder(sample.path)
+
+
+def _register() -> None:
+    from embedstudio.data.sniff import register_sniffer
+
+    register_sniffer("pbg-checkpoint", _sniff_pbg, 5)  # before a folder is taken for a text corpus
+
+
+_register()

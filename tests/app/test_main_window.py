@@ -403,3 +403,20 @@ def test_an_edge_list_trains_into_a_map_coloured_by_type_and_predicts_links(wind
     model = window.graph_model
     assert all(cluster_of(graph, [model.embedding.index(name)])[0] == 1 for _, name, _, _ in rows[:5])
     assert window.links.table.rowCount() == 10
+
+
+def test_dropping_a_pytorch_biggraph_checkpoint_folder_opens_it_for_link_prediction(window, qtbot, tmp_path):
+    from embedstudio.data.pbg import export_pbg
+    from tests.data.test_pbg import fake_checkpoint, typed_graph
+
+    graph = typed_graph()
+    folder = tmp_path / "pbg"
+    export_pbg(graph, folder)
+    ckpt, vectors, _ = fake_checkpoint(folder, np.random.default_rng(0), dim=6, operator="diagonal")
+    drop(window, ckpt)
+    qtbot.waitUntil(lambda: window.graph_model is not None, timeout=20000)
+    assert "[pbg-checkpoint]" in window.data_list.item(0).text()
+    assert window.map.n_points == len(graph.names)
+    np.testing.assert_allclose(window.session.embedding.vectors, vectors, rtol=1e-6)
+    window.links.entity.setText(graph.names[0])
+    assert window.links.run_query()  # the imported relations score candidates
