@@ -778,14 +778,20 @@ class MainWindow(QMainWindow):
             return
         dataset, cfg = inputs
         self.settings.setValue("training/word2vec", json.dumps(cfg.to_dict()))
-        self.loss.clear_run()
-        self._training = True
-        self._live_started = False
-        self.training.set_running(True)
-        self._train_name = f"word2vec {cfg.method} · {dataset.name}"
+        self._begin_run(self.training, f"word2vec {cfg.method} · {dataset.name}", 0)
         self.worker.start("training", train_job, self.checkpoints, dataset, cfg, on_progress=self._on_train_progress,
                           on_finished=self._on_trained, on_failed=self._on_train_failed,
                           on_cancelled=self._on_train_cancelled)
+
+    def _begin_run(self, panel, name: str, view: int) -> None:
+        """What every training run starts with: a fresh loss curve, a busy panel, its view in front."""
+        self.loss.clear_run()
+        self._training = True
+        self._live_started = False
+        self._disk_started = False
+        panel.set_running(True)
+        self._train_name = name
+        self.views.setCurrentIndex(view)
 
     def _restore_training_options(self) -> None:
         """The options of the last run, if they still make a valid config (a newer version may differ)."""
@@ -804,13 +810,8 @@ class MainWindow(QMainWindow):
         if inputs is None:
             return
         dataset, cfg = inputs
-        self.loss.clear_run()
-        self._training = True
-        self.poincare.set_running(True)
-        self._disk_started = False
         self._poincare_data = dataset
-        self._train_name = f"Poincaré d={cfg.dim} · {dataset.name}"
-        self.views.setCurrentIndex(1)
+        self._begin_run(self.poincare, f"Poincaré d={cfg.dim} · {dataset.name}", 1)
         self.worker.start("Poincaré training", poincare_job, self.checkpoints, dataset, cfg,
                           on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
@@ -830,13 +831,8 @@ class MainWindow(QMainWindow):
         if inputs is None:
             return
         dataset, cfg = inputs
-        self.loss.clear_run()
-        self._training = True
-        self._live_started = False
-        self.graph.set_running(True)
         self._graph_data = dataset
-        self._train_name = f"graph {cfg.operator} d={cfg.dim} · {dataset.name}"
-        self.views.setCurrentIndex(0)
+        self._begin_run(self.graph, f"graph {cfg.operator} d={cfg.dim} · {dataset.name}", 0)
         self.worker.start("graph training", graph_job, self.checkpoints, dataset, cfg,
                           on_progress=self._on_graph_progress, on_finished=self._on_graph_trained,
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)

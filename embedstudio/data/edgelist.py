@@ -44,15 +44,7 @@ import numpy as np
 
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.hierarchy import COLUMN_NAMES
-from embedstudio.data.sniff import (
-    CONTROL_BYTES,
-    LineReader,
-    Sample,
-    binary_reason,
-    is_number,
-    read_head,
-    register_sniffer,
-)
+from embedstudio.data.sniff import LineReader, Sample, check_text_start, is_number, register_sniffer
 
 __all__ = ["GraphData", "GraphSplit", "HEADER_WORDS", "ROLES", "read_edgelist", "split_edges"]
 
@@ -205,7 +197,7 @@ def read_edgelist(
         raise ValueError(f"typed must be None, True or False, got {typed!r}")
     if typed is False and roles is not None and "head_type" in roles:
         raise ValueError("typed=False contradicts the head_type/tail_type columns")
-    _check_start(path)
+    check_text_start(path)
     with LineReader(path, max_line_bytes) as reader:
         data = _data_lines(path, reader)
         sample = list(itertools.islice(data, _SNIFF_LINES + 1))  # + 1: the first may be a header
@@ -240,25 +232,6 @@ def _parse_columns(columns: str) -> tuple[str, ...]:
     if ("head_type" in roles) != ("tail_type" in roles):
         raise ValueError("'head_type' and 'tail_type' columns come together")
     return roles
-
-
-def _line_of(head: bytes, offset: int) -> int:
-    return head.count(b"\n", 0, max(offset, 0)) + 1
-
-
-def _check_start(path: str) -> None:
-    """Reject binary data and UTF-16 from the first KiB, naming the first offending line."""
-    head, _ = read_head(path, 1024)
-    reason = binary_reason(head)
-    if reason is None:
-        return
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        line = 1
-    elif b"\x00" in head:
-        line = _line_of(head, head.index(b"\x00"))
-    else:
-        line = _line_of(head, next((i for i, b in enumerate(head) if b in CONTROL_BYTES), 0))
-    raise DataFormatError(path, line, reason)
 
 
 def _data_lines(path: str, reader: LineReader):

@@ -39,7 +39,7 @@ from functools import cached_property
 import numpy as np
 
 from embedstudio.data.errors import DataFormatError
-from embedstudio.data.sniff import CONTROL_BYTES, LineReader, binary_reason, is_number, read_head
+from embedstudio.data.sniff import LineReader, check_text_start, is_number
 
 __all__ = [
     "COLUMN_NAMES",
@@ -277,26 +277,6 @@ def _find_cycle(done: list, p_ptr: list, p_idx: list) -> CycleError:
 
 
 # --------------------------------------------------------------------------- reading files
-def _line_of(head: bytes, offset: int) -> int:
-    return head.count(b"\n", 0, max(offset, 0)) + 1
-
-
-def _check_start(path: str) -> None:
-    """Reject binary data and UTF-16 from the first KiB, naming the first offending line."""
-    head, _ = read_head(path, 1024)
-    reason = binary_reason(head)
-    if reason is None:
-        return
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        line = 1
-    elif b"\x00" in head:
-        line = _line_of(head, head.index(b"\x00"))
-    else:
-        first = next((i for i, b in enumerate(head) if b in CONTROL_BYTES), 0)
-        line = _line_of(head, first)
-    raise DataFormatError(path, line, reason)
-
-
 def _choose_separator(sample: list[bytes]) -> bytes | None:
     if sample and all(b"\t" in s for s in sample):
         return b"\t"
@@ -332,7 +312,7 @@ def read_hierarchy(
         raise ValueError(f"unknown sep {sep!r}; use None (sniff), '\\t', ',' or 'whitespace'")
     if header not in (None, True, False):
         raise ValueError(f"header must be None, True or False, got {header!r}")
-    _check_start(path)
+    check_text_start(path)
     parser = _Parser(path, header)
     with LineReader(path, max_line_bytes) as reader:
         data = _data_lines(path, reader, skip_first=header is True)

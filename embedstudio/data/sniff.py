@@ -383,6 +383,27 @@ def detect(path: str | os.PathLike) -> str:
     raise DataFormatError(path, None, f"unrecognised format: {reason}")
 
 
+# ----------------------------------------------------------------- start-of-file checks
+def line_of(head: bytes, offset: int) -> int:
+    """The 1-based line of byte ``offset`` in ``head``."""
+    return head.count(b"\n", 0, max(offset, 0)) + 1
+
+
+def check_text_start(path: str) -> None:
+    """Reject binary data and UTF-16 from the first KiB, naming the first offending line."""
+    head, _ = read_head(path, 1024)
+    reason = binary_reason(head)
+    if reason is None:
+        return
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        line = 1
+    elif b"\x00" in head:
+        line = line_of(head, head.index(b"\x00"))
+    else:
+        line = line_of(head, next((i for i, b in enumerate(head) if b in CONTROL_BYTES), 0))
+    raise DataFormatError(path, line, reason)
+
+
 # ----------------------------------------------------------------- number and header helpers
 _NUMBER = re.compile(rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:nan|inf|infinity))")
 
