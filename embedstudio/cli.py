@@ -247,16 +247,21 @@ def cmd_graph(args) -> int:
     model.save(args.output)
     print(f"wrote the graph model ({len(model.embedding):,} entities x {model.dim}, {model.n_relations} relations, "
           f"{cfg.operator}/{cfg.comparator}) to {args.output}")
-    if args.vectors:
-        fmt = output_format(args.vectors, args.format)
-        save_vectors(model.embedding, args.vectors, fmt)
-        print(f"wrote the entity vectors to {args.vectors} ({fmt})")
+    _write_entity_vectors(model, args)
     if split is not None and len(split.test):
         for protocol in ("filtered", "raw", "sampled"):
             result = evaluate_link_prediction(model, split.test, graph.edges, protocol=protocol,
                                               max_edges=args.eval_edges, seed=cfg.seed)
             print(f"held-out {len(split.test):,} edges, {result.table()}")
     return 0
+
+
+def _write_entity_vectors(model, args) -> None:
+    """--vectors: the graph model's entity vectors in any vectors format."""
+    if args.vectors:
+        fmt = output_format(args.vectors, args.format)
+        save_vectors(model.embedding, args.vectors, fmt)
+        print(f"wrote the entity vectors to {args.vectors} ({fmt})")
 
 
 def cmd_links(args) -> int:
@@ -301,10 +306,7 @@ def cmd_pbg_import(args) -> int:
     model.save(args.output)
     print(f"imported {len(model.embedding):,} entities x {model.dim} and {model.n_relations} relations "
           f"({model.operator}, {model.comparator}, {model.relation_mode} relations) into {args.output}")
-    if args.vectors:
-        fmt = output_format(args.vectors, args.format)
-        save_vectors(model.embedding, args.vectors, fmt)
-        print(f"wrote the entity vectors to {args.vectors} ({fmt})")
+    _write_entity_vectors(model, args)
     return 0
 
 
