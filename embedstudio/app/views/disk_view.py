@@ -87,7 +87,7 @@ class DiskView(pg.PlotWidget):
         self.recentre(np.zeros(2), animate=False)
         return self.note
 
-    def _set_groups(self, labels: np.ndarray, colours, other=(200, 200, 200)) -> None:
+    def _set_groups(self, labels: np.ndarray, colours, other=(150, 150, 150)) -> None:
         """One scatter item per colour (label -1: ``other``), drawn at the current positions."""
         for item, _ in self._groups:
             self.removeItem(item)
