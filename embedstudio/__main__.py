@@ -17,8 +17,11 @@ def main(argv=None) -> int:
     return cli_main(argv)
 
 
-def _cli_commands():
-    return {"train", "poincare", "evaluate", "neighbors", "analogy", "export", "demo"}
+def _cli_commands() -> set[str]:
+    """The CLI's sub-commands, read from its parser so that a new one is never taken for a path."""
+    from embedstudio.cli import command_names
+
+    return set(command_names())
 
 
 if __name__ == "__main__":

@@ -156,3 +156,20 @@ def test_pbg_export_writes_buckets_and_a_config(tmp_path, capsys):
     config = json.loads((folder / "config.json").read_text())
     assert config["dimension"] == 32 and config["entities"]["entity"]["num_partitions"] == 2
     assert len(list((folder / "edges").glob("edges_*_*.h5"))) == 4
+
+
+def test_every_sub_command_goes_to_the_command_line_never_to_the_window(monkeypatch):
+    import embedstudio.__main__ as entry
+    from embedstudio.cli import command_names
+
+    opened = []
+    monkeypatch.setattr("embedstudio.app.run_app", lambda argv: opened.append(argv) or 0, raising=False)
+    names = command_names()
+    assert {"train", "poincare", "graph", "links", "pbg-export", "pbg-import", "demo"} <= set(names)
+    for name in names:
+        with pytest.raises(SystemExit) as stop:
+            entry.main([name, "--help"])
+        assert stop.value.code == 0
+    assert opened == []
+    entry.main(["some-corpus.txt"])  # a path (not a command) opens the window with it
+    assert opened == [["some-corpus.txt"]]
