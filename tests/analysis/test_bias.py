@@ -1,0 +1,139 @@
+"""Bias directions, WEAT against WEFE, DirectBias/RIPA, and what debiasing guarantees."""
+
+import math
+
+import numpy as np
+import pytest
+
+from embedstudio.analysis import bias
+from embedstudio.vectors import Embedding
+
+
+def planted(seed=0, dim=50, n_pairs=10, n_neutral=200, strength=0.6):
+    """Random words plus pairs (m_i, f_i) that differ along one planted axis, and neutral words."""
+    rng = np.random.default_rng(seed)
+    axis = rng.normal(size=dim)
+    axis /= np.linalg.norm(axis)
+    keys, rows = [], []
+    for i in range(n_pairs):
+        base = rng.normal(size=dim)
+        keys += [f"m{i}", f"f{i}"]
+        rows += [base + strength * np.linalg.norm(base) * axis + rng.normal(size=dim) * 0.05,
+                 base - strength * np.linalg.norm(base) * axis + rng.normal(size=dim) * 0.05]
+    for i in range(n_neutral):
+        keys.append(f"w{i}")
+        rows.append(rng.normal(size=dim) + rng.normal() * 2 * axis)  # neutral words leaning either way
+    return Embedding(keys, np.array(rows)), axis, [(f"m{i}", f"f{i}") for i in range(n_pairs)]
+
+
+def test_a_planted_bias_axis_is_recovered_from_pairs_and_from_centroids():
+    emb, axis, pairs = planted()
+    d = bias.pair_direction(emb, pairs + [("m0", "nonexistent")])
+    assert abs(d.vector @ axis) > 0.99 and d.vector @ axis > 0  # the first word of each pair is +
+    assert d.explained[0] > 0.5 and d.missing == ["nonexistent"]
+    c = bias.centroid_direction(emb, [a for a, _ in pairs], [b for _, b in pairs])
+    assert c.vector @ axis > 0.99
+    words, scores = bias.projections(emb, d.vector, ["m1", "f1", "w3"])
+    assert words[0] == "f1" and words[-1] == "m1" and np.all(np.diff(scores) >= 0)
+
+
+def test_weat_effect_size_and_exact_p_value_from_first_principles():
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(14, 8))
+    emb = Embedding([f"t{i}" for i in range(14)], v)
+    X, Y, A, B = ["t0", "t1", "t2"], ["t3", "t4", "t5"], ["t6", "t7", "t8", "t9"], ["t10", "t11", "t12", "t13"]
+    u = v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def s(w):
+        return np.mean([u[w] @ u[a] for a in range(6, 10)]) - np.mean([u[w] @ u[b] for b in range(10, 14)])
+
+    sx, sy = [s(i) for i in range(3)], [s(i) for i in range(3, 6)]
+    d = (np.mean(sx) - np.mean(sy)) / np.std(sx + sy)
+    stat = sum(sx) - sum(sy)
+    splits = [c for c in __import__("itertools").combinations(range(6), 3)]
+    everything = sx + sy
+    bigger = sum(1 for c in splits if sum(everything[i] for i in c) - sum(everything[i] for i in range(6) if i not in c) > stat)
+    r = bias.weat(emb, X, Y, A, B)
+    assert r.exact and r.permutations == math.comb(6, 3) == len(splits)
+    assert r.effect_size == pytest.approx(d, abs=1e-6) and r.statistic == pytest.approx(stat, abs=1e-6)
+    assert r.p_value == pytest.approx(bigger / len(splits))
+    with pytest.raises(bias.MissingWords, match="zzz"):
+        bias.weat(emb, X + ["zzz"], Y, A, B)
+    assert bias.weat(emb, X + ["zzz"], Y, A, B, drop_missing=True).missing == {"X": ["zzz"]}
+
+
+CALISKAN = [  # (X, Y, A, B) in WEFE's load_weat() names, and the published GloVe effect size
+    ("flowers", "insects", "pleasant_5", "unpleasant_5a", 1.50),
+    ("instruments", "weapons", "pleasant_5", "unpleasant_5a", 1.53),
+    ("european_american_names_5", "african_american_names_5", "pleasant_5", "unpleasant_5a", 1.41),
+    ("european_american_names_7", "african_american_names_7", "pleasant_9", "unpleasant_9", 1.38),
+    ("male_names", "female_names", "career", "family", 1.81),
+    ("math", "arts", "male_terms", "female_terms", 1.06),
+    ("science", "arts_2", "male_terms_2", "female_terms_2", 1.24),
+    ("mental_disease", "physical_disease", "temporary", "permanent", 1.38),
+    ("young_people_names", "old_people_names", "pleasant_9", "unpleasant_9", 1.21),
+]
+
+
+def wefe_model():
+    wefe = pytest.importorskip("wefe")
+    from gensim.models import KeyedVectors
+    import os
+
+    path = os.path.join(os.path.dirname(wefe.__file__), "datasets", "data", "test_model.kv")
+    kv = KeyedVectors.load(path)
+    return kv, Embedding(list(kv.index_to_key), kv.vectors)
+
+
+def test_weat_effect_sizes_equal_wefe_on_its_test_model():
+    kv, emb = wefe_model()
+    from wefe.datasets import load_weat
+    from wefe.metrics import WEAT
+    from wefe.query import Query
+    from wefe.word_embedding_model import WordEmbeddingModel
+
+    sets = load_weat()
+    model = WordEmbeddingModel(kv, "test")
+    compared = 0
+    for x, y, a, b, _published in CALISKAN:
+        query = Query([sets[x], sets[y]], [sets[a], sets[b]], [x, y], [a, b])
+        theirs = WEAT().run_query(query, model, return_effect_size=True, lost_vocabulary_threshold=0.5)["result"]
+        if not np.isfinite(theirs):
+            continue  # too many words missing for WEFE too
+        ours = bias.weat(emb, sets[x], sets[y], sets[a], sets[b], drop_missing=True, samples=2000)
+        assert ours.effect_size == pytest.approx(theirs, abs=1e-6), (x, y)
+        compared += 1
+    assert compared >= 6
+
+
+def test_direct_bias_ripa_and_norm_share():
+    emb, axis, pairs = planted()
+    g = bias.pair_direction(emb, pairs).vector
+    neutral = [f"w{i}" for i in range(200)]
+    u = emb.vectors / np.linalg.norm(emb.vectors, axis=1, keepdims=True)
+    rows = [emb.index(w) for w in neutral]
+    assert bias.direct_bias(emb, g, neutral, c=1) == pytest.approx(np.mean(np.abs(u[rows] @ g)), rel=1e-6)
+    assert bias.direct_bias(emb, g, neutral, c=0) == pytest.approx(1.0)
+    assert bias.ripa(emb, g, ["m0"])[0] == pytest.approx(float(emb["m0"] @ g), rel=1e-5)
+    share = bias.norm_share(emb, g, neutral)
+    assert np.all((share >= 0) & (share <= 1))
+
+
+def test_hard_debias_neutralises_and_equalises_and_keeps_the_original():
+    emb, axis, pairs = planted()
+    g = bias.pair_direction(emb, pairs).vector
+    neutral = [f"w{i}" for i in range(200)]
+    before = emb.vectors.copy()
+    after = bias.hard_debias(emb, g, neutral, pairs[:5])
+    np.testing.assert_array_equal(emb.vectors, before)  # a new Embedding; the original is kept
+    rows = [after.index(w) for w in neutral]
+    assert np.abs(after.vectors[rows].astype(np.float64) @ g).max() < 1e-6
+    assert bias.direct_bias(after, g, neutral) < 1e-6 < bias.direct_bias(emb, g, neutral)
+    for a, b in pairs[:5]:
+        va, vb = after[a].astype(np.float64), after[b].astype(np.float64)
+        assert va @ g == pytest.approx(-(vb @ g), abs=1e-6)  # symmetric about the neutral plane
+        for w in neutral[:20]:  # equally far from every neutral word
+            assert va @ after[w] == pytest.approx(vb @ after[w], abs=1e-5)
+    removed = bias.remove_projection(emb, g)
+    assert np.abs(removed.vectors.astype(np.float64) @ g).max() < 1e-4
+    assert removed.info["derived_from"]["debias"] == "projection removal"
