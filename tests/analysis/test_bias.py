@@ -1,6 +1,9 @@
 """Bias directions, WEAT against WEFE, DirectBias/RIPA, and what debiasing guarantees."""
 
+import json
 import math
+import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -75,33 +78,37 @@ CALISKAN = [  # (X, Y, A, B) in WEFE's load_weat() names, and the published GloV
 ]
 
 
-def wefe_model():
-    wefe = pytest.importorskip("wefe")
-    from gensim.models import KeyedVectors
-    import os
+def wefe_python() -> str | None:
+    """WEFE lives in its own venv (it pins numpy <= 1.26): $EMBEDSTUDIO_WEFE_PYTHON or .wefe-venv."""
+    env = os.environ.get("EMBEDSTUDIO_WEFE_PYTHON")
+    if env:
+        return env if os.path.exists(env) else None
+    default = os.path.join(os.path.dirname(__file__), "..", "..", ".wefe-venv", "bin", "python")
+    return default if os.path.exists(default) else None
 
-    path = os.path.join(os.path.dirname(wefe.__file__), "datasets", "data", "test_model.kv")
-    kv = KeyedVectors.load(path)
-    return kv, Embedding(list(kv.index_to_key), kv.vectors)
+
+def wefe_reference(tmp_path):
+    """WEFE's effect sizes for CALISKAN, the test model as an Embedding, and WEFE's word sets."""
+    tests = [list(t[:4]) for t in CALISKAN]
+    subprocess.run([wefe_python(), os.path.join(os.path.dirname(__file__), "wefe_reference.py"), str(tmp_path),
+                    json.dumps(tests)], check=True, capture_output=True, timeout=300)
+    ref = json.loads((tmp_path / "reference.json").read_text())
+    emb = Embedding(ref["keys"], np.load(tmp_path / "vectors.npy", allow_pickle=False))
+    return ref, emb
 
 
-def test_weat_effect_sizes_equal_wefe_on_its_test_model():
-    kv, emb = wefe_model()
-    from wefe.datasets import load_weat
-    from wefe.metrics import WEAT
-    from wefe.query import Query
-    from wefe.word_embedding_model import WordEmbeddingModel
-
-    sets = load_weat()
-    model = WordEmbeddingModel(kv, "test")
+@pytest.mark.skipif(wefe_python() is None, reason="WEFE is not installed: run scripts/setup_wefe.sh (it makes "
+                    ".wefe-venv) or set EMBEDSTUDIO_WEFE_PYTHON")
+def test_weat_effect_sizes_equal_wefe_on_its_test_model(tmp_path):
+    ref, emb = wefe_reference(tmp_path)
+    sets = ref["sets"]
     compared = 0
-    for x, y, a, b, _published in CALISKAN:
-        query = Query([sets[x], sets[y]], [sets[a], sets[b]], [x, y], [a, b])
-        theirs = WEAT().run_query(query, model, return_effect_size=True, lost_vocabulary_threshold=0.5)["result"]
-        if not np.isfinite(theirs):
+    for entry in ref["results"]:
+        if entry["d"] is None:
             continue  # too many words missing for WEFE too
+        x, y, a, b = entry["test"]
         ours = bias.weat(emb, sets[x], sets[y], sets[a], sets[b], drop_missing=True, samples=2000)
-        assert ours.effect_size == pytest.approx(theirs, abs=1e-6), (x, y)
+        assert ours.effect_size == pytest.approx(entry["d"], abs=1e-6), (x, y)
         compared += 1
     assert compared >= 6
 
