@@ -147,3 +147,33 @@ def test_config_checks():
         PoincareConfig(epochs=5, burn_in=10)
     with pytest.raises(ConfigError, match="degree, uniform"):
         PoincareConfig(negative_sampling="zipf")
+
+
+def test_linear_decay_lowers_the_rate_after_burn_in_down_to_a_hundredth():
+    trainer = PoincareTrainer(PoincareConfig(epochs=10, burn_in=2, lr=0.2, burn_in_factor=0.1, lr_decay="linear"))
+    trainer._chunks_per_epoch = 5
+    rates = [trainer._learning_rate(c) for c in range(1, 51)]
+    assert rates[:10] == [pytest.approx(0.02)] * 10  # burn-in: lr x burn_in_factor
+    assert rates[10] == pytest.approx(0.2)  # the first chunk after burn-in: the full rate
+    assert all(b < a for a, b in zip(rates[10:], rates[11:]))  # then strictly down
+    assert rates[-1] == pytest.approx(0.2 * (1 - 39 / 40))
+    constant = PoincareTrainer(PoincareConfig(epochs=10, burn_in=2, lr=0.2, burn_in_factor=0.1))
+    constant._chunks_per_epoch = 5
+    assert [constant._learning_rate(c) for c in range(11, 51)] == [pytest.approx(0.2)] * 40
+
+
+def test_negatives_can_exclude_only_ancestors_as_in_the_paper():
+    from embedstudio.data.hierarchy import Hierarchy
+
+    edges, n, level = tree_closure(depth=3)
+    h = Hierarchy.from_edges([f"n{i}" for i in range(n)], edges)
+    trainer = PoincareTrainer(PoincareConfig(dim=2, epochs=60, burn_in=5, threads=1, exclude="ancestors"))
+    for _ in trainer.fit(h):
+        pass
+    ptr, idx = h.ancestors_csr()
+    np.testing.assert_array_equal(trainer._ptr, ptr)
+    np.testing.assert_array_equal(trainer._idx, idx)
+    # a node's descendants may now be drawn as its negatives: the rows are ancestors only
+    assert all(set(idx[ptr[u]:ptr[u + 1]]) == {a for c, a in edges if c == u} for u in range(n))
+    norms = np.linalg.norm(trainer.vectors, axis=1)
+    assert norms[0] < norms[level == 3].min()  # the root still sits nearest the centre
