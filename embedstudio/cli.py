@@ -310,6 +310,34 @@ def cmd_pbg_import(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from embedstudio.analysis.audit import load_preset, run_audit, write_report
+
+    embedding = load_vectors(args.vectors)
+    preset = load_preset(args.preset)
+    result, _ = run_audit(embedding, preset, debias=args.debias, vectors_path=args.vectors)
+    write_report(result, preset, args.report, args.json)
+    print(f"bias direction from {len(result.parameters['definitional_pairs'])} pairs; first component explains "
+          f"{100 * result.explained_variance[0]:.0f}% of their variance")
+    after = result.after
+    print(f"DirectBias over {len(result.parameters['neutral_words'])} neutral words: {result.before.direct_bias:.4f}"
+          + (f" -> {after.direct_bias:.4f} after {args.debias} debiasing" if after else ""))
+    for i, t in enumerate(result.before.weat):
+        line = f"WEAT {t['name']}: d {t['effect_size']:.3f}, p {t['p_value']:.4f}" if t["effect_size"] is not None \
+            else f"WEAT {t['name']}: not computable ({t.get('note')})"
+        if after and after.weat[i]["effect_size"] is not None:
+            line += f" -> d {after.weat[i]['effect_size']:.3f}, p {after.weat[i]['p_value']:.4f}"
+        print(line)
+    if result.cluster_recovery is not None:
+        print(f"after debiasing, {100 * result.cluster_recovery:.0f}% of the most biased words still cluster by their "
+              "old side (Gonen & Goldberg 2019)")
+    missing = sum(len(v) for v in result.missing.values())
+    if missing:
+        print(f"{missing} words of the preset are not in the vocabulary (listed in the report)")
+    print(f"wrote {args.report} and {args.json or args.report.rsplit('.', 1)[0] + '.json'}")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
     from embedstudio.resources import resource
@@ -475,6 +503,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, default=None, help="checkpoint version (default: the latest)")
     p.add_argument("--entity-path", default=None, help="where entity_names_*.json are, if the config's path moved")
     p.set_defaults(func=cmd_pbg_import)
+
+    p = sub.add_parser("audit", help="bias audit of vectors: direction, WEAT, debiasing, an HTML report")
+    p.add_argument("vectors")
+    p.add_argument("--preset", default="gender", help="a bundled preset (gender) or a preset JSON file")
+    p.add_argument("--debias", choices=("hard", "projection", "none"), default="hard")
+    p.add_argument("--report", default="audit.html", help="HTML report (the numbers also go to a .json beside it)")
+    p.add_argument("--json", default=None, help="where the JSON goes (default: beside the report)")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation")
     p.add_argument("vectors")

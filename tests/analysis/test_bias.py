@@ -144,3 +144,60 @@ def test_hard_debias_neutralises_and_equalises_and_keeps_the_original():
     removed = bias.remove_projection(emb, g)
     assert np.abs(removed.vectors.astype(np.float64) @ g).max() < 1e-4
     assert removed.info["derived_from"]["debias"] == "projection removal"
+
+
+def planted_preset(tmp_path):
+    emb, axis, _ = planted()
+    lean = bias.projections(emb, axis, [f"w{i}" for i in range(100)])[0]
+    X, Y = lean[-8:], lean[:8]  # the neutral words leaning most to either side of the planted axis
+    preset = {"name": "planted", "description": "a planted axis", "sources": ["this test"],
+              "definitional_pairs": [[f"m{i}", f"f{i}"] for i in range(10)] + [["mx", "fx"]],
+              "equalize_pairs": [[f"m{i}", f"f{i}"] for i in range(5)],
+              "neutral_words": [f"w{i}" for i in range(100)] + ["unknownword"],
+              "weat": [{"name": "planted", "X": X, "Y": Y, "A": [f"m{i}" for i in range(5, 10)],
+                        "B": [f"f{i}" for i in range(5, 10)]}]}
+    path = tmp_path / "planted.json"
+    path.write_text(json.dumps(preset))
+    return str(path)
+
+
+def test_an_audit_measures_debiases_checks_what_remains_and_writes_the_report(tmp_path):
+    from embedstudio.analysis.audit import load_preset, run_audit, write_report
+
+    emb, axis, _ = planted()
+    preset = load_preset(planted_preset(tmp_path))
+    result, debiased = run_audit(emb, preset, debias="hard")
+    assert result.missing["definitional pairs"] == ["mx", "fx"] and result.missing["neutral words"] == ["unknownword"]
+    assert result.before.direct_bias > 0.1 and result.after.direct_bias < 1e-6
+    assert result.before.weat[0]["effect_size"] > 1.5 and result.before.weat[0]["p_value"] < 0.01
+    assert result.after.weat[0]["p_value"] > result.before.weat[0]["p_value"]
+    assert 0.5 <= result.cluster_recovery <= 1.0 and len(result.neighbours_moved) > 0
+    assert debiased is not emb and not np.allclose(debiased.vectors, emb.vectors)
+    write_report(result, preset, str(tmp_path / "audit.html"))
+    text = (tmp_path / "audit.html").read_text()
+    assert "<svg" in text and "unknownword" in text and "Gonen" in text and "DirectBias" in text
+    numbers = json.loads((tmp_path / "audit.json").read_text())
+    assert numbers["after"]["direct_bias"] == pytest.approx(result.after.direct_bias)
+
+
+def test_the_gender_preset_names_its_sources_and_a_typo_names_the_presets():
+    from embedstudio.analysis.audit import known_presets, load_preset
+
+    preset = load_preset("gender")
+    assert "gender" in known_presets() and len(preset.definitional_pairs) == 10
+    assert any("Bolukbasi" in s for s in preset.sources) and any("Caliskan" in s for s in preset.sources)
+    with pytest.raises(ValueError, match="gender"):
+        load_preset("gendr")
+
+
+def test_the_audit_command_writes_the_report(tmp_path, capsys):
+    from embedstudio.cli import main
+    from embedstudio.data.vectors_io import write_vectors
+
+    emb, _, _ = planted()
+    write_vectors(emb, tmp_path / "v.txt", "word2vec-text")
+    assert main(["audit", str(tmp_path / "v.txt"), "--preset", planted_preset(tmp_path),
+                 "--report", str(tmp_path / "r.html")]) == 0
+    out = capsys.readouterr().out
+    assert "DirectBias" in out and "-> 0.0000 after hard debiasing" in out and "not in the vocabulary" in out
+    assert (tmp_path / "r.html").exists() and (tmp_path / "r.json").exists()
