@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
 
 from embedstudio import __version__
 from embedstudio.analysis.projection import align_to, pca
+from embedstudio.app.docks.bias import BiasPanel
 from embedstudio.app.docks.linkpred import LinkPredictionPanel
 from embedstudio.app.docks.neighbors import NeighborsPanel
 from embedstudio.app.docks.projection import ProjectionPanel
@@ -285,6 +286,8 @@ class MainWindow(QMainWindow):
         self.graph = TrainingPanel(GraphConfig, "graph", "Drop an edge list (head, [relation,] tail), then Start")
         self.links = LinkPredictionPanel()
         self.graph_model = None
+        self.bias = BiasPanel()
+        self.audit_result = None
         self.docks = {}
         for title, widget, area in (("Data", self.data_list, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Training", self.training, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -292,6 +295,7 @@ class MainWindow(QMainWindow):
                                     ("Poincaré", self.poincare, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Graph", self.graph, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Links", self.links, Qt.DockWidgetArea.RightDockWidgetArea),
+                                    ("Bias", self.bias, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Loss", self.loss, Qt.DockWidgetArea.RightDockWidgetArea)):
             dock = QDockWidget(title, self)
@@ -304,6 +308,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["Projection"], self.docks["Poincaré"])
         self.tabifyDockWidget(self.docks["Poincaré"], self.docks["Graph"])
         self.tabifyDockWidget(self.docks["Neighbours"], self.docks["Links"])
+        self.tabifyDockWidget(self.docks["Links"], self.docks["Bias"])
         self.docks["Neighbours"].raise_()
         self.docks["Training"].raise_()
         self.resizeDocks([self.docks["Loss"]], [200], Qt.Orientation.Vertical)
@@ -342,6 +347,8 @@ class MainWindow(QMainWindow):
         self.graph.cancel_requested.connect(self.cancel_training)
         self.graph.checkpoint_requested.connect(self._ask_checkpoint)
         self.links.entity_chosen.connect(self.select_word)
+        self.bias.audit_requested.connect(self.run_bias_audit)
+        self.bias.export_requested.connect(self._ask_audit_report)
         self.disk_colour.currentTextChanged.connect(self.colour_disk)
         self.disk.node_clicked.connect(lambda _row: self._show_disk_legend())
         self.neighbors.word_chosen.connect(self.select_word)
@@ -815,6 +822,51 @@ class MainWindow(QMainWindow):
         self.worker.start("Poincaré training", poincare_job, self.checkpoints, dataset, cfg,
                           on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
+
+    def run_bias_audit(self) -> None:
+        """The bias panel's Audit: on the worker (WEAT permutations, clustering); the result comes back to the panel,
+        the debiased vectors become a new embedding of the session (the original stays)."""
+        emb = self.session.embedding
+        if emb is None or self._training:
+            self.show_error("Load or train vectors first, then audit them")
+            return
+        from embedstudio.analysis.audit import run_audit
+
+        name = self.session.current
+        preset = self.bias.current_preset()
+        self.bias.summary.setText("auditing…")
+        self.worker.start("bias audit", run_audit, emb, preset, debias=self.bias.debias.currentText(),
+                          vectors_path=next((d.path for d in self.session.datasets if d.data is emb), None),
+                          on_finished=lambda out: self._on_audited(out, name, preset),
+                          on_failed=lambda message, _detail: self.show_error(message))
+
+    def _on_audited(self, out, name, preset) -> None:
+        result, debiased = out
+        self.audit_result = (result, preset)
+        self.bias.show_result(result)
+        if debiased is not None:
+            self.session.add_embedding(f"{name} · {result.debias} debiased", debiased, make_current=False)
+        self.docks["Bias"].raise_()
+        self.resizeDocks([self.docks["Bias"], self.docks["Loss"]], [self.height() - 260, 160],
+                         Qt.Orientation.Vertical)  # the plot and table need the room
+
+    def _ask_audit_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the audit report", "audit.html", "HTML (*.html)")
+        if path:
+            self.export_audit_report(path)
+
+    def export_audit_report(self, path: str) -> None:
+        from embedstudio.analysis.audit import write_report
+
+        if self.audit_result is None:
+            return
+        result, preset = self.audit_result
+        try:
+            write_report(result, preset, path)
+        except OSError as e:
+            self.show_error(f"{path}: {e.strerror or e}")
+            return
+        self.statusBar().showMessage(f"wrote {path} and its .json")
 
     def colour_disk(self, mode: str) -> None:
         centre = int(np.argmin(np.linalg.norm(self.disk.shown, axis=1))) if len(self.disk.shown) else None

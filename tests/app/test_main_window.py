@@ -420,3 +420,33 @@ def test_dropping_a_pytorch_biggraph_checkpoint_folder_opens_it_for_link_predict
     np.testing.assert_allclose(window.session.embedding.vectors, vectors, rtol=1e-6)
     window.links.entity.setText(graph.names[0])
     assert window.links.run_query()  # the imported relations score candidates
+
+
+def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tmp_path):
+    from tests.analysis.test_bias import planted, planted_preset
+
+    emb, _, _ = planted()
+    path = tmp_path / "planted.txt"
+    write_vectors(emb, path, "word2vec-text")
+    drop(window, path)
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=20000)
+    window.bias.preset = None
+    from embedstudio.analysis.audit import load_preset
+
+    preset = load_preset(planted_preset(tmp_path))
+    window.bias.preset = preset
+    window.bias.pairs.setPlainText("\n".join(f"{a} {b}" for a, b in preset.definitional_pairs))
+    window.bias.neutral.setPlainText(" ".join(preset.neutral_words))
+    window.bias.equalize.setPlainText("\n".join(f"{a} {b}" for a, b in preset.equalize_pairs))
+    window.bias.audit.click()
+    qtbot.waitUntil(lambda: window.audit_result is not None, timeout=60000)
+    result, _ = window.audit_result
+    assert "explains" in window.bias.summary.text() and "Gonen" in window.bias.summary.text()
+    assert window.bias.table.item(0, 0).text().startswith("DirectBias")
+    assert float(window.bias.table.item(0, 2).text()) < 1e-4  # after hard debiasing
+    assert len(window.bias._before.data) == 100 and len(window.bias._after.data) == 100  # neutral words, both states
+    assert any("debiased" in name for name in window.session.embeddings)
+    assert window.session.embedding is not None and "debiased" not in window.session.current  # the original stays
+    window.export_audit_report(str(tmp_path / "audit.html"))
+    text = (tmp_path / "audit.html").read_text()
+    assert "<svg" in text and "DirectBias" in text and (tmp_path / "audit.json").exists()

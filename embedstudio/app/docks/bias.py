@@ -1,0 +1,149 @@
+"""Bias panel: a preset's word lists (editable), one Audit button, and what the audit found: the
+direction's explained variance, the neutral words on it before and after debiasing (arrows), the
+measures before/after, and Export report. Every number comes from embedstudio.analysis.audit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from embedstudio.analysis.audit import DEBIAS_METHODS, Preset, known_presets, load_preset
+
+
+def _pairs_text(pairs) -> str:
+    return "\n".join(f"{a} {b}" for a, b in pairs)
+
+
+def _parse_pairs(text: str) -> list[tuple[str, str]]:
+    pairs = []
+    for line in text.splitlines():
+        parts = line.replace(",", " ").split()
+        if len(parts) == 2:
+            pairs.append((parts[0], parts[1]))
+    return pairs
+
+
+class BiasPanel(QWidget):
+    audit_requested = Signal()  # the window runs the audit on its worker
+    export_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.preset: Preset | None = None
+        self.result = None
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("preset"))
+        self.preset_box = QComboBox()
+        self.preset_box.addItems(known_presets())
+        row.addWidget(self.preset_box, 1)
+        row.addWidget(QLabel("debias"))
+        self.debias = QComboBox()
+        self.debias.addItems(DEBIAS_METHODS)
+        self.debias.setToolTip("hard: neutralise the neutral words and equalise the pairs (Bolukbasi et al. 2016); "
+                               "projection: remove the direction from every vector")
+        row.addWidget(self.debias)
+        layout.addLayout(row)
+        lists = QTabWidget()
+        self.pairs = QPlainTextEdit()
+        self.pairs.setToolTip("definitional pairs, one 'a b' per line: the direction is their main component")
+        self.neutral = QPlainTextEdit()
+        self.neutral.setToolTip("words that should be neutral (one per line or space-separated)")
+        self.equalize = QPlainTextEdit()
+        self.equalize.setToolTip("pairs made equidistant from every neutral word by hard debiasing")
+        lists.addTab(self.pairs, "pairs")
+        lists.addTab(self.neutral, "neutral words")
+        lists.addTab(self.equalize, "equalise")
+        lists.setMaximumHeight(130)
+        layout.addWidget(lists)
+        buttons = QHBoxLayout()
+        self.audit = QPushButton("Audit")
+        self.audit.setToolTip("direction, projections, WEAT, debiasing and the checks after it")
+        self.export = QPushButton("Export report…")
+        self.export.setEnabled(False)
+        buttons.addWidget(self.audit)
+        buttons.addWidget(self.export)
+        layout.addLayout(buttons)
+        self.summary = QLabel("Load vectors, pick a preset, press Audit.")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setLabel("bottom", "cos with the bias direction")
+        self.plot.getPlotItem().hideAxis("left")
+        self.plot.setMinimumHeight(160)
+        self._before = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(213, 94, 0, 200), pen=None)
+        self._after = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(0, 114, 178, 200), pen=None)
+        self._arrows = pg.PlotCurveItem(pen=pg.mkPen((120, 120, 120), width=1), connect="pairs")
+        for item in (self._arrows, self._before, self._after):
+            self.plot.addItem(item)
+        self._labels: list[pg.TextItem] = []
+        layout.addWidget(self.plot, 1)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["measure", "before", "after"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        layout.addWidget(self.table)
+        self.preset_box.currentTextChanged.connect(self.use_preset)
+        self.audit.clicked.connect(self.audit_requested.emit)
+        self.export.clicked.connect(self.export_requested.emit)
+        if self.preset_box.count():
+            self.use_preset(self.preset_box.currentText())
+
+    def use_preset(self, name: str) -> None:
+        self.preset = load_preset(name)
+        self.pairs.setPlainText(_pairs_text(self.preset.definitional_pairs))
+        self.neutral.setPlainText(" ".join(self.preset.neutral_words))
+        self.equalize.setPlainText(_pairs_text(self.preset.equalize_pairs))
+
+    def current_preset(self) -> Preset:
+        """The preset as edited in the lists."""
+        base = self.preset or load_preset(self.preset_box.currentText())
+        return Preset(base.name, base.description, base.sources, _parse_pairs(self.pairs.toPlainText()),
+                      _parse_pairs(self.equalize.toPlainText()), self.neutral.toPlainText().split(), base.weat)
+
+    def show_result(self, result) -> None:
+        self.result = result
+        self.export.setEnabled(True)
+        explained = result.explained_variance
+        self.summary.setText(
+            f"Direction from {len(result.parameters['definitional_pairs'])} pairs: the first component explains "
+            f"{100 * explained[0]:.0f}% of their variance (the next {100 * explained[1]:.0f}%)."
+            + (f" After {result.debias} debiasing {100 * result.cluster_recovery:.0f}% of the most biased words still "
+               f"cluster by their old side (Gonen & Goldberg 2019): the bias is not gone, only off this direction."
+               if result.cluster_recovery is not None else ""))
+        before = dict(result.before.most_biased)
+        words = list(before)
+        y = np.linspace(-1, 1, len(words)) if words else np.zeros(0)
+        xb = np.array([before[w] for w in words])
+        self._before.setData(x=xb, y=y)
+        for t in self._labels:
+            self.plot.removeItem(t)
+        self._labels = []
+        for i in list(range(min(6, len(words)))) + list(range(max(len(words) - 6, 6), len(words))):
+            t = pg.TextItem(words[i], color=(60, 60, 60), anchor=(0.5, 1.2))
+            t.setPos(float(xb[i]), float(y[i]))
+            self.plot.addItem(t)
+            self._labels.append(t)
+        if result.after is not None:
+            after = dict(result.after.most_biased)
+            xa = np.array([after.get(w, np.nan) for w in words])
+            self._after.setData(x=xa, y=y)
+            self._arrows.setData(np.column_stack([xb, xa]).ravel(), np.repeat(y, 2), connect="pairs")
+        else:
+            self._after.setData(x=[], y=[])
+            self._arrows.setData([], [])
+        rows = [("DirectBias (neutral words)", result.before.direct_bias,
+                 result.after.direct_bias if result.after else None)]
+        for i, t in enumerate(result.before.weat):
+            a = result.after.weat[i] if result.after else {}
+            rows.append((f"WEAT d: {t['name']}", t["effect_size"], a.get("effect_size")))
+            rows.append((f"WEAT p: {t['name']}", t["p_value"], a.get("p_value")))
+        self.table.setRowCount(len(rows))
+        for r, (name, b, a) in enumerate(rows):
+            for c, value in enumerate((name, b, a)):
+                text = value if isinstance(value, str) else ("n/a" if value is None else f"{value:.4f}")
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
