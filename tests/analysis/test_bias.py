@@ -201,3 +201,27 @@ def test_the_audit_command_writes_the_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "DirectBias" in out and "-> 0.0000 after hard debiasing" in out and "not in the vocabulary" in out
     assert (tmp_path / "r.html").exists() and (tmp_path / "r.json").exists()
+
+
+PRESET_LISTS = {  # (preset, WEAT index, set) -> WEFE's name for the same published list
+    ("gender", 0, "X"): "male_names", ("gender", 0, "Y"): "female_names", ("gender", 0, "A"): "career",
+    ("gender", 0, "B"): "family", ("gender", 1, "X"): "math", ("gender", 1, "Y"): "arts",
+    ("gender", 1, "A"): "male_terms", ("gender", 1, "B"): "female_terms",
+    ("race", 0, "X"): "european_american_names_7", ("race", 0, "Y"): "african_american_names_7",
+    ("race", 0, "A"): "pleasant_5", ("race", 0, "B"): "unpleasant_5a",
+    ("age", 0, "X"): "young_people_names", ("age", 0, "Y"): "old_people_names",
+    ("age", 0, "A"): "pleasant_9", ("age", 0, "B"): "unpleasant_9",
+}
+
+
+@pytest.mark.skipif(wefe_python() is None, reason="WEFE is not installed: run scripts/setup_wefe.sh")
+def test_preset_word_lists_are_the_published_ones_as_wefe_has_them(tmp_path):
+    from embedstudio.analysis.audit import load_preset
+
+    ref, _ = wefe_reference(tmp_path)
+    for (name, i, key), theirs in PRESET_LISTS.items():
+        ours = {w.lower() for w in load_preset(name).weat[i][key]}
+        published = {w.lower() for w in ref["sets"][theirs]}
+        if theirs == "young_people_names":  # Caliskan et al.'s list has "Billy"; WEFE's has "Bill"
+            ours, published = ours - {"billy"}, published - {"bill"}
+        assert ours == published, (name, key)
