@@ -103,6 +103,7 @@ class AuditResult:
     neighbours_moved: list[tuple[str, float]] = field(default_factory=list)  # word, overlap of top-10 lists
     cluster_recovery: float | None = None  # Gonen & Goldberg: share of biased words clustered by their old side
     parameters: dict = field(default_factory=dict)
+    y_axis: dict | None = None  # a second direction for the two-axis plot: {"low", "high", "before", "after"}
 
 
 def _measures(embedding: Embedding, direction: np.ndarray, neutral: list[str], tests: list[dict]) -> Measures:
@@ -144,9 +145,12 @@ def _cluster_recovery(before: Embedding, after: Embedding, direction: np.ndarray
 
 
 def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vectors_path: str | None = None,
-              neighbour_words: int = 200) -> tuple[AuditResult, Embedding | None]:
+              neighbour_words: int = 200, y_axis: tuple[list[str], list[str]] | None = None,
+              ) -> tuple[AuditResult, Embedding | None]:
     """Every measure of the preset before (and after) debiasing; returns the result and the debiased
-    embedding (None with ``debias="none"``). The given embedding is never changed."""
+    embedding (None with ``debias="none"``). The given embedding is never changed. ``y_axis`` = (low
+    words, high words) adds a second direction (their centroid difference, e.g. junior > senior) on
+    which the neutral words are placed too, for a two-axis plot."""
     if debias not in DEBIAS_METHODS:
         from embedstudio.graphmodel import unknown_name
 
@@ -181,6 +185,14 @@ def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vec
         after=_measures(after_emb, direction.vector, neutral, preset.weat) if after_emb is not None else None,
         debias=debias, parameters={"definitional_pairs": pairs, "equalize_pairs": equalize, "neutral_words": neutral,
                                    "vocabulary": len(embedding), "dimension": embedding.dim})
+    if y_axis is not None:
+        low, high = (match_case(embedding, words)[0] for words in y_axis)
+        second = bias.centroid_direction(embedding, high, low)
+        place = {"before": dict(zip(*bias.projections(embedding, second.vector, neutral)))}
+        if after_emb is not None:
+            place["after"] = dict(zip(*bias.projections(after_emb, second.vector, neutral)))
+        result.y_axis = {"low": low, "high": high, "missing": second.missing,
+                         **{k: {w: float(v) for w, v in d.items()} for k, d in place.items()}}
     if after_emb is not None:
         sample = neutral + [w for w in embedding.keys[:neighbour_words] if w not in set(neutral)]
         result.neighbours_moved = _neighbours_moved(embedding, after_emb, sample)

@@ -438,8 +438,12 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     window.bias.pairs.setPlainText("\n".join(f"{a} {b}" for a, b in preset.definitional_pairs))
     window.bias.neutral.setPlainText(" ".join(preset.neutral_words))
     window.bias.equalize.setPlainText("\n".join(f"{a} {b}" for a, b in preset.equalize_pairs))
+    window.bias.y_axis.setText("w0, w1 > w2, w3")  # a two-axis plot: a second direction on y
     window.bias.audit.click()
     qtbot.waitUntil(lambda: window.audit_result is not None, timeout=60000)
+    assert window.audit_result[0].y_axis["low"] == ["w0", "w1"]
+    ys = window.bias._before.data["y"]
+    assert not np.allclose(np.diff(ys), np.diff(ys)[0])  # y comes from the second direction, not the rank
     result, _ = window.audit_result
     assert "explains" in window.bias.summary.text() and "Gonen" in window.bias.summary.text()
     assert window.bias.table.item(0, 0).text().startswith("DirectBias")

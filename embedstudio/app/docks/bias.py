@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from embedstudio.analysis.audit import DEBIAS_METHODS, Preset, known_presets, load_preset
 
@@ -38,7 +38,8 @@ class BiasPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("preset"))
         self.preset_box = QComboBox()
-        self.preset_box.addItems(known_presets())
+        presets = known_presets()
+        self.preset_box.addItems(sorted(presets, key=lambda p: p != "gender"))  # gender first: the usual audit
         row.addWidget(self.preset_box, 1)
         row.addWidget(QLabel("debias"))
         self.debias = QComboBox()
@@ -59,6 +60,13 @@ class BiasPanel(QWidget):
         lists.addTab(self.equalize, "equalise")
         lists.setMaximumHeight(130)
         layout.addWidget(lists)
+        y_row = QHBoxLayout()
+        y_row.addWidget(QLabel("y axis"))
+        self.y_axis = QLineEdit("")
+        self.y_axis.setPlaceholderText("optional second direction, e.g. assistant, junior > manager, senior")
+        self.y_axis.setToolTip("low words > high words: the neutral words are also placed on this direction")
+        y_row.addWidget(self.y_axis, 1)
+        layout.addLayout(y_row)
         buttons = QHBoxLayout()
         self.audit = QPushButton("Audit")
         self.audit.setToolTip("direction, projections, WEAT, debiasing and the checks after it")
@@ -83,7 +91,10 @@ class BiasPanel(QWidget):
         layout.addWidget(self.plot, 1)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["measure", "before", "after"])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # long test names elide, numbers stay
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
         self.preset_box.currentTextChanged.connect(self.use_preset)
@@ -104,6 +115,14 @@ class BiasPanel(QWidget):
         return Preset(base.name, base.description, base.sources, _parse_pairs(self.pairs.toPlainText()),
                       _parse_pairs(self.equalize.toPlainText()), self.neutral.toPlainText().split(), base.weat)
 
+    def y_axis_words(self) -> tuple[list[str], list[str]] | None:
+        """The y axis as (low words, high words), or None when it is empty or has no '>'."""
+        low, sep, high = self.y_axis.text().partition(">")
+        if not sep:
+            return None
+        words = [[w.strip() for w in part.split(",") if w.strip()] for part in (low, high)]
+        return (words[0], words[1]) if all(words) else None
+
     def show_result(self, result) -> None:
         self.result = result
         self.export.setEnabled(True)
@@ -116,7 +135,15 @@ class BiasPanel(QWidget):
                if result.cluster_recovery is not None else ""))
         before = dict(result.before.most_biased)
         words = list(before)
-        y = np.linspace(-1, 1, len(words)) if words else np.zeros(0)
+        axis = result.y_axis
+        if axis is not None:  # two-axis plot: the second direction on y
+            y = np.array([axis["before"].get(w, np.nan) for w in words])
+            y_after = np.array([axis.get("after", axis["before"]).get(w, np.nan) for w in words])
+            self.plot.getPlotItem().showAxis("left")
+            self.plot.setLabel("left", f"{', '.join(axis['low'][:2])} → {', '.join(axis['high'][:2])}")
+        else:  # one axis: the words spread by rank
+            y = y_after = np.linspace(-1, 1, len(words)) if words else np.zeros(0)
+            self.plot.getPlotItem().hideAxis("left")
         xb = np.array([before[w] for w in words])
         self._before.setData(x=xb, y=y)
         for t in self._labels:
@@ -130,8 +157,9 @@ class BiasPanel(QWidget):
         if result.after is not None:
             after = dict(result.after.most_biased)
             xa = np.array([after.get(w, np.nan) for w in words])
-            self._after.setData(x=xa, y=y)
-            self._arrows.setData(np.column_stack([xb, xa]).ravel(), np.repeat(y, 2), connect="pairs")
+            self._after.setData(x=xa, y=y_after)
+            self._arrows.setData(np.column_stack([xb, xa]).ravel(), np.column_stack([y, y_after]).ravel(),
+                                 connect="pairs")
         else:
             self._after.setData(x=[], y=[])
             self._arrows.setData([], [])
@@ -145,5 +173,6 @@ class BiasPanel(QWidget):
         for r, (name, b, a) in enumerate(rows):
             for c, value in enumerate((name, b, a)):
                 text = value if isinstance(value, str) else ("n/a" if value is None else f"{value:.4f}")
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(r, c, item)
