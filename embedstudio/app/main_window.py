@@ -546,7 +546,8 @@ class MainWindow(QMainWindow):
     def save_session(self, folder: str) -> None:
         try:
             view = {"search": self.search.text(), "projection": self.projection.currentText(),
-                    "colour": self.colour.currentText(), "x_axis": self.x_axis.text(), "y_axis": self.y_axis.text()}
+                    "colour": self.colour.currentText(), "x_axis": self.x_axis.text(), "y_axis": self.y_axis.text(),
+                    "bias": self.bias.state()}
             save_session(self.session, folder, view=view,
                          map_coords=self.map.coords if self.session.embedding is not None else None)
         except OSError as e:
@@ -585,6 +586,7 @@ class MainWindow(QMainWindow):
             self.colour.setCurrentText(view["colour"])
             self.apply_colour(view["colour"])
         self.search.setText(str(view.get("search", "")))
+        self.bias.restore(view.get("bias"))
         self.statusBar().showMessage(f"session opened: {len(embeddings)} embeddings")
 
     # ------------------------------------------------------------------ opening files

@@ -142,6 +142,8 @@ def test_a_session_saved_in_one_window_opens_in_another(window, qtbot, tmp_path,
     qtbot.waitUntil(lambda: window.data_list.count() == 2, timeout=20000)
     window.search.setText("^[ab]$")
     window.map.update_coords(np.arange(12, dtype=np.float32).reshape(6, 2))  # e.g. a UMAP layout
+    window.bias.pairs.setPlainText("king queen\nlord lady")  # edited bias lists travel with the session
+    window.bias.y_axis.setText("junior > senior")
     window.save_session(str(tmp_path / "session"))
 
     other = mw.MainWindow(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
@@ -153,6 +155,7 @@ def test_a_session_saved_in_one_window_opens_in_another(window, qtbot, tmp_path,
     assert other.search.text() == "^[ab]$" and len(other.map.highlighted) == 2
     assert other.map.n_points == 6
     np.testing.assert_array_equal(other.map.coords, np.arange(12, dtype=np.float32).reshape(6, 2))
+    assert other.bias.pairs.toPlainText() == "king queen\nlord lady" and other.bias.y_axis.text() == "junior > senior"
 
 
 def test_colour_export_and_projection(window, qtbot, tmp_path, monkeypatch):

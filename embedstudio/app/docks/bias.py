@@ -115,6 +115,26 @@ class BiasPanel(QWidget):
         return Preset(base.name, base.description, base.sources, _parse_pairs(self.pairs.toPlainText()),
                       _parse_pairs(self.equalize.toPlainText()), self.neutral.toPlainText().split(), base.weat)
 
+    def state(self) -> dict:
+        """The edited lists, for the session file."""
+        return {"preset": self.preset_box.currentText(), "debias": self.debias.currentText(),
+                "pairs": self.pairs.toPlainText(), "neutral": self.neutral.toPlainText(),
+                "equalize": self.equalize.toPlainText(), "y_axis": self.y_axis.text()}
+
+    def restore(self, state) -> None:
+        """Lists from a session file (untrusted: only strings are taken, unknown choices ignored)."""
+        if not isinstance(state, dict):
+            return
+        if self.preset_box.findText(str(state.get("preset"))) >= 0:
+            self.preset_box.setCurrentText(str(state["preset"]))
+        if self.debias.findText(str(state.get("debias"))) >= 0:
+            self.debias.setCurrentText(str(state["debias"]))
+        for key, widget in (("pairs", self.pairs), ("neutral", self.neutral), ("equalize", self.equalize)):
+            if isinstance(state.get(key), str):
+                widget.setPlainText(state[key])
+        if isinstance(state.get("y_axis"), str):
+            self.y_axis.setText(state["y_axis"])
+
     def y_axis_words(self) -> tuple[list[str], list[str]] | None:
         """The y axis as (low words, high words), or None when it is empty or has no '>'."""
         low, sep, high = self.y_axis.text().partition(">")
