@@ -87,6 +87,8 @@ class Measures:
     direct_bias: float
     most_biased: list[tuple[str, float]]  # neutral words by cos with the direction, most negative first
     weat: list[dict]
+    ripa: dict = field(default_factory=dict)  # neutral word -> w · b (Ethayarajh et al. 2019)
+    norm_share: dict = field(default_factory=dict)  # neutral word -> share of its squared norm along b
 
 
 @dataclass
@@ -117,7 +119,10 @@ def _measures(embedding: Embedding, direction: np.ndarray, neutral: list[str], t
         r = bias.weat(embedding, sets["X"], sets["Y"], sets["A"], sets["B"], samples=10_000, seed=0)
         results.append({"name": t["name"], "effect_size": r.effect_size, "p_value": r.p_value, "exact": r.exact})
     return Measures(bias.direct_bias(embedding, direction, neutral) if neutral else float("nan"),
-                    [(w, float(s)) for w, s in zip(words, scores)], results)
+                    [(w, float(s)) for w, s in zip(words, scores)], results,
+                    {w: float(v) for w, v in zip(neutral, bias.ripa(embedding, direction, neutral))} if neutral else {},
+                    {w: float(v) for w, v in zip(neutral, bias.norm_share(embedding, direction, neutral))}
+                    if neutral else {})
 
 
 def _neighbours_moved(before: Embedding, after: Embedding, words: list[str], k: int = 10, show: int = 15):

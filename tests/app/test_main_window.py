@@ -450,6 +450,8 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     result, _ = window.audit_result
     assert "explains" in window.bias.summary.text() and "Gonen" in window.bias.summary.text()
     assert window.bias.table.item(0, 0).text().startswith("DirectBias")
+    ranked = [float(window.bias.words.item(r, 1).text()) for r in range(window.bias.words.rowCount())]
+    assert len(ranked) == 100 and ranked == sorted(ranked)  # the neutral words ranked on the direction
     assert float(window.bias.table.item(0, 2).text()) < 1e-4  # after hard debiasing
     assert len(window.bias._before.data) == 100 and len(window.bias._after.data) == 100  # neutral words, both states
     assert any("debiased" in name for name in window.session.embeddings)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
@@ -97,6 +97,13 @@ class BiasPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
+        self.words = QTableWidget(0, 5)  # the neutral words ranked on the direction
+        self.words.setHorizontalHeaderLabels(["word", "cos before", "cos after", "RIPA", "norm share"])
+        self.words.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.words.setSortingEnabled(True)
+        self.words.setToolTip("neutral words from the most negative to the most positive on the direction; "
+                              "click a header to sort")
+        layout.addWidget(self.words)
         self.preset_box.currentTextChanged.connect(self.use_preset)
         self.audit.clicked.connect(self.audit_requested.emit)
         self.export.clicked.connect(self.export_requested.emit)
@@ -183,6 +190,7 @@ class BiasPanel(QWidget):
         else:
             self._after.setData(x=[], y=[])
             self._arrows.setData([], [])
+        self._fill_words(result)
         rows = [("DirectBias (neutral words)", result.before.direct_bias,
                  result.after.direct_bias if result.after else None)]
         for i, t in enumerate(result.before.weat):
@@ -196,3 +204,18 @@ class BiasPanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(r, c, item)
+
+    def _fill_words(self, result) -> None:
+        after = dict(result.after.most_biased) if result.after is not None else {}
+        self.words.setSortingEnabled(False)
+        self.words.setRowCount(len(result.before.most_biased))
+        for r, (word, cos) in enumerate(result.before.most_biased):
+            values = (cos, after.get(word), result.before.ripa.get(word), result.before.norm_share.get(word))
+            self.words.setItem(r, 0, QTableWidgetItem(word))
+            for c, value in enumerate(values, start=1):
+                item = QTableWidgetItem()
+                if value is not None:
+                    item.setData(0, round(float(value), 4))  # numbers sort as numbers
+                self.words.setItem(r, c, item)
+        self.words.setSortingEnabled(True)
+        self.words.sortItems(1, Qt.SortOrder.AscendingOrder)  # by the direction, most negative first
