@@ -449,6 +449,7 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     assert not np.allclose(np.diff(ys), np.diff(ys)[0])  # y comes from the second direction, not the rank
     result, _ = window.audit_result
     assert "explains" in window.bias.summary.text() and "Gonen" in window.bias.summary.text()
+    assert "Not in the vocabulary (neutral words): unknownword" in window.bias.summary.text()  # flagged, not dropped
     assert window.bias.table.item(0, 0).text().startswith("DirectBias")
     ranked = [float(window.bias.words.item(r, 1).text()) for r in range(window.bias.words.rowCount())]
     assert len(ranked) == 100 and ranked == sorted(ranked)  # the neutral words ranked on the direction

@@ -159,7 +159,9 @@ class BiasPanel(QWidget):
             f"{100 * explained[0]:.0f}% of their variance (the next {100 * explained[1]:.0f}%)."
             + (f" After {result.debias} debiasing {100 * result.cluster_recovery:.0f}% of the most biased words still "
                f"cluster by their old side (Gonen & Goldberg 2019): the bias is not gone, only off this direction."
-               if result.cluster_recovery is not None else ""))
+               if result.cluster_recovery is not None else "")
+            + "".join(f" Not in the vocabulary ({name}): {', '.join(words[:12])}{' …' if len(words) > 12 else ''}."
+                      for name, words in result.missing.items() if words))
         before = dict(result.before.most_biased)
         words = list(before)
         axis = result.y_axis
