@@ -39,6 +39,7 @@ class Preset:
     equalize_pairs: list[tuple[str, str]]
     neutral_words: list[str]
     weat: list[dict]
+    direction_sets: tuple[list[str], list[str]] | None = None  # (high, low) word sets: a centroid direction
 
 
 def known_presets() -> list[str]:
@@ -108,7 +109,8 @@ class AuditResult:
     y_axis: dict | None = None  # a second direction for the two-axis plot: {"low", "high", "before", "after"}
 
 
-def _measures(embedding: Embedding, direction: np.ndarray, neutral: list[str], tests: list[dict]) -> Measures:
+def _measures(embedding: Embedding, direction: np.ndarray, neutral: list[str], tests: list[dict],
+              c: float = 1.0) -> Measures:
     words, scores = bias.projections(embedding, direction, neutral)
     results = []
     for t in tests:
@@ -118,7 +120,7 @@ def _measures(embedding: Embedding, direction: np.ndarray, neutral: list[str], t
             continue
         r = bias.weat(embedding, sets["X"], sets["Y"], sets["A"], sets["B"], samples=10_000, seed=0)
         results.append({"name": t["name"], "effect_size": r.effect_size, "p_value": r.p_value, "exact": r.exact})
-    return Measures(bias.direct_bias(embedding, direction, neutral) if neutral else float("nan"),
+    return Measures(bias.direct_bias(embedding, direction, neutral, c) if neutral else float("nan"),
                     [(w, float(s)) for w, s in zip(words, scores)], results,
                     {w: float(v) for w, v in zip(neutral, bias.ripa(embedding, direction, neutral))} if neutral else {},
                     {w: float(v) for w, v in zip(neutral, bias.norm_share(embedding, direction, neutral))}
@@ -151,17 +153,23 @@ def _cluster_recovery(before: Embedding, after: Embedding, direction: np.ndarray
 
 def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vectors_path: str | None = None,
               neighbour_words: int = 200, y_axis: tuple[list[str], list[str]] | None = None,
-              ) -> tuple[AuditResult, Embedding | None]:
+              strictness: float = 1.0) -> tuple[AuditResult, Embedding | None]:
     """Every measure of the preset before (and after) debiasing; returns the result and the debiased
     embedding (None with ``debias="none"``). The given embedding is never changed. ``y_axis`` = (low
     words, high words) adds a second direction (their centroid difference, e.g. junior > senior) on
-    which the neutral words are placed too, for a two-axis plot."""
+    which the neutral words are placed too, for a two-axis plot. ``strictness`` is DirectBias's c.
+    A preset with ``direction_sets`` takes its direction from the two sets' centroids instead of pairs."""
     if debias not in DEBIAS_METHODS:
         from embedstudio.graphmodel import unknown_name
 
         raise unknown_name("debiasing method", debias, DEBIAS_METHODS)
-    pairs, missing_pairs = _pairs(embedding, preset.definitional_pairs)
-    direction = bias.pair_direction(embedding, pairs)
+    if preset.direction_sets is not None:
+        (high, miss_high), (low, miss_low) = (match_case(embedding, words) for words in preset.direction_sets)
+        direction = bias.centroid_direction(embedding, high, low)
+        pairs, missing_pairs = [], miss_high + miss_low
+    else:
+        pairs, missing_pairs = _pairs(embedding, preset.definitional_pairs)
+        direction = bias.pair_direction(embedding, pairs)
     neutral, missing_neutral = match_case(embedding, preset.neutral_words)
     equalize, missing_equalize = _pairs(embedding, preset.equalize_pairs)
     missing = {"definitional pairs": missing_pairs, "neutral words": missing_neutral,
@@ -170,7 +178,7 @@ def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vec
         gone = [w for k in ("X", "Y", "A", "B") for w in match_case(embedding, t[k])[1]]
         if gone:
             missing[f"WEAT {t['name']}"] = gone
-    before = _measures(embedding, direction.vector, neutral, preset.weat)
+    before = _measures(embedding, direction.vector, neutral, preset.weat, strictness)
     after_emb = None
     if debias == "hard":
         after_emb = bias.hard_debias(embedding, direction.vector, neutral, equalize)
@@ -187,8 +195,9 @@ def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vec
         preset=preset.name, vectors=vectors_path or embedding.info.get("source", "(in memory)"), vectors_sha256=sha,
         date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         explained_variance=[float(x) for x in direction.explained], missing=missing, before=before,
-        after=_measures(after_emb, direction.vector, neutral, preset.weat) if after_emb is not None else None,
+        after=_measures(after_emb, direction.vector, neutral, preset.weat, strictness) if after_emb is not None else None,
         debias=debias, parameters={"definitional_pairs": pairs, "equalize_pairs": equalize, "neutral_words": neutral,
+                                   "direction_sets": preset.direction_sets, "strictness": strictness,
                                    "vocabulary": len(embedding), "dimension": embedding.dim})
     if y_axis is not None:
         low, high = (match_case(embedding, words)[0] for words in y_axis)
@@ -262,13 +271,15 @@ def report_html(result: AuditResult, preset: Preset) -> str:
                  result.parameters["dimension"], result.debias]]),
         f"<p>{html.escape(preset.description)}</p>",
         "<h2>Direction</h2>",
-        f"<p>From {len(result.parameters['definitional_pairs'])} definitional pairs. Share of variance of each "
-        f"principal component (one dominant component means one direction):</p>",
+        (f"<p>From {len(result.parameters['definitional_pairs'])} definitional pairs. Share of variance of each "
+         f"principal component (one dominant component means one direction):</p>" if result.parameters['definitional_pairs']
+         else "<p>From the centroids of two word sets.</p>"),
         _table([f"PC{i + 1}" for i in range(len(result.explained_variance))], [result.explained_variance]),
         "<h2>Neutral words on the direction</h2>", _strip_svg(strips),
         _table(["word", "cos with the direction (before)"], [[w, s] for w, s in extremes]),
         "<h2>Measures</h2>",
-        _table(["measure", "before", "after"], [["DirectBias (c = 1) over the neutral words", result.before.direct_bias,
+        _table(["measure", "before", "after"], [[f"DirectBias (c = {result.parameters.get('strictness', 1.0):g}) over "
+                                                  "the neutral words", result.before.direct_bias,
                                                   result.after.direct_bias if result.after else None]]),
         _table(["WEAT test", "d before", "p before", "d after", "p after"], weat_rows),
     ]

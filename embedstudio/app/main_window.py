@@ -838,7 +838,7 @@ class MainWindow(QMainWindow):
         preset = self.bias.current_preset()
         self.bias.summary.setText("auditing…")
         self.worker.start("bias audit", run_audit, emb, preset, debias=self.bias.debias.currentText(),
-                          y_axis=self.bias.y_axis_words(),
+                          y_axis=self.bias.y_axis_words(), strictness=self.bias.strictness.value(),
                           vectors_path=next((d.path for d in self.session.datasets if d.data is emb), None),
                           on_finished=lambda out: self._on_audited(out, name, preset),
                           on_failed=lambda message, _detail: self.show_error(message))

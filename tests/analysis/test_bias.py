@@ -225,3 +225,19 @@ def test_preset_word_lists_are_the_published_ones_as_wefe_has_them(tmp_path):
         if theirs == "young_people_names":  # Caliskan et al.'s list has "Billy"; WEFE's has "Bill"
             ours, published = ours - {"billy"}, published - {"bill"}
         assert ours == published, (name, key)
+
+
+def test_an_audit_can_take_its_direction_from_two_word_sets_and_a_strictness():
+    from dataclasses import replace
+
+    from embedstudio.analysis.audit import load_preset, run_audit
+
+    emb, axis, pairs = planted()
+    preset = replace(load_preset("gender"), definitional_pairs=[],
+                     direction_sets=([a for a, _ in pairs], [b for _, b in pairs]),
+                     neutral_words=[f"w{i}" for i in range(50)], weat=[])
+    result, _ = run_audit(emb, preset, debias="none", strictness=0.0)
+    assert result.parameters["direction_sets"] is not None and result.after is None
+    assert result.before.direct_bias == pytest.approx(1.0)  # c = 0: every word with any lean counts 1
+    strict, _ = run_audit(emb, preset, debias="none", strictness=2.0)
+    assert strict.before.direct_bias < result.before.direct_bias

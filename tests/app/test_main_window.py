@@ -460,3 +460,9 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     window.export_audit_report(str(tmp_path / "audit.html"))
     text = (tmp_path / "audit.html").read_text()
     assert "<svg" in text and "DirectBias" in text and (tmp_path / "audit.json").exists()
+    window.audit_result = None
+    window.bias.pairs.setPlainText("m0, m1, m2 > f0, f1, f2")  # a direction between two word sets instead
+    window.bias.audit.click()
+    qtbot.waitUntil(lambda: window.audit_result is not None, timeout=60000)
+    assert "centroids of two word sets" in window.bias.summary.text()
+    assert window.audit_result[0].parameters["direction_sets"] == (["m0", "m1", "m2"], ["f0", "f1", "f2"])

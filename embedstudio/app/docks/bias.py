@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from embedstudio.analysis.audit import DEBIAS_METHODS, Preset, known_presets, load_preset
@@ -47,10 +47,19 @@ class BiasPanel(QWidget):
         self.debias.setToolTip("hard: neutralise the neutral words and equalise the pairs (Bolukbasi et al. 2016); "
                                "projection: remove the direction from every vector")
         row.addWidget(self.debias)
+        row.addWidget(QLabel("c"))
+        self.strictness = QDoubleSpinBox()
+        self.strictness.setRange(0.0, 10.0)
+        self.strictness.setSingleStep(0.5)
+        self.strictness.setValue(1.0)
+        self.strictness.setToolTip("DirectBias strictness c: mean |cos(w, g)|^c (c = 0 counts any non-zero lean)")
+        row.addWidget(self.strictness)
         layout.addLayout(row)
         lists = QTabWidget()
         self.pairs = QPlainTextEdit()
-        self.pairs.setToolTip("definitional pairs, one 'a b' per line: the direction is their main component")
+        self.pairs.setToolTip("definitional pairs, one 'a b' per line: the direction is their main component; "
+                              "or one line 'a, b, c > d, e, f': the direction from the first set's centroid to "
+                              "the second's")
         self.neutral = QPlainTextEdit()
         self.neutral.setToolTip("words that should be neutral (one per line or space-separated)")
         self.equalize = QPlainTextEdit()
@@ -119,8 +128,13 @@ class BiasPanel(QWidget):
     def current_preset(self) -> Preset:
         """The preset as edited in the lists."""
         base = self.preset or load_preset(self.preset_box.currentText())
-        return Preset(base.name, base.description, base.sources, _parse_pairs(self.pairs.toPlainText()),
-                      _parse_pairs(self.equalize.toPlainText()), self.neutral.toPlainText().split(), base.weat)
+        text = self.pairs.toPlainText()
+        sets = None
+        if ">" in text:  # 'a, b > c, d': a direction between two word sets' centroids
+            high, _, low = text.partition(">")
+            sets = tuple([w.strip() for w in part.replace("\n", ",").split(",") if w.strip()] for part in (high, low))
+        return Preset(base.name, base.description, base.sources, [] if sets else _parse_pairs(text),
+                      _parse_pairs(self.equalize.toPlainText()), self.neutral.toPlainText().split(), base.weat, sets)
 
     def state(self) -> dict:
         """The edited lists, for the session file."""
@@ -154,9 +168,14 @@ class BiasPanel(QWidget):
         self.result = result
         self.export.setEnabled(True)
         explained = result.explained_variance
+        origin = (f"Direction from {len(result.parameters['definitional_pairs'])} pairs: the first component explains "
+                  f"{100 * explained[0]:.0f}% of their variance"
+                  + (f" (the next {100 * explained[1]:.0f}%)." if len(explained) > 1 else ".")
+                  if result.parameters["definitional_pairs"] else "Direction from the centroids of two word sets.")
+        moved = ", ".join(f"{w} ({100 * kept:.0f}% kept)" for w, kept in result.neighbours_moved[:5])
         self.summary.setText(
-            f"Direction from {len(result.parameters['definitional_pairs'])} pairs: the first component explains "
-            f"{100 * explained[0]:.0f}% of their variance (the next {100 * explained[1]:.0f}%)."
+            origin
+            + (f" Neighbours changed most: {moved}." if moved else "")
             + (f" After {result.debias} debiasing {100 * result.cluster_recovery:.0f}% of the most biased words still "
                f"cluster by their old side (Gonen & Goldberg 2019): the bias is not gone, only off this direction."
                if result.cluster_recovery is not None else "")
