@@ -451,6 +451,8 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     assert "explains" in window.bias.summary.text() and "Gonen" in window.bias.summary.text()
     assert "Not in the vocabulary (neutral words): unknownword" in window.bias.summary.text()  # flagged, not dropped
     assert window.bias.table.item(0, 0).text().startswith("DirectBias")
+    assert window.bias.find("^w1[0-2]$") == sorted(["w10", "w11", "w12"], key=[w for w, _ in
+                                                    result.before.most_biased].index)  # search marks words
     ranked = [float(window.bias.words.item(r, 1).text()) for r in range(window.bias.words.rowCount())]
     assert len(ranked) == 100 and ranked == sorted(ranked)  # the neutral words ranked on the direction
     assert float(window.bias.table.item(0, 2).text()) < 1e-4  # after hard debiasing

@@ -97,6 +97,15 @@ class BiasPanel(QWidget):
         for item in (self._arrows, self._before, self._after):
             self.plot.addItem(item)
         self._labels: list[pg.TextItem] = []
+        self._found = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(214, 39, 40))
+        self._found.setZValue(5)
+        self.plot.addItem(self._found)
+        self._found_labels: list[pg.TextItem] = []
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("find words on the plot (regular expression)…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.find)
+        layout.addWidget(self.search)
         layout.addWidget(self.plot, 1)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["measure", "before", "after"])
@@ -212,6 +221,7 @@ class BiasPanel(QWidget):
             self._after.setData(x=[], y=[])
             self._arrows.setData([], [])
         self._fill_words(result)
+        self.find(self.search.text())
         rows = [("DirectBias (neutral words)", result.before.direct_bias,
                  result.after.direct_bias if result.after else None)]
         for i, t in enumerate(result.before.weat):
@@ -225,6 +235,31 @@ class BiasPanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(r, c, item)
+
+    def find(self, pattern: str) -> list[str]:
+        """Mark and label the plotted words matching ``pattern`` (before debiasing); returns them."""
+        import re
+
+        for t in self._found_labels:
+            self.plot.removeItem(t)
+        self._found_labels = []
+        data = self._before.data
+        if not pattern or self.result is None or not len(data):
+            self._found.setData(x=[], y=[])
+            return []
+        try:
+            rx = re.compile(pattern, re.IGNORECASE)
+        except re.error:
+            return []
+        words = [w for w, _ in self.result.before.most_biased]
+        rows = [i for i, w in enumerate(words) if rx.search(w)][:50]
+        self._found.setData(x=[data[i]["x"] for i in rows], y=[data[i]["y"] for i in rows])
+        for i in rows:
+            t = pg.TextItem(words[i], color=(150, 20, 20), anchor=(0.5, -0.3))
+            t.setPos(float(data[i]["x"]), float(data[i]["y"]))
+            self.plot.addItem(t)
+            self._found_labels.append(t)
+        return [words[i] for i in rows]
 
     def _fill_words(self, result) -> None:
         after = dict(result.after.most_biased) if result.after is not None else {}
