@@ -397,6 +397,8 @@ class MainWindow(QMainWindow):
         tools_menu = self.menuBar().addMenu("&Tools")
         add(tools_menu, "&Evaluate (analogies)", lambda: self.evaluate())
         add(tools_menu, "Evaluate with a &similarity file…", self._evaluate_dialog)
+        add(tools_menu, "&Bias audit…", self.show_bias_panel)
+        add(tools_menu, "&Link prediction…", lambda: self.docks["Links"].raise_())
         help_menu = self.menuBar().addMenu("&Help")
         add(help_menu, "&About EmbedStudio", self._about)
 
@@ -825,6 +827,12 @@ class MainWindow(QMainWindow):
                           on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
 
+    def show_bias_panel(self) -> None:
+        """Tools ▸ Bias audit: the Bias panel in front, with room for its plot."""
+        self.docks["Bias"].show()
+        self.docks["Bias"].raise_()
+        self.resizeDocks([self.docks["Bias"], self.docks["Loss"]], [self.height() - 260, 160], Qt.Orientation.Vertical)
+
     def run_bias_audit(self) -> None:
         """The bias panel's Audit: on the worker (WEAT permutations, clustering); the result comes back to the panel,
         the debiased vectors become a new embedding of the session (the original stays)."""
@@ -849,9 +857,7 @@ class MainWindow(QMainWindow):
         self.bias.show_result(result)
         if debiased is not None:
             self.session.add_embedding(f"{name} · {result.debias} debiased", debiased, make_current=False)
-        self.docks["Bias"].raise_()
-        self.resizeDocks([self.docks["Bias"], self.docks["Loss"]], [self.height() - 260, 160],
-                         Qt.Orientation.Vertical)  # the plot and table need the room
+        self.show_bias_panel()
 
     def _ask_audit_report(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export the audit report", "audit.html", "HTML (*.html)")
