@@ -35,6 +35,7 @@ from embedstudio.data.errors import DataFormatError
 from embedstudio.storage import atomic_write
 
 SNAPSHOT_EVERY_S = 2.0
+GRAPH_MODEL_FILE = "graph-model.esgraph"  # a session's graph model (vectors + relation operators)
 MAX_RECENT = 10
 
 
@@ -550,16 +551,36 @@ class MainWindow(QMainWindow):
             view = {"search": self.search.text(), "projection": self.projection.currentText(),
                     "colour": self.colour.currentText(), "x_axis": self.x_axis.text(), "y_axis": self.y_axis.text(),
                     "bias": self.bias.state()}
+            graph = self._graph_model_name()
+            if graph is not None:  # the relation operators too, so link prediction survives the session
+                view["graph_model"] = graph
             save_session(self.session, folder, view=view,
                          map_coords=self.map.coords if self.session.embedding is not None else None)
+            if graph is not None:
+                self.graph_model.save(os.path.join(folder, GRAPH_MODEL_FILE))
         except OSError as e:
             self.show_error(f"Could not save the session in {folder}: {e}")
             return
         self.statusBar().showMessage(f"session saved in {folder}")
 
+    def _graph_model_name(self) -> str | None:
+        """The session's name of the graph model's embedding, if the model belongs to this session."""
+        if self.graph_model is None:
+            return None
+        return next((name for name, emb in self.session.embeddings.items() if emb is self.graph_model.embedding), None)
+
     def open_session(self, folder: str) -> None:
         def job():
+            from embedstudio.graphmodel import GraphModel
+
             document, embeddings = read_session(folder)
+            view = document.get("view") if isinstance(document.get("view"), dict) else {}
+            graph_name = view.get("graph_model")
+            model_path = os.path.join(folder, GRAPH_MODEL_FILE)  # a fixed name inside the session folder
+            if isinstance(graph_name, str) and graph_name in embeddings and os.path.isfile(model_path):
+                model = GraphModel.load(model_path)
+                embeddings[graph_name] = model.embedding  # one object: the map and the Links panel agree
+                document["_graph_model"] = model
             # corpora are re-read from where they were; a missing one is reported, not fatal
             entries = [d for d in document.get("datasets", []) if isinstance(d, dict) and "path" in d]
             yield from load_paths([str(d["path"]) for d in entries],
@@ -589,6 +610,11 @@ class MainWindow(QMainWindow):
             self.apply_colour(view["colour"])
         self.search.setText(str(view.get("search", "")))
         self.bias.restore(view.get("bias"))
+        model = document.get("_graph_model")
+        if model is not None:
+            self.graph_model = model
+            self.links.set_model(model, summary=f"{len(model.embedding):,} entities, {model.n_relations} relations "
+                                                f"({model.operator}, {model.comparator}), from the session")
         self.statusBar().showMessage(f"session opened: {len(embeddings)} embeddings")
 
     # ------------------------------------------------------------------ opening files

@@ -406,6 +406,14 @@ def test_an_edge_list_trains_into_a_map_coloured_by_type_and_predicts_links(wind
     model = window.graph_model
     assert all(cluster_of(graph, [model.embedding.index(name)])[0] == 1 for _, name, _, _ in rows[:5])
     assert window.links.table.rowCount() == 10
+    window.save_session(str(tmp_path / "session"))  # the relation operators survive a saved session
+    other = mw.MainWindow(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(other)
+    other.open_session(str(tmp_path / "session"))
+    qtbot.waitUntil(lambda: other.graph_model is not None, timeout=20000)
+    other.links.entity.setText("user:u0")
+    other.links.relation.setCurrentText("r1")
+    assert [name for _, name, _, _ in other.links.run_query()] == [name for _, name, _, _ in rows]
 
 
 def test_dropping_a_pytorch_biggraph_checkpoint_folder_opens_it_for_link_prediction(window, qtbot, tmp_path):
