@@ -53,11 +53,34 @@ def load_preset(name_or_path: str) -> Preset:
         from embedstudio.graphmodel import unknown_name
 
         raise unknown_name("bias preset", name_or_path, known_presets())
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    return Preset(data["name"], data.get("description", ""), list(data.get("sources", [])),
-                  [tuple(p) for p in data["definitional_pairs"]], [tuple(p) for p in data.get("equalize_pairs", [])],
-                  list(data.get("neutral_words", [])), list(data.get("weat", [])))
+    from embedstudio.data.errors import DataFormatError
+
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except json.JSONDecodeError as e:
+        raise DataFormatError(path, e.lineno, f"not valid JSON: {e.msg}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise DataFormatError(path, None, f"cannot read the preset: {e}") from None
+    try:
+        pairs = [tuple(_words(p, 2)) for p in data["definitional_pairs"]]
+        equalize = [tuple(_words(p, 2)) for p in data.get("equalize_pairs", [])]
+        tests = [{"name": str(t["name"]), **{k: _words(t[k]) for k in ("X", "Y", "A", "B")}}
+                 for t in data.get("weat", [])]
+        return Preset(str(data["name"]), str(data.get("description", "")), [str(x) for x in data.get("sources", [])],
+                      pairs, equalize, _words(data.get("neutral_words", [])), tests)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise DataFormatError(path, None, f"not a bias preset ({type(e).__name__}: {e}); see resources/bias/gender.json "
+                                          "for the layout") from None
+
+
+def _words(value, exactly: int | None = None) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+        raise ValueError(f"expected a list of words, got {value!r:.60}")
+    if exactly is not None and len(value) != exactly:
+        raise ValueError(f"expected {exactly} words, got {value!r:.60}")
+    return list(value)
 
 
 def match_case(embedding: Embedding, words) -> tuple[list[str], list[str]]:

@@ -241,3 +241,22 @@ def test_an_audit_can_take_its_direction_from_two_word_sets_and_a_strictness():
     assert result.before.direct_bias == pytest.approx(1.0)  # c = 0: every word with any lean counts 1
     strict, _ = run_audit(emb, preset, debias="none", strictness=2.0)
     assert strict.before.direct_bias < result.before.direct_bias
+
+
+@pytest.mark.parametrize("content,line,words", [
+    (b'{"name": "x",\n "definitional_pairs": [["a", "b"]\n', 3, "not valid JSON"),
+    (b"", 1, "not valid JSON"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", None, "cannot read"),
+    (b'{"name": "x", "definitional_pairs": [["a", "b", "c"]]}', None, "expected 2 words"),
+    (b'{"name": "x"}', None, "definitional_pairs"),
+    (b'{"name": "x", "definitional_pairs": [], "weat": [{"name": "t", "X": "abc"}]}', None, "not a bias preset"),
+])
+def test_a_broken_preset_file_is_a_clear_data_format_error(tmp_path, content, line, words):
+    from embedstudio.analysis.audit import load_preset
+    from embedstudio.data.errors import DataFormatError
+
+    path = tmp_path / "preset.json"
+    path.write_bytes(content)
+    with pytest.raises(DataFormatError, match=words) as err:
+        load_preset(str(path))
+    assert err.value.line == line and str(path) in str(err.value)
