@@ -283,6 +283,9 @@ def report_html(result: AuditResult, preset: Preset) -> str:
         weat_rows.append([t["name"], t["effect_size"], t["p_value"], a.get("effect_size"), a.get("p_value")])
     most = result.before.most_biased
     extremes = most[:10] + most[-10:][::-1]
+    after_cos = dict(result.after.most_biased) if result.after else {}
+    after_ripa = result.after.ripa if result.after else {}
+    after_share = result.after.norm_share if result.after else {}
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>EmbedStudio bias audit</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
@@ -299,7 +302,10 @@ def report_html(result: AuditResult, preset: Preset) -> str:
          else "<p>From the centroids of two word sets.</p>"),
         _table([f"PC{i + 1}" for i in range(len(result.explained_variance))], [result.explained_variance]),
         "<h2>Neutral words on the direction</h2>", _strip_svg(strips),
-        _table(["word", "cos with the direction (before)"], [[w, s] for w, s in extremes]),
+        _table(["word", "cos before", "cos after", "RIPA before", "RIPA after", "norm share before",
+                "norm share after"],
+               [[w, s, after_cos.get(w), result.before.ripa.get(w), after_ripa.get(w), result.before.norm_share.get(w),
+                 after_share.get(w)] for w, s in extremes]),
         "<h2>Measures</h2>",
         _table(["measure", "before", "after"], [[f"DirectBias (c = {result.parameters.get('strictness', 1.0):g}) over "
                                                   "the neutral words", result.before.direct_bias,

@@ -115,8 +115,9 @@ class BiasPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
-        self.words = QTableWidget(0, 5)  # the neutral words ranked on the direction
-        self.words.setHorizontalHeaderLabels(["word", "cos before", "cos after", "RIPA", "norm share"])
+        self.words = QTableWidget(0, 7)  # the neutral words ranked on the direction
+        self.words.setHorizontalHeaderLabels(["word", "cos before", "cos after", "RIPA before", "RIPA after",
+                                              "share before", "share after"])
         self.words.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.words.setSortingEnabled(True)
         self.words.setToolTip("neutral words from the most negative to the most positive on the direction; "
@@ -263,10 +264,13 @@ class BiasPanel(QWidget):
 
     def _fill_words(self, result) -> None:
         after = dict(result.after.most_biased) if result.after is not None else {}
+        ripa_after = result.after.ripa if result.after is not None else {}
+        share_after = result.after.norm_share if result.after is not None else {}
         self.words.setSortingEnabled(False)
         self.words.setRowCount(len(result.before.most_biased))
         for r, (word, cos) in enumerate(result.before.most_biased):
-            values = (cos, after.get(word), result.before.ripa.get(word), result.before.norm_share.get(word))
+            values = (cos, after.get(word), result.before.ripa.get(word), ripa_after.get(word),
+                      result.before.norm_share.get(word), share_after.get(word))
             self.words.setItem(r, 0, QTableWidgetItem(word))
             for c, value in enumerate(values, start=1):
                 item = QTableWidgetItem()
