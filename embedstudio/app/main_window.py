@@ -857,7 +857,8 @@ class MainWindow(QMainWindow):
         """Tools ▸ Bias audit: the Bias panel in front, with room for its plot."""
         self.docks["Bias"].show()
         self.docks["Bias"].raise_()
-        self.resizeDocks([self.docks["Bias"], self.docks["Loss"]], [self.height() - 260, 160], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Bias"], self.docks["Loss"]], [self.height() - 200, 100], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Bias"]], [max(520, self.width() // 3)], Qt.Orientation.Horizontal)
 
     def run_bias_audit(self) -> None:
         """The bias panel's Audit: on the worker (WEAT permutations, clustering); the result comes back to the panel,

@@ -114,7 +114,6 @@ class BiasPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        layout.addWidget(self.table)
         self.words = QTableWidget(0, 7)  # the neutral words ranked on the direction
         self.words.setHorizontalHeaderLabels(["word", "cos before", "cos after", "RIPA before", "RIPA after",
                                               "share before", "share after"])
@@ -122,7 +121,10 @@ class BiasPanel(QWidget):
         self.words.setSortingEnabled(True)
         self.words.setToolTip("neutral words from the most negative to the most positive on the direction; "
                               "click a header to sort")
-        layout.addWidget(self.words)
+        self.results = QTabWidget()  # the tables share the room below the plot
+        self.results.addTab(self.words, "words on the direction")
+        self.results.addTab(self.table, "measures before / after")
+        layout.addWidget(self.results, 1)
         self.preset_box.currentTextChanged.connect(self.use_preset)
         self.audit.clicked.connect(self.audit_requested.emit)
         self.export.clicked.connect(self.export_requested.emit)
