@@ -87,11 +87,12 @@ def wefe_python() -> str | None:
     return default if os.path.exists(default) else None
 
 
-def wefe_reference(tmp_path):
-    """WEFE's effect sizes for CALISKAN, the test model as an Embedding, and WEFE's word sets."""
-    tests = [list(t[:4]) for t in CALISKAN]
+def wefe_reference(tmp_path, tests=None, p_iterations: int = 0):
+    """WEFE's effect sizes (and p-values) for CALISKAN, the test model as an Embedding, WEFE's word sets."""
+    tests = [list(t[:4]) for t in (tests or CALISKAN)]
     subprocess.run([wefe_python(), os.path.join(os.path.dirname(__file__), "wefe_reference.py"), str(tmp_path),
-                    json.dumps(tests)], check=True, capture_output=True, timeout=300)
+                    json.dumps(tests)] + ([str(p_iterations)] if p_iterations else []),
+                   check=True, capture_output=True, timeout=600)
     ref = json.loads((tmp_path / "reference.json").read_text())
     emb = Embedding(ref["keys"], np.load(tmp_path / "vectors.npy", allow_pickle=False))
     return ref, emb
@@ -201,6 +202,20 @@ def test_the_audit_command_writes_the_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "DirectBias" in out and "-> 0.0000 after hard debiasing" in out and "not in the vocabulary" in out
     assert (tmp_path / "r.html").exists() and (tmp_path / "r.json").exists()
+
+
+@pytest.mark.skipif(wefe_python() is None, reason="WEFE is not installed: run scripts/setup_wefe.sh")
+def test_weat_p_values_agree_with_wefe_within_sampling_error(tmp_path):
+    # WEFE samples 300 splits (its draws are with replacement, and it reports (count + 1) / (n + 1)); we
+    # enumerate all 12,870 splits of these 8 + 8 word tests exactly. Agreement within sampling error.
+    tests = [t for t in CALISKAN if t[0] in ("male_names", "math", "young_people_names")]
+    ref, emb = wefe_reference(tmp_path, tests, p_iterations=300)
+    sets = ref["sets"]
+    for entry in ref["results"]:
+        x, y, a, b = entry["test"]
+        ours = bias.weat(emb, sets[x], sets[y], sets[a], sets[b], drop_missing=True)
+        assert ours.exact
+        assert abs(ours.p_value - entry["p"]) < 0.03 + 3 * math.sqrt(max(entry["p"] * (1 - entry["p"]), 1e-4) / 300), x
 
 
 PRESET_LISTS = {  # (preset, WEAT index, set) -> WEFE's name for the same published list
