@@ -240,22 +240,6 @@ class GraphModel:
                               prepare(self.comparator, self.embedding.vectors[h].astype(np.float64)))
         return tail_side, head_side
 
-    def predict_tails(self, head: str, relation, topn: int = 10) -> list[tuple[str, float]]:
-        """The ``topn`` best tails for (head, relation), among entities of the relation's tail type."""
-        r = self.relation(relation)
-        cand = self.candidates(int(self.relation_types[r, 1]))
-        scores = self.tail_scores([self.embedding.index(head)], r, cand)[0]
-        best = np.argsort(-scores, kind="stable")[:topn]
-        return [(self.embedding.keys[cand[i]], float(scores[i])) for i in best]
-
-    def predict_heads(self, tail: str, relation, topn: int = 10) -> list[tuple[str, float]]:
-        """The ``topn`` best heads for (relation, tail), among entities of the relation's head type."""
-        r = self.relation(relation)
-        cand = self.candidates(int(self.relation_types[r, 0]))
-        scores = self.head_scores([self.embedding.index(tail)], r, cand)[0]
-        best = np.argsort(-scores, kind="stable")[:topn]
-        return [(self.embedding.keys[cand[i]], float(scores[i])) for i in best]
-
     def predict_links(self, entity: str, relation=None, *, tails: bool = True, topn: int = 10,
                       known: set | None = None, include_self: bool = False) -> list[tuple[str, str, float, bool]]:
         """(relation, entity, score, known?) for the best tails of (entity, r, ?) -- or heads of

@@ -127,10 +127,6 @@ class _Partitions:
         in_memory = sum(v.nbytes + s.nbytes for v, s in self.loaded.values())
         self.peak_bytes = max(self.peak_bytes, in_memory)
 
-    def flush(self) -> None:
-        for p, (v, s) in self.loaded.items():
-            self.write(p, v, s)
-
 
 class GraphTrainer(ChunkedTrainer):
     name = "graph"

@@ -79,8 +79,8 @@ def test_typed_entities_train_and_negatives_stay_in_their_type(tmp_path):
     assert graph.type_names == ["user", "item"]
     model = train_graph(graph, GraphConfig(epochs=15, **SMALL))
     items = model.candidates(graph.type_names.index("item"))
-    best = model.predict_tails(graph.names[0], "r0", topn=5)
-    assert all(name.startswith("item:") for name, _ in best)
+    best = model.predict_links(graph.names[0], "r0", topn=5)
+    assert all(name.startswith("item:") for _, name, _, _ in best)
     assert len(items) == 240
     test = graph.edges[:300]
     scores = model.tail_scores(test[:, 0], test[:, 1], items)
