@@ -554,8 +554,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COMMANDS = ("train", "poincare", "graph", "links", "pbg-export", "pbg-import", "audit", "evaluate", "neighbors",
+            "analogy", "export", "demo")
+"""The sub-commands, without building the parser (which imports every trainer): the window's entry
+point asks this at start-up. A test keeps it equal to the parser's."""
+
+
 def command_names() -> list[str]:
-    """Every sub-command of the parser."""
+    """Every sub-command the parser defines (the slow, authoritative list)."""
     parser = build_parser()
     return [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
             for name in action.choices]
