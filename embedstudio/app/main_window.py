@@ -843,15 +843,11 @@ class MainWindow(QMainWindow):
             pass
 
     def start_poincare(self) -> None:
-        inputs = self._run_inputs(self.poincare, self.session.hierarchies(), "Open a hierarchy first (File ▸ Open hierarchy…)")
-        if inputs is None:
-            return
-        dataset, cfg = inputs
-        self._poincare_data = dataset
-        self._begin_run(self.poincare, f"Poincaré d={cfg.dim} · {dataset.name}", 1)
-        self.worker.start("Poincaré training", poincare_job, self.checkpoints, dataset, cfg,
-                          on_progress=self._on_poincare_progress, on_finished=self._on_poincare_trained,
-                          on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
+        started = self._start_run(self.poincare, self.session.hierarchies(),
+                                  "Open a hierarchy first (File ▸ Open hierarchy…)", lambda cfg, d: f"Poincaré d={cfg.dim} · {d.name}",
+                                  1, "Poincaré training", poincare_job, self._on_poincare_progress, self._on_poincare_trained)
+        if started is not None:
+            self._poincare_data = started
 
     def show_bias_panel(self) -> None:
         """Tools ▸ Bias audit: the Bias panel in front, with room for its plot."""
@@ -915,15 +911,22 @@ class MainWindow(QMainWindow):
             f'<span style="color: rgb{colour}">●</span> {name}' for name, colour in self.disk.legend))
 
     def start_graph(self) -> None:
-        inputs = self._run_inputs(self.graph, self.session.graphs(), "Drop an edge list first (head, relation, tail)")
+        self._start_run(self.graph, self.session.graphs(), "Drop an edge list first (head, relation, tail)",
+                        lambda cfg, d: f"graph {cfg.operator} d={cfg.dim} · {d.name}", 0, "graph training", graph_job,
+                        self._on_graph_progress, self._on_graph_trained)
+
+    def _start_run(self, panel, datasets, missing: str, name, view: int, job_name: str, job, on_progress, on_finished):
+        """A training panel's Start: its dataset and config, a fresh run, the job on the worker. Returns the
+        dataset (None after a message when there is none)."""
+        inputs = self._run_inputs(panel, datasets, missing)
         if inputs is None:
-            return
+            return None
         dataset, cfg = inputs
-        self._graph_data = dataset
-        self._begin_run(self.graph, f"graph {cfg.operator} d={cfg.dim} · {dataset.name}", 0)
-        self.worker.start("graph training", graph_job, self.checkpoints, dataset, cfg,
-                          on_progress=self._on_graph_progress, on_finished=self._on_graph_trained,
-                          on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
+        self._begin_run(panel, name(cfg, dataset), view)
+        self.worker.start(job_name, job, self.checkpoints, dataset, cfg, on_progress=on_progress,
+                          on_finished=on_finished, on_failed=self._on_train_failed,
+                          on_cancelled=self._on_train_cancelled)
+        return dataset
 
     def _on_graph_progress(self, item) -> None:
         p, coords = item
