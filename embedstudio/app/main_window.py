@@ -94,6 +94,27 @@ class CheckpointMailbox:
             path, self._requested = self._requested, None
             return path
 
+    def serve(self, trainer) -> None:
+        """Save a requested checkpoint now: called between two chunks, where the arrays are consistent."""
+        path = self.take()
+        if path:
+            trainer.checkpoint().save(path)
+            self.saved = path
+
+
+class AlignedPCA:
+    """Map coordinates of successive snapshots, each rotated onto the previous so points move, not flip."""
+
+    def __init__(self):
+        self.previous = None
+
+    def __call__(self, vectors) -> np.ndarray:
+        coords = pca(vectors)[0]
+        if self.previous is not None:
+            coords = align_to(self.previous, coords)
+        self.previous = coords
+        return coords
+
 
 def train_job(mailbox: CheckpointMailbox, dataset, cfg):
     """Worker job: word2vec on a corpus; yields (progress, snapshot coords or None); returns (embedding, coords)."""
@@ -104,21 +125,12 @@ def train_job(mailbox: CheckpointMailbox, dataset, cfg):
     if corpus.min_count != cfg.min_count or corpus.max_vocab != cfg.max_vocab:
         corpus = read_corpus(dataset.path, min_count=cfg.min_count, max_vocab=cfg.max_vocab, options=corpus.options)
     trainer = Word2VecTrainer(cfg)
-    previous = None
+    layout = AlignedPCA()
     for p in trainer.fit(corpus, snapshot_every_s=SNAPSHOT_EVERY_S):
-        coords = None
-        if p.snapshot is not None:
-            coords = pca(p.snapshot.vectors)[0]
-            coords = align_to(previous, coords) if previous is not None else coords
-            previous = coords
-        path = mailbox.take()
-        if path:  # saved here, between two chunks, where the arrays are consistent
-            trainer.checkpoint().save(path)
-            mailbox.saved = path
-        yield p, coords
+        mailbox.serve(trainer)
+        yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
     embedding = trainer.embedding()
-    final = pca(embedding.vectors)[0]
-    return embedding, (align_to(previous, final) if previous is not None else final)
+    return embedding, layout(embedding.vectors)
 
 
 def render_view(view, fmt: str, width: int = 2000) -> bytes:
@@ -155,19 +167,11 @@ def graph_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float = 0
     graph = dataset.data
     split = split_edges(graph, valid=0.0, test=test_fraction, seed=cfg.seed) if graph.n_edges >= 200 else None
     trainer = GraphTrainer(cfg)
-    previous = None
+    layout = AlignedPCA()
     try:
         for p in trainer.fit((graph, split.train) if split is not None else graph, snapshot_every_s=SNAPSHOT_EVERY_S):
-            coords = None
-            if p.snapshot is not None:
-                coords = pca(p.snapshot.vectors)[0]
-                coords = align_to(previous, coords) if previous is not None else coords
-                previous = coords
-            path = mailbox.take()
-            if path:
-                trainer.checkpoint().save(path)
-                mailbox.saved = path
-            yield p, coords
+            mailbox.serve(trainer)
+            yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
         model = trainer.model()
         model.info["embedding_bytes_in_memory"] = trainer.peak_partition_bytes
     finally:
@@ -175,9 +179,7 @@ def graph_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float = 0
     result = None
     if split is not None and len(split.test):
         result = evaluate_link_prediction(model, split.test, graph.edges, max_edges=2000, seed=cfg.seed)
-    final = pca(model.embedding.vectors)[0]
-    coords = align_to(previous, final) if previous is not None else final
-    return model, coords, result, (split.train if split is not None else graph.edges)
+    return model, layout(model.embedding.vectors), result, (split.train if split is not None else graph.edges)
 
 
 def poincare_job(mailbox: CheckpointMailbox, dataset, cfg):
@@ -186,10 +188,7 @@ def poincare_job(mailbox: CheckpointMailbox, dataset, cfg):
 
     trainer = PoincareTrainer(cfg)
     for p in trainer.fit(dataset.data, snapshot_every_s=SNAPSHOT_EVERY_S):
-        path = mailbox.take()
-        if path:
-            trainer.checkpoint().save(path)
-            mailbox.saved = path
+        mailbox.serve(trainer)
         yield p, (None if p.snapshot is None else p.snapshot.vectors)
     return trainer.embedding()
 
