@@ -348,7 +348,7 @@ def known_formats() -> list[str]:
     return [name for _, name, _ in SNIFFERS]
 
 
-_READERS_WITH_SNIFFERS = ("embedstudio.data.edgelist", "embedstudio.data.pbg")  # they register themselves when imported
+_READERS_WITH_SNIFFERS = ("embedstudio.data.edgelist", "embedstudio.data.pbg", "embedstudio.data.labelled")  # they register themselves when imported
 
 
 def detect(path: str | os.PathLike) -> str:
