@@ -264,6 +264,146 @@ def _write_entity_vectors(model, args) -> None:
         print(f"wrote the entity vectors to {args.vectors} ({fmt})")
 
 
+def cmd_starspace(args) -> int:
+    from embedstudio.analysis.tagging import evaluate_recommendations, evaluate_tags, popularity_recommendations
+    from embedstudio.data.labelled import hold_out_items, read_labelled, read_user_items, split_docs
+    from embedstudio.train.base import Checkpoint
+    from embedstudio.train.starspace import StarSpaceConfig, StarSpaceTrainer
+
+    cfg = config_from_args(StarSpaceConfig, args)
+    held = test_docs = None
+    if cfg.mode == "tagspace":
+        data = read_labelled(args.data, tokenizer=args.tokenizer)
+        sys.stderr.write(f"read {data.summary()}\n")
+        if args.test_file:
+            test_docs = read_labelled(args.test_file, tokenizer=args.tokenizer, words=data.words, labels=data.labels)
+        elif args.test > 0:
+            data, _, test_docs = split_docs(data, valid=0.0, test=args.test, seed=cfg.seed)
+    else:
+        data = read_user_items(args.data)
+        sys.stderr.write(f"read {data.summary()}\n")
+        if args.test > 0:
+            data, held = hold_out_items(data, share=args.test, seed=cfg.seed)
+    resume = Checkpoint.load(args.resume) if args.resume else None
+    trainer = StarSpaceTrainer(cfg)
+    started = time.monotonic()
+    unit = "documents" if cfg.mode == "tagspace" else "users"
+    if not run_training(trainer, data, args.checkpoint or (args.output + ".ckpt"), args.checkpoint_every, resume,
+                        ProgressBar(unit=unit)):
+        return 130
+    wall = time.monotonic() - started
+    model = trainer.model()
+    model.save(args.output)
+    print(f"wrote the {cfg.mode} model ({len(model.words):,} words, {len(model.labels):,} "
+          f"{'labels' if cfg.mode == 'tagspace' else 'items'} x {model.dim}) to {args.output} "
+          f"in {wall:.1f}s; loss per epoch: {', '.join(f'{x:.4f}' for x in trainer.epoch_losses)}")
+    if args.vectors:
+        fmt = output_format(args.vectors, args.format)
+        save_vectors(model.embedding(), args.vectors, fmt)
+        print(f"wrote every vector (words and labels) to {args.vectors} ({fmt})")
+    if test_docs is not None and len(test_docs):
+        m = evaluate_tags(model, test_docs, ks=(1, 5, 10))
+        print(f"held-out {m['documents']:,} documents: P@1 {m['hits@1']:.4f}  hits@10 {m['hits@10']:.4f}  "
+              f"P@5 {m['precision@5']:.4f}  R@5 {m['recall@5']:.4f}  mean rank {m['mean_rank']:.2f}  "
+              f"MRR {m['mrr']:.4f}")
+    if held is not None and len(held):
+        ours = evaluate_recommendations(model, data, held, ks=(1, 10, 50))
+        popular = popularity_recommendations(data, held, ks=(1, 10, 50))
+        for name, m in (("ours", ours), ("popularity", popular)):
+            print(f"held-out item of {m['users']:,} users, {name:>10}: recall@1 {m['recall@1']:.4f}  "
+                  f"recall@10 {m['recall@10']:.4f}  recall@50 {m['recall@50']:.4f}  mean rank {m['mean_rank']:.1f}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from embedstudio.starspacemodel import SpaceModel
+
+    model = SpaceModel.load(args.model)
+    if args.similar:
+        rows = model.similar_labels(args.similar, k=args.topn)
+        print(f"nearest to {args.similar}:")
+    else:
+        tokens = " ".join(args.query).split()
+        q, unknown = model.query_vector(tokens)
+        if unknown:
+            sys.stderr.write(f"not in the model: {', '.join(unknown[:20])}\n")
+        rows = model.predict(tokens, k=args.topn, exclude=tokens if model.mode == "pagespace" else ())
+        if not rows:
+            raise ValueError("no word of the query is in the model")
+    for name, score in rows:
+        print(f"  {score:8.4f}  {name}")
+    return 0
+
+
+def _single_label_docs(path: str, tokenizer: str, prefix: str):
+    from embedstudio.data.labelled import read_labelled
+
+    docs = read_labelled(path, tokenizer=tokenizer)
+    rows, labels = docs.single_labels(prefix)
+    if len(rows) == 0:
+        raise ValueError(f"no document of {path} has a label starting with {prefix!r}")
+    multi = int(sum(len(docs.doc_labels(i)) > 1 for i in rows))
+    if multi:
+        sys.stderr.write(f"{multi:,} of {len(rows):,} documents have several labels: the first"
+                         f"{' starting with ' + repr(prefix) if prefix else ''} is the class\n")
+    return docs, rows, labels
+
+
+def _write_result(result, path: str | None) -> None:
+    print(result.table())
+    if path:
+        result.save(path)
+        print(f"wrote the result to {path}")
+
+
+def cmd_extrinsic(args) -> int:
+    from embedstudio.analysis.extrinsic import compare_embeddings, compare_node_embeddings
+
+    embeddings = {}
+    for path in args.vectors:
+        name = Path(path).name
+        while name in embeddings:
+            name += "'"
+        embeddings[name] = load_vectors(path)
+    if args.nodes:
+        nodes, labels = _read_node_labels(args.data)
+        result = compare_node_embeddings(nodes, labels, embeddings, folds=args.folds, seed=args.seed, model=args.model)
+    else:
+        docs, rows, labels = _single_label_docs(args.data, args.tokenizer, args.label_prefix)
+        result = compare_embeddings([docs.tokens(i) for i in rows], labels, embeddings, folds=args.folds,
+                                    seed=args.seed, model=args.model)
+    _write_result(result, args.json)
+    if len(embeddings) >= 2:
+        names = list(embeddings)
+        for other in names[1:]:
+            d = result.paired_difference(other, names[0], "accuracy")
+            print(f"accuracy {other} - {names[0]}: {d.mean:+.4f} [{d.low:+.4f}, {d.high:+.4f}] "
+                  f"{'(an improvement)' if d.low > 0 else '(a loss)' if d.high < 0 else '(not significant)'}")
+    return 0
+
+
+def _read_node_labels(path: str) -> tuple[list[str], list[str]]:
+    """node<TAB>label lines (an edge-list-like file with two columns)."""
+    from embedstudio.data.edgelist import read_edgelist
+
+    g = read_edgelist(path, columns="head,tail", typed=False)
+    return [g.names[h] for h in g.edges[:, 0]], [g.names[t] for t in g.edges[:, 2]]
+
+
+def cmd_fusion(args) -> int:
+    from embedstudio.analysis.fusion import compare_fusion, read_media_features
+
+    docs, rows, labels = _single_label_docs(args.data, args.tokenizer, args.label_prefix)
+    if docs.ids is None:
+        raise ValueError(f"{args.data} has no id column: fusion matches documents to media features by id "
+                         "(a table with a header 'id<TAB>label<TAB>text')")
+    media = read_media_features(args.media)
+    result = compare_fusion([docs.ids[i] for i in rows], [docs.tokens(i) for i in rows], labels,
+                            load_vectors(args.text_vectors), media, folds=args.folds, seed=args.seed)
+    _write_result(result, args.json)
+    return 0
+
+
 def cmd_links(args) -> int:
     from embedstudio.graphmodel import GraphModel
 
@@ -443,6 +583,7 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from embedstudio.train.graph import GraphConfig
     from embedstudio.train.poincare import PoincareConfig
+    from embedstudio.train.starspace import StarSpaceConfig
     from embedstudio.train.word2vec import Word2VecConfig
 
     parser = argparse.ArgumentParser(prog="embedstudio", description="Train, explore and audit embeddings.")
@@ -477,6 +618,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vectors", help="also write the entity vectors (.npz, .bin, .txt, .vec, .tsv)")
     p.add_argument("--eval-edges", type=int, default=None, help="evaluate a sample of the held-out edges")
     p.add_argument("--work-dir", default=None, help="folder for partition files (partitions > 1)")
+
+    p = training_command("starspace", "data", "StarSpace: TagSpace (labelled documents) or PageSpace (user -> items)",
+                         "model file (.esspace)", StarSpaceConfig, cmd_starspace)
+    p.add_argument("--test", type=float, default=0.1,
+                   help="held out for evaluation: a share of documents, or of users losing one item (0: none)")
+    p.add_argument("--test-file", help="tagspace: evaluate on this labelled file instead of a split")
+    p.add_argument("--tokenizer", choices=("whitespace", "words"), default="whitespace",
+                   help="whitespace: as fastText reads (default); words: lower-cased Unicode words")
+    p.add_argument("--vectors", help="also write every vector, labels as __label__name (.npz, .vec, .tsv ...)")
+
+    p = sub.add_parser("predict", help="labels for a text, or items for a user's items, with a StarSpace model")
+    p.add_argument("model")
+    p.add_argument("query", nargs="*", help="words (tagspace) or items (pagespace)")
+    p.add_argument("--similar", metavar="LABEL", help="nearest labels/items of this one instead")
+    p.add_argument("-n", "--topn", type=int, default=10)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("extrinsic", help="the same classifier on each embedding's features: accuracy and F1 with CIs")
+    p.add_argument("data", help="labelled documents (__label__ or a table), or node<TAB>label lines with --nodes")
+    p.add_argument("vectors", nargs="+", help="two or more vectors files to compare")
+    p.add_argument("--nodes", action="store_true", help="node classification: DATA holds node<TAB>label")
+    p.add_argument("--label-prefix", default="", help="the class is the first label starting with this (e.g. role::)")
+    p.add_argument("--tokenizer", choices=("whitespace", "words"), default="whitespace")
+    p.add_argument("--model", choices=("logreg", "mlp"), default="logreg")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", help="also save the result (JSON)")
+    p.set_defaults(func=cmd_extrinsic)
+
+    p = sub.add_parser("fusion", help="text vectors, media features and both, in one MLP (VideoSpace-style)")
+    p.add_argument("data", help="a labelled table with an id column (id<TAB>label<TAB>text)")
+    p.add_argument("--text-vectors", required=True, help="word vectors for the text")
+    p.add_argument("--media", required=True, help="features by id: CSV/TSV (id,f1,f2,...), .npz (keys, features) or .npy + .keys.txt")
+    p.add_argument("--label-prefix", default="")
+    p.add_argument("--tokenizer", choices=("whitespace", "words"), default="whitespace")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", help="also save the result (JSON)")
+    p.set_defaults(func=cmd_fusion)
 
     p = sub.add_parser("links", help="predict links with a graph model: tails of (entity, r, ?) or heads")
     p.add_argument("model")
@@ -554,7 +734,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("train", "poincare", "graph", "links", "pbg-export", "pbg-import", "audit", "evaluate", "neighbors",
+COMMANDS = ("train", "poincare", "graph", "links", "starspace", "predict", "extrinsic", "fusion", "pbg-export", "pbg-import", "audit", "evaluate", "neighbors",
             "analogy", "export", "demo")
 """The sub-commands, without building the parser (which imports every trainer): the window's entry
 point asks this at start-up. A test keeps it equal to the parser's."""

@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
 from embedstudio import __version__
 from embedstudio.analysis.projection import align_to, pca
 from embedstudio.app.docks.bias import BiasPanel
+from embedstudio.app.docks.extrinsic import ExtrinsicPanel
 from embedstudio.app.docks.linkpred import LinkPredictionPanel
 from embedstudio.app.docks.neighbors import NeighborsPanel
 from embedstudio.app.docks.projection import ProjectionPanel
+from embedstudio.app.docks.starspace import SpacePanel
 from embedstudio.app.docks.training import TrainingPanel
 from embedstudio.app.session import Session, describe, read_session, save_session
 from embedstudio.app.views.loss_view import LossView
@@ -31,6 +33,7 @@ from embedstudio.app.workers import Worker
 from embedstudio.config import ConfigError
 from embedstudio.train.graph import GraphConfig
 from embedstudio.train.poincare import PoincareConfig
+from embedstudio.train.starspace import StarSpaceConfig
 from embedstudio.data.errors import DataFormatError
 from embedstudio.storage import atomic_write
 
@@ -42,10 +45,12 @@ MAX_RECENT = 10
 def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | None = None):
     """Worker job: read each file; yields ("loaded", Dataset, map coords) or ("error", message).
 
-    A kind of None is sniffed; "hierarchy" must be asked for (a two-column edge list looks like text)."""
+    A kind of None is sniffed; "hierarchy" and "user-items" must be asked for (a two-column edge list
+    looks like either)."""
     from embedstudio.data.corpus import read_corpus
     from embedstudio.data.edgelist import read_edgelist
     from embedstudio.data.hierarchy import read_hierarchy
+    from embedstudio.data.labelled import read_labelled, read_user_items
     from embedstudio.data.sniff import detect
     from embedstudio.data.vectors_io import read_vectors
 
@@ -58,6 +63,10 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
                 data = read_corpus(path, min_count=min_count)
             elif kind == "edgelist":
                 data = read_edgelist(path)
+            elif kind == "labelled":
+                data = read_labelled(path)
+            elif kind == "user-items":
+                data = read_user_items(path)
             elif kind == "pbg-checkpoint":
                 from embedstudio.data.pbg import import_pbg
 
@@ -193,6 +202,44 @@ def poincare_job(mailbox: CheckpointMailbox, dataset, cfg):
     return trainer.embedding()
 
 
+def starspace_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float = 0.1):
+    """Worker job: TagSpace or PageSpace; yields (progress, snapshot coords or None); returns
+    (SpaceModel, coords, held-out metrics or None, popularity baseline or None, training data)."""
+    from embedstudio.analysis.tagging import evaluate_recommendations, evaluate_tags, popularity_recommendations
+    from embedstudio.data.labelled import hold_out_items, split_docs
+    from embedstudio.train.starspace import StarSpaceTrainer
+
+    data, held, test = dataset.data, None, None
+    if cfg.mode == "tagspace" and len(data) >= 50:
+        data, _, test = split_docs(data, valid=0.0, test=test_fraction, seed=cfg.seed)
+    elif cfg.mode == "pagespace" and len(data) >= 50:
+        data, held = hold_out_items(data, share=test_fraction, seed=cfg.seed)
+    trainer = StarSpaceTrainer(cfg)
+    layout = AlignedPCA()
+    for p in trainer.fit(data, snapshot_every_s=SNAPSHOT_EVERY_S):
+        mailbox.serve(trainer)
+        yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
+    model = trainer.model()
+    scores = baseline = None
+    if test is not None and len(test):
+        scores = evaluate_tags(model, test, ks=(1, 5, 10))
+    if held is not None and len(held):
+        scores = evaluate_recommendations(model, data, held, ks=(1, 10))
+        baseline = popularity_recommendations(data, held, ks=(1, 10))
+    return model, layout(model.vectors), scores, baseline, data
+
+
+def extrinsic_job(docs, prefix: str, embeddings: dict, folds: int, model: str, stop: threading.Event):
+    """Worker job: the same classifier on each embedding's averaged word vectors (None when stopped)."""
+    from embedstudio.analysis.extrinsic import compare_embeddings
+
+    rows, labels = docs.single_labels(prefix)
+    if len(rows) == 0:
+        raise ValueError(f"no document has a label starting with {prefix!r}")
+    return compare_embeddings([docs.tokens(i) for i in rows], labels, embeddings, folds=folds, seed=0, model=model,
+                              should_stop=stop.is_set)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
@@ -286,6 +333,12 @@ class MainWindow(QMainWindow):
         self.graph = TrainingPanel(GraphConfig, "graph", "Drop an edge list (head, [relation,] tail), then Start")
         self.links = LinkPredictionPanel()
         self.graph_model = None
+        self.starspace = TrainingPanel(StarSpaceConfig, "data", "Drop labelled documents (__label__tag words…) or "
+                                       "open a user → items list (File ▸ Open user → items…), then Start")
+        self.space = SpacePanel()
+        self.space_model = None
+        self.extrinsic = ExtrinsicPanel()
+        self._extrinsic_stop = threading.Event()
         self.bias = BiasPanel()
         self.audit_result = None
         self.docks = {}
@@ -294,7 +347,10 @@ class MainWindow(QMainWindow):
                                     ("Projection", self.projection_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Poincaré", self.poincare, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Graph", self.graph, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("StarSpace", self.starspace, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Links", self.links, Qt.DockWidgetArea.RightDockWidgetArea),
+                                    ("Tags", self.space, Qt.DockWidgetArea.RightDockWidgetArea),
+                                    ("Extrinsic", self.extrinsic, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Bias", self.bias, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Neighbours", self.neighbors, Qt.DockWidgetArea.RightDockWidgetArea),
                                     ("Loss", self.loss, Qt.DockWidgetArea.RightDockWidgetArea)):
@@ -307,8 +363,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["Training"], self.docks["Projection"])
         self.tabifyDockWidget(self.docks["Projection"], self.docks["Poincaré"])
         self.tabifyDockWidget(self.docks["Poincaré"], self.docks["Graph"])
+        self.tabifyDockWidget(self.docks["Graph"], self.docks["StarSpace"])
         self.tabifyDockWidget(self.docks["Neighbours"], self.docks["Links"])
-        self.tabifyDockWidget(self.docks["Links"], self.docks["Bias"])
+        self.tabifyDockWidget(self.docks["Links"], self.docks["Tags"])
+        self.tabifyDockWidget(self.docks["Tags"], self.docks["Extrinsic"])
+        self.tabifyDockWidget(self.docks["Extrinsic"], self.docks["Bias"])
         self.docks["Neighbours"].raise_()
         self.docks["Training"].raise_()
         self.resizeDocks([self.docks["Loss"]], [200], Qt.Orientation.Vertical)
@@ -347,6 +406,13 @@ class MainWindow(QMainWindow):
         self.graph.cancel_requested.connect(self.cancel_training)
         self.graph.checkpoint_requested.connect(self._ask_checkpoint)
         self.links.entity_chosen.connect(self.select_word)
+        self.starspace.start_requested.connect(self.start_starspace)
+        self.starspace.pause_requested.connect(self.toggle_pause)
+        self.starspace.cancel_requested.connect(self.cancel_training)
+        self.starspace.checkpoint_requested.connect(self._ask_checkpoint)
+        self.space.name_chosen.connect(self.select_word)
+        self.extrinsic.run_requested.connect(self.run_extrinsic)
+        self.extrinsic.cancel_requested.connect(self.cancel_extrinsic)
         self.bias.audit_requested.connect(self.run_bias_audit)
         self.bias.export_requested.connect(self._ask_audit_report)
         self.disk_colour.currentTextChanged.connect(self.colour_disk)
@@ -379,6 +445,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         add(file_menu, "&Open…", self._open_dialog, keys.Open)
         add(file_menu, "Open &hierarchy…", self._open_hierarchy_dialog)
+        add(file_menu, "Open &user → items…", self._open_user_items_dialog)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._fill_recent()
         add(file_menu, "&Save Session…", self._save_session_dialog, keys.Save)
@@ -399,6 +466,7 @@ class MainWindow(QMainWindow):
         add(tools_menu, "Evaluate with a &similarity file…", self._evaluate_dialog)
         add(tools_menu, "&Bias audit…", self.show_bias_panel)
         add(tools_menu, "&Link prediction…", lambda: self.docks["Links"].raise_())
+        add(tools_menu, "E&xtrinsic evaluation…", self.show_extrinsic_panel)
         help_menu = self.menuBar().addMenu("&Help")
         add(help_menu, "&About EmbedStudio", self._about)
 
@@ -437,6 +505,16 @@ class MainWindow(QMainWindow):
             self.show_error("Training is running: cancel it or let it finish before opening more files")
             return
         self.worker.start("open", load_paths, [path], kinds=["hierarchy"], on_progress=self._on_loaded,
+                          on_failed=lambda message, _detail: self.show_error(message))
+
+    def _open_user_items_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a user → items list (user item item … or user item pairs)")
+        if path:
+            self.open_user_items(path)
+
+    def open_user_items(self, path: str) -> None:
+        """A user -> items list for PageSpace (a file of pairs would otherwise open as a graph)."""
+        self.worker.start("open", load_paths, [path], kinds=["user-items"], on_progress=self._on_loaded,
                           on_failed=lambda message, _detail: self.show_error(message))
 
     def _export_dialog(self) -> None:
@@ -583,7 +661,8 @@ class MainWindow(QMainWindow):
             # corpora are re-read from where they were; a missing one is reported, not fatal
             entries = [d for d in document.get("datasets", []) if isinstance(d, dict) and "path" in d]
             yield from load_paths([str(d["path"]) for d in entries],
-                                  kinds=["hierarchy" if d.get("kind") == "hierarchy" else None for d in entries])
+                                  kinds=[d.get("kind") if d.get("kind") in ("hierarchy", "user-items") else None
+                                         for d in entries])
             return document, embeddings
 
         self.session.clear()
@@ -675,6 +754,10 @@ class MainWindow(QMainWindow):
             self.training.set_corpora([d.name for d in self.session.corpora()])
             self.poincare.set_corpora([d.name for d in self.session.hierarchies()])
             self.graph.set_corpora([d.name for d in self.session.graphs()])
+            self.starspace.set_corpora([d.name for d in self.session.starspace_data()])
+            self.extrinsic.set_datasets([d.name for d in self.session.datasets if d.kind == "labelled"])
+        elif event == "embeddings":
+            self.extrinsic.set_embeddings(list(self.session.embeddings))
         elif event == "current":
             emb = self.session.embedding
             coords = getattr(self, "_pending_coords", None)
@@ -965,6 +1048,99 @@ class MainWindow(QMainWindow):
         self.graph.status.setText(f"done: {name}")
         self.statusBar().showMessage(f"trained {name}. {summary}")
 
+    def start_starspace(self) -> None:
+        inputs = self._run_inputs(self.starspace, self.session.starspace_data(),
+                                  "Drop labelled documents or open a user → items list first")
+        if inputs is None:
+            return
+        dataset, cfg = inputs
+        mode = "pagespace" if dataset.kind == "user-items" else "tagspace"
+        if cfg.mode != mode:  # the data decides: labelled documents are TagSpace, user -> items PageSpace
+            cfg = cfg.replace(mode=mode)
+            self.starspace.form.set_config(cfg)
+        self._begin_run(self.starspace, f"{mode} d={cfg.dim} · {dataset.name}", 0)
+        self.worker.start("StarSpace training", starspace_job, self.checkpoints, dataset, cfg,
+                          on_progress=self._on_starspace_progress, on_finished=self._on_starspace_trained,
+                          on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
+
+    def _on_starspace_progress(self, item) -> None:
+        p, coords = item
+        self.loss.add(p)
+        self.starspace.show_progress(p)
+        if coords is not None and p.snapshot is not None:
+            if not self._live_started:
+                self.map.set_points(p.snapshot.keys, coords)
+                kinds = p.snapshot.metadata.get("kind")
+                if kinds is not None and len(set(kinds)) > 1:
+                    self.map.color_by(kinds, "categorical")
+                self._live_started = True
+            else:
+                self.map.update_coords(coords)
+
+    def _on_starspace_trained(self, result) -> None:
+        model, coords, scores, baseline, data = result
+        self._training = False
+        self.starspace.set_running(False)
+        self._pending_coords = coords
+        self.space_model = model
+        name = self.session.add_embedding(self._train_name, model.embedding())
+        if model.mode == "tagspace":
+            self.colour.setCurrentText("kind")
+            self.apply_colour("kind")
+        summary = (f"{model.mode}: {len(model.words):,} words, {len(model.labels):,} labels" if model.mode == "tagspace"
+                   else f"{model.mode}: {len(data):,} users, {len(model.labels):,} items")
+        if scores is not None and model.mode == "tagspace":
+            summary += (f". Held-out {scores['documents']:,} documents: P@1 {scores['hits@1']:.3f}, "
+                        f"hits@10 {scores['hits@10']:.3f}, mean rank {scores['mean_rank']:.1f}")
+        elif scores is not None:
+            summary += (f". Held-out item of {scores['users']:,} users: recall@10 {scores['recall@10']:.3f} "
+                        f"(popularity {baseline['recall@10']:.3f})")
+        self.space.set_model(model, data if model.mode == "pagespace" else None, summary)
+        self.docks["Tags"].raise_()
+        self.starspace.status.setText(f"done: {name}")
+        self.statusBar().showMessage(f"trained {name}. {summary}")
+
+    def show_extrinsic_panel(self) -> None:
+        self.docks["Extrinsic"].show()
+        self.docks["Extrinsic"].raise_()
+
+    def run_extrinsic(self) -> None:
+        names = self.extrinsic.chosen_embeddings()
+        chosen = [d for d in self.session.datasets if d.kind == "labelled" and d.name == self.extrinsic.dataset.currentText()]
+        if not chosen:
+            self.show_error("Open labelled documents first (__label__tag words…, or a table with a label column)")
+            return
+        if len(names) < 2:
+            self.show_error("Tick two or more embeddings to compare")
+            return
+        if self._training:
+            self.show_error("Training is running: let it finish before comparing embeddings")
+            return
+        self._extrinsic_stop = threading.Event()
+        self.extrinsic.set_running(True, f"training {self.extrinsic.folds.value()} classifiers on each of "
+                                         f"{len(names)} embeddings…")
+        embeddings = {name: self.session.embeddings[name] for name in names}
+
+        def failed(message, _detail):
+            self.extrinsic.set_running(False, "")
+            self.show_error(message)
+
+        self.worker.start("extrinsic evaluation", extrinsic_job, chosen[0].data, self.extrinsic.prefix.text(),
+                          embeddings, self.extrinsic.folds.value(), self.extrinsic.model.currentText(),
+                          self._extrinsic_stop, on_finished=self._on_extrinsic, on_failed=failed,
+                          on_cancelled=lambda: self.extrinsic.set_running(False, "cancelled"))
+
+    def _on_extrinsic(self, result) -> None:
+        if result is None:
+            self.extrinsic.set_running(False, "cancelled")
+            return
+        self.extrinsic.show_result(result)
+
+    def cancel_extrinsic(self) -> None:
+        self._extrinsic_stop.set()
+        self.worker.cancel(wait=0)
+        self.extrinsic.set_running(False, "cancelled")
+
     def _on_poincare_progress(self, item) -> None:
         p, vectors = item
         self.loss.add(p)
@@ -1013,14 +1189,16 @@ class MainWindow(QMainWindow):
 
     def _on_train_failed(self, message: str, _detail: str) -> None:
         self._training = False
-        self.training.set_running(False)
-        self.poincare.set_running(False)
-        self.graph.set_running(False)
+        for panel in self._training_panels():
+            panel.set_running(False)
         self.show_error(message)
+
+    def _training_panels(self):
+        return (self.training, self.poincare, self.graph, self.starspace)
 
     def _on_train_cancelled(self) -> None:
         self._training = False
-        for panel in (self.training, self.poincare, self.graph):
+        for panel in self._training_panels():
             if panel.cancel.isEnabled():
                 panel.status.setText("cancelled")
             panel.set_running(False)
@@ -1033,7 +1211,7 @@ class MainWindow(QMainWindow):
             job.resume()
         else:
             job.pause()
-        for panel in (self.training, self.poincare, self.graph):
+        for panel in self._training_panels():
             if panel.cancel.isEnabled():
                 panel.set_running(True, paused=job.paused)
 

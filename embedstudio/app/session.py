@@ -14,8 +14,8 @@ from embedstudio.vectors import Embedding
 class Dataset:
     name: str
     path: str
-    kind: str  # "corpus", "hierarchy", "edgelist" or a vector format name
-    data: Any  # Corpus, Hierarchy, GraphData or Embedding
+    kind: str  # "corpus", "hierarchy", "edgelist", "labelled", "user-items" or a vector format name
+    data: Any  # Corpus, Hierarchy, GraphData, LabelledDocs, UserItems or Embedding
     stats: dict
 
     @property
@@ -33,6 +33,10 @@ def describe(path: str, kind: str, data) -> Dataset:
         stats = data.stats()
     elif kind == "pbg-checkpoint":
         stats = {"entities": len(data.embedding), "relations": data.n_relations, "dimension": data.dim}
+    elif kind == "labelled":
+        stats = {"documents": len(data), "words": len(data.words), "labels": len(data.labels)}
+    elif kind == "user-items":
+        stats = {"users": len(data.users), "items": len(data.items)}
     else:
         stats = {"tokens": int(data.n_tokens), "sentences": int(data.n_sentences),
                  "vocabulary": len(data.vocab.words), "min_count": data.min_count}
@@ -96,6 +100,10 @@ class Session:
 
     def graphs(self) -> list[Dataset]:
         return [d for d in self.datasets if d.kind == "edgelist"]
+
+    def starspace_data(self) -> list[Dataset]:
+        """Labelled documents (TagSpace) and user -> items lists (PageSpace)."""
+        return [d for d in self.datasets if d.kind in ("labelled", "user-items")]
 
 
 # ---------------------------------------------------------------------------------- save / open

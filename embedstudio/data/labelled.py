@@ -100,6 +100,19 @@ class LabelledDocs:
     def label_names(self, i: int) -> list[str]:
         return [self.labels[l] for l in self.doc_labels(i)]
 
+    def single_labels(self, prefix: str = "") -> tuple[np.ndarray, list[str]]:
+        """One label a document, for a single-label classifier: the document's first label that
+        starts with ``prefix`` (a debtags facet such as ``role::``). Returns (rows that have one,
+        their labels); documents without such a label are left out."""
+        rows, names = [], []
+        for i in range(len(self)):
+            for l in self.doc_labels(i):
+                if self.labels[l].startswith(prefix):
+                    rows.append(i)
+                    names.append(self.labels[l])
+                    break
+        return np.asarray(rows, dtype=np.int64), names
+
     def subset(self, rows) -> "LabelledDocs":
         """The documents ``rows`` (same vocabularies, so ids stay comparable across splits)."""
         rows = np.asarray(rows, dtype=np.int64)

@@ -476,3 +476,83 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     qtbot.waitUntil(lambda: window.audit_result is not None, timeout=60000)
     assert "centroids of two word sets" in window.bias.summary.text()
     assert window.audit_result[0].parameters["direction_sets"] == (["m0", "m1", "m2"], ["f0", "f1", "f2"])
+
+
+def test_labelled_documents_train_tagspace_and_the_tag_panel_ranks_the_right_tag_first(window, qtbot, tmp_path,
+                                                                                       monkeypatch):
+    from tests.train.test_starspace import planted_docs
+
+    monkeypatch.setattr(mw, "SNAPSHOT_EVERY_S", 0.0)
+    path = planted_docs(tmp_path / "docs.txt", 1500, 0)
+    drop(window, path)
+    qtbot.waitUntil(lambda: window.starspace.start.isEnabled(), timeout=20000)
+    text = window.data_list.item(0).text()
+    assert "[labelled]" in text and "1,500 documents" in text and "8 labels" in text
+    form = window.starspace.form.editors
+    form["dim"].setValue(16)
+    form["threads"].setValue(1)
+    window.starspace.start.click()
+    qtbot.waitUntil(lambda: window.space_model is not None, timeout=60000)
+    assert window.loss.points > 0
+    assert window.map.n_points == len(window.space_model.words) + 8
+    assert window.colour.currentText() == "kind"  # words and labels in different colours
+    assert "P@1" in window.space.info.text()
+    # a test document of the synthetic set: three words of topic 5 among noise words
+    window.space.text.setPlainText("n12 t5_3 n200 t5_9 n7 t5_0 n33")
+    assert window.space.table.rowCount() == 8  # every label, best first
+    assert window.space.table.item(0, 0).text() == "c5"
+    window.space.text.setPlainText("t2_4 t2_11 n5")
+    assert window.space.table.item(0, 0).text() == "c2"
+    window.space.table.cellClicked.emit(0, 0)  # a label row shows the label on the map
+    assert window.map.keys[window.map.selected] == "__label__c2"
+
+
+def test_user_items_train_pagespace_recommendations_beat_popularity(window, qtbot, tmp_path, monkeypatch):
+    from tests.train.test_starspace import community_users
+
+    monkeypatch.setattr(mw, "SNAPSHOT_EVERY_S", 0.0)
+    path = community_users(tmp_path / "follows.txt")
+    window.open_user_items(str(path))
+    qtbot.waitUntil(lambda: window.starspace.start.isEnabled(), timeout=20000)
+    assert "[user-items]" in window.data_list.item(0).text()
+    form = window.starspace.form.editors
+    form["dim"].setValue(16)
+    form["epochs"].setValue(10)
+    form["lr"].setText("0.05")
+    form["threads"].setValue(1)
+    window.starspace.start.click()
+    qtbot.waitUntil(lambda: window.space_model is not None, timeout=60000)
+    assert window.space_model.mode == "pagespace"  # chosen by the data, whatever the form said
+    assert "popularity" in window.space.info.text()
+    window.space.user.setText("user7")  # community 1: items g1_*
+    rows = window.space.recommend_for_user()
+    assert len(rows) == 10 and sum(name.startswith("g1_") for name, _ in rows[:4]) >= 3
+    window.space.item.setText("g3_2")
+    near = window.space.nearest_items()
+    assert sum(name.startswith("g3_") for name, _ in near[:5]) >= 4
+
+
+def test_extrinsic_panel_compares_embeddings_with_the_same_classifier(window, qtbot, tmp_path):
+    from tests.train.test_starspace import planted_docs
+
+    path = planted_docs(tmp_path / "docs.txt", 400, 0)
+    drop(window, path)
+    qtbot.waitUntil(lambda: window.extrinsic.dataset.count() == 1, timeout=20000)
+    docs = window.session.datasets[0].data
+    rng = np.random.default_rng(0)
+    # "informed": a word's vector points to its topic; "random": the same words, random vectors
+    informed = np.zeros((len(docs.words), 8), np.float32)
+    for i, w in enumerate(docs.words):
+        informed[i] = rng.standard_normal(8) * 0.1
+        if w.startswith("t"):
+            informed[i, int(w[1:].split("_")[0])] += 1.0
+    window.session.add_embedding("informed", Embedding(docs.words, informed))
+    window.session.add_embedding("random", Embedding(docs.words, rng.standard_normal((len(docs.words), 8))))
+    assert window.extrinsic.chosen_embeddings() == ["informed", "random"]
+    window.show_extrinsic_panel()
+    window.extrinsic.run.click()
+    qtbot.waitUntil(lambda: window.extrinsic.result is not None, timeout=60000)
+    rows = {r["name"]: r for r in window.extrinsic.result.rows()}
+    assert rows["informed"]["accuracy"] > rows["random"]["accuracy"] + 0.3
+    assert window.extrinsic.table.rowCount() == 2 and "Best: informed" in window.extrinsic.status.text()
+    window.extrinsic.grab().save(str(tmp_path / "extrinsic.png"))
