@@ -5,6 +5,10 @@ import sys
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--selftest"]:
+        from embedstudio.app.selftest import run_selftest
+
+        return run_selftest()
     if not argv or argv[0] not in _cli_commands() and not argv[0].startswith("-"):
         try:
             from embedstudio.app import run_app  # noqa: F401 - the window arrives with the app issue

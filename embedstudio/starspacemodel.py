@@ -1,6 +1,7 @@
 """`SpaceModel`: a trained StarSpace model (TagSpace or PageSpace) and its predictions.
 
-One matrix holds every entity: in TagSpace the words, then the labels (``kind`` "word"/"label");
+One matrix holds every entity: in TagSpace the words, the hashed word-bigram buckets (with
+``ngrams=2``, StarSpace's ``-ngrams`` and fastText's ``-wordNgrams``), then the labels;
 in PageSpace the items (``kind`` "item"), which are both what a user is made of and what is
 recommended. A query (a document's words, a user's items) is pooled as in training —
 ``sum / n^pool_exp`` — and candidates are scored by the same similarity (``cos`` or ``dot``), so
@@ -22,6 +23,32 @@ SIMILARITIES = ("cos", "dot")
 POOLINGS = {"sum": 0.0, "sqrt": 0.5, "mean": 1.0}
 _FORMAT_TAG = "embedstudio-starspace-model"
 _FORMAT_VERSION = 1
+_PAIR_MUL = np.uint64(0x9E3779B97F4A7C15)
+_PAIR_MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def with_bigrams(indptr: np.ndarray, ids: np.ndarray, n_words: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's word ids followed by the rows of its consecutive word pairs, hashed into
+    ``buckets`` rows that start at ``n_words``. The hash is of the two word ids (the vocabulary is
+    saved with the model), so training and queries agree."""
+    indptr = np.asarray(indptr, dtype=np.int64)
+    ids = np.asarray(ids, dtype=np.int64)
+    n = len(indptr) - 1
+    row = np.repeat(np.arange(n), np.diff(indptr))
+    if buckets <= 0 or len(ids) < 2:
+        return indptr, ids
+    first = np.flatnonzero(row[:-1] == row[1:])
+    a = ids[first].astype(np.uint64)
+    b = ids[first + 1].astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = (a * _PAIR_MUL) ^ (b + np.uint64(1))
+        h = (h ^ (h >> np.uint64(31))) * _PAIR_MIX
+        h = h ^ (h >> np.uint64(29))
+    pair_rows = n_words + (h % np.uint64(buckets)).astype(np.int64)
+    all_rows = np.concatenate([row, row[first]])
+    order = np.argsort(all_rows, kind="stable")  # a row's words stay before its pairs
+    counts = np.bincount(all_rows, minlength=n)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), np.concatenate([ids, pair_rows])[order]
 
 
 @dataclass(eq=False)
@@ -34,6 +61,7 @@ class SpaceModel:
     pooling: str = "sqrt"
     label_counts: np.ndarray | None = None
     info: dict = field(default_factory=dict)
+    buckets: int = 0  # hashed word-bigram rows after the words (0: words only)
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -43,8 +71,11 @@ class SpaceModel:
         if self.pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {self.pooling!r}; known: {', '.join(POOLINGS)}")
         self.vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
-        if self.vectors.shape[0] != len(self.words) + len(self.labels):
-            raise ValueError(f"{self.vectors.shape[0]} vectors for {len(self.words)} words + {len(self.labels)} labels")
+        if self.buckets and self.mode != "tagspace":
+            raise ValueError("word-bigram buckets belong to TagSpace models")
+        if self.vectors.shape[0] != len(self.words) + self.buckets + len(self.labels):
+            raise ValueError(f"{self.vectors.shape[0]} vectors for {len(self.words)} words + {self.buckets} bigram "
+                             f"buckets + {len(self.labels)} labels")
         self._word_index = {w: i for i, w in enumerate(self.words)}
         self._label_index = {l: i for i, l in enumerate(self.labels)}
         self._label_unit = None
@@ -57,11 +88,15 @@ class SpaceModel:
     @property
     def input_vectors(self) -> np.ndarray:
         """Rows a query is made of: the words (TagSpace) or the items (PageSpace)."""
-        return self.vectors[:len(self.words)] if self.mode == "tagspace" else self.vectors
+        return self.vectors[:self._n_inputs] if self.mode == "tagspace" else self.vectors
+
+    @property
+    def _n_inputs(self) -> int:
+        return len(self.words) + self.buckets
 
     @property
     def label_vectors(self) -> np.ndarray:
-        return self.vectors[len(self.words):]
+        return self.vectors[self._n_inputs:] if self.mode == "tagspace" else self.vectors
 
     def input_index(self) -> dict[str, int]:
         return self._word_index if self.mode == "tagspace" else self._label_index
@@ -76,9 +111,12 @@ class SpaceModel:
 
     # ------------------------------------------------------------------ queries
     def pool_rows(self, indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Pooled query vectors of CSR row lists of ``input_vectors`` (zero for an empty list)."""
+        """Pooled query vectors of CSR lists of word (or item) ids (zero for an empty list); with
+        bigram buckets, each list's word pairs are added as in training."""
         import scipy.sparse as sp
 
+        if self.buckets:
+            indptr, rows = with_bigrams(indptr, rows, len(self.words), self.buckets)
         n = len(indptr) - 1
         sizes = np.diff(indptr)
         scale = np.where(sizes > 0, 1.0 / np.maximum(sizes, 1) ** POOLINGS[self.pooling], 0.0)
@@ -134,15 +172,17 @@ class SpaceModel:
         if self.mode == "tagspace":
             keys = list(self.words) + [f"__label__{l}" for l in self.labels]
             kinds = ["word"] * len(self.words) + ["label"] * len(self.labels)
+            vectors = np.concatenate([self.vectors[:len(self.words)], self.label_vectors]) if self.buckets else self.vectors
         else:
-            keys, kinds = list(self.labels), ["item"] * len(self.labels)
-        return Embedding(keys, self.vectors, metadata={"kind": kinds}, info={"trainer": "starspace", **self.info})
+            keys, kinds, vectors = list(self.labels), ["item"] * len(self.labels), self.vectors
+        return Embedding(keys, vectors, metadata={"kind": kinds}, info={"trainer": "starspace", **self.info})
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> None:
         """One file, JSON header + raw arrays (never pickle), written atomically."""
         header = {"format": _FORMAT_TAG, "format_version": _FORMAT_VERSION, "mode": self.mode, "words": self.words,
-                  "labels": self.labels, "similarity": self.similarity, "pooling": self.pooling, "info": self.info}
+                  "labels": self.labels, "similarity": self.similarity, "pooling": self.pooling, "info": self.info,
+                  "buckets": int(self.buckets)}
         arrays = {"vectors": self.vectors}
         if self.label_counts is not None:
             arrays["label_counts"] = np.asarray(self.label_counts, dtype=np.int64)
@@ -155,6 +195,7 @@ class SpaceModel:
         header, arrays = read_json_arrays(path, _FORMAT_TAG, "StarSpace model")
         try:
             return cls(header["mode"], list(header["words"]), list(header["labels"]), arrays["vectors"],
-                       header["similarity"], header["pooling"], arrays.get("label_counts"), dict(header.get("info", {})))
+                       header["similarity"], header["pooling"], arrays.get("label_counts"), dict(header.get("info", {})),
+                       int(header.get("buckets", 0)))
         except (KeyError, TypeError, ValueError) as e:
             raise DataFormatError(os.fspath(path), None, f"inconsistent StarSpace model: {e}") from None

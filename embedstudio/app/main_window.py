@@ -6,10 +6,11 @@ import json
 import os
 import platform
 import threading
+import time
 
 import numpy as np
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
@@ -29,6 +30,7 @@ from embedstudio.app.session import Session, describe, read_session, save_sessio
 from embedstudio.app.views.loss_view import LossView
 from embedstudio.app.views.disk_view import DiskView
 from embedstudio.app.views.map_view import MapView
+from embedstudio.app.welcome import WelcomePage
 from embedstudio.app.workers import Worker
 from embedstudio.config import ConfigError
 from embedstudio.train.graph import GraphConfig
@@ -39,6 +41,7 @@ from embedstudio.storage import atomic_write
 
 SNAPSHOT_EVERY_S = 2.0
 GRAPH_MODEL_FILE = "graph-model.esgraph"  # a session's graph model (vectors + relation operators)
+SPACE_MODEL_FILE = "space-model.esspace"  # a session's StarSpace model (words, labels or items, bigram rows)
 MAX_RECENT = 10
 
 
@@ -322,6 +325,10 @@ class MainWindow(QMainWindow):
         self.views = QTabWidget()
         self.views.addTab(centre, "Map")
         self.views.addTab(disk_page, "Poincaré disk")
+        self.welcome = WelcomePage()
+        self.views.addTab(self.welcome, "Welcome")
+        self.views.setCurrentWidget(self.welcome)  # until something is opened
+        self._after_load: dict[str, object] = {}  # path -> what to do once it is loaded (a sample's Start)
         self.setCentralWidget(self.views)
 
         self.data_list = QListWidget()
@@ -337,6 +344,7 @@ class MainWindow(QMainWindow):
                                        "open a user → items list (File ▸ Open user → items…), then Start")
         self.space = SpacePanel()
         self.space_model = None
+        self._space_embedding = None
         self.extrinsic = ExtrinsicPanel()
         self._extrinsic_stop = threading.Event()
         self.bias = BiasPanel()
@@ -418,6 +426,7 @@ class MainWindow(QMainWindow):
         self.disk_colour.currentTextChanged.connect(self.colour_disk)
         self.disk.node_clicked.connect(lambda _row: self._show_disk_legend())
         self.neighbors.word_chosen.connect(self.select_word)
+        self.welcome.sample_requested.connect(self.open_sample)
         self.map.point_clicked.connect(self._on_point_clicked)
         self.worker.busy_changed.connect(self._on_busy)
         self.busy = QProgressBar()
@@ -516,6 +525,55 @@ class MainWindow(QMainWindow):
         """A user -> items list for PageSpace (a file of pairs would otherwise open as a graph)."""
         self.worker.start("open", load_paths, [path], kinds=["user-items"], on_progress=self._on_loaded,
                           on_failed=lambda message, _detail: self.show_error(message))
+
+    def warm_up(self) -> None:
+        """At start-up, on the worker: make the training kernels ready (compiled by numba on the very first
+        start, loaded from its cache after), with a message, so a first Start does not sit in the compiler."""
+        from embedstudio.train.warmup import prepare_kernels
+
+        message = "preparing the training kernels (compiled on the first start only, then cached)…"
+        self.statusBar().showMessage(message)
+        self.welcome.status.setText(message)
+
+        def job():
+            started = time.perf_counter()
+            prepare_kernels()
+            return time.perf_counter() - started
+
+        def done(seconds):
+            text = f"ready: the training kernels took {seconds:.1f} s to prepare"
+            self.welcome.status.setText(text)
+            self.statusBar().showMessage(text, 5000)
+
+        self.worker.start("warm-up", job, on_finished=done,
+                          on_failed=lambda message, _detail: self.welcome.status.setText(message))
+
+    def open_sample(self, key: str) -> None:
+        """A welcome-page sample: open it, then train it (or audit it) with one click."""
+        from embedstudio.resources import resource
+
+        files = {"corpus": ("sample", "sotu.txt.gz"), "hierarchy": ("sample", "mammal_closure.tsv"),
+                 "graph": ("sample", "mammal_relations.tsv"), "vectors": ("sample", "sotu-vectors.vec.gz")}
+        path = str(resource(*files[key]))
+        if not os.path.exists(path):
+            self.show_error(f"the bundled sample {path} is missing from this installation")
+            return
+        self.welcome.status.setText(f"opening {os.path.basename(path)}…")
+
+        def select(panel, dataset):
+            panel.corpus.setCurrentText(dataset.name)
+
+        actions = {
+            "corpus": lambda d: (select(self.training, d), self.docks["Training"].raise_(), self.start_training()),
+            "hierarchy": lambda d: (select(self.poincare, d), self.docks["Poincaré"].raise_(), self.start_poincare()),
+            "graph": lambda d: (select(self.graph, d), self.docks["Graph"].raise_(), self.start_graph()),
+            "vectors": lambda d: (self.show_bias_panel(), self.run_bias_audit()),
+        }
+        self._after_load[os.path.normpath(path)] = actions[key]
+        if key == "hierarchy":
+            self.open_hierarchy(path)
+        else:
+            self.open_paths([path])
 
     def _export_dialog(self) -> None:
         emb = self.session.embedding
@@ -631,10 +689,16 @@ class MainWindow(QMainWindow):
             graph = self._graph_model_name()
             if graph is not None:  # the relation operators too, so link prediction survives the session
                 view["graph_model"] = graph
+            space = next((name for name, emb in self.session.embeddings.items()
+                          if self.space_model is not None and emb is self._space_embedding), None)
+            if space is not None:  # the whole model, so tag prediction and recommendations survive too
+                view["space_model"] = space
             save_session(self.session, folder, view=view,
                          map_coords=self.map.coords if self.session.embedding is not None else None)
             if graph is not None:
                 self.graph_model.save(os.path.join(folder, GRAPH_MODEL_FILE))
+            if space is not None:
+                self.space_model.save(os.path.join(folder, SPACE_MODEL_FILE))
         except OSError as e:
             self.show_error(f"Could not save the session in {folder}: {e}")
             return
@@ -658,6 +722,12 @@ class MainWindow(QMainWindow):
                 model = GraphModel.load(model_path)
                 embeddings[graph_name] = model.embedding  # one object: the map and the Links panel agree
                 document["_graph_model"] = model
+            space_name = view.get("space_model")
+            space_path = os.path.join(folder, SPACE_MODEL_FILE)
+            if isinstance(space_name, str) and space_name in embeddings and os.path.isfile(space_path):
+                from embedstudio.starspacemodel import SpaceModel
+
+                document["_space_model"] = (space_name, SpaceModel.load(space_path))
             # corpora are re-read from where they were; a missing one is reported, not fatal
             entries = [d for d in document.get("datasets", []) if isinstance(d, dict) and "path" in d]
             yield from load_paths([str(d["path"]) for d in entries],
@@ -693,6 +763,13 @@ class MainWindow(QMainWindow):
             self.graph_model = model
             self.links.set_model(model, summary=f"{len(model.embedding):,} entities, {model.n_relations} relations "
                                                 f"({model.operator}, {model.comparator}), from the session")
+        if document.get("_space_model") is not None:
+            name, space = document["_space_model"]
+            self.space_model, self._space_embedding = space, self.session.embeddings[name]
+            users = next((d.data for d in self.session.datasets if d.kind == "user-items"), None)
+            self.space.set_model(space, users if space.mode == "pagespace" else None,
+                                 f"{space.mode}: {len(space.labels):,} {'labels' if space.mode == 'tagspace' else 'items'}, "
+                                 "from the session")
         self.statusBar().showMessage(f"session opened: {len(embeddings)} embeddings")
 
     # ------------------------------------------------------------------ opening files
@@ -734,6 +811,11 @@ class MainWindow(QMainWindow):
             self.docks["Links"].raise_()
         stats = ", ".join(f"{v:,} {k}" for k, v in dataset.stats.items() if isinstance(v, int))
         self.statusBar().showMessage(f"opened {dataset.name} ({dataset.kind}): {stats}")
+        if self.views.currentWidget() is self.welcome:
+            self.views.setCurrentIndex(1 if dataset.kind == "hierarchy" else 0)
+        then = self._after_load.pop(os.path.normpath(dataset.path), None)
+        if then is not None:  # after this job has delivered its result, so the next job starts cleanly
+            QTimer.singleShot(0, lambda: then(dataset))
 
     def show_error(self, message: str) -> None:
         """Errors are shown without blocking: the window keeps working."""
@@ -1083,7 +1165,8 @@ class MainWindow(QMainWindow):
         self.starspace.set_running(False)
         self._pending_coords = coords
         self.space_model = model
-        name = self.session.add_embedding(self._train_name, model.embedding())
+        self._space_embedding = model.embedding()
+        name = self.session.add_embedding(self._train_name, self._space_embedding)
         if model.mode == "tagspace":
             self.colour.setCurrentText("kind")
             self.apply_colour("kind")

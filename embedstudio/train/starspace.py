@@ -21,7 +21,7 @@ import numpy as np
 
 from embedstudio.config import ConfigBase, param
 from embedstudio.data.labelled import LabelledDocs, UserItems
-from embedstudio.starspacemodel import MODES, POOLINGS, SIMILARITIES, SpaceModel
+from embedstudio.starspacemodel import MODES, POOLINGS, SIMILARITIES, SpaceModel, with_bigrams
 from embedstudio.train.base import ChunkedTrainer
 from embedstudio.train.kernels import starspace as kernel
 from embedstudio.train.kernels.rng import chunk_seed
@@ -37,11 +37,16 @@ class StarSpaceConfig(ConfigBase):
     dim: int = param(100, "vector dimension", low=1, high=4096)
     epochs: int = param(5, "passes over the examples", low=1, high=10_000)
     lr: float = param(0.01, "initial learning rate (linear decay to 0 over the run)", low=1e-6, high=10.0)
+    loss: str = param("hinge", "hinge: margin ranking against violating negatives (StarSpace's default); softmax: "
+                      "-log softmax over the positive and every drawn negative (use with dot)", choices=("hinge", "softmax"))
     margin: float = param(0.05, "hinge margin between the positive's and a negative's similarity", low=0.0, high=10.0)
     similarity: str = param("cos", "similarity of a query and a label: cosine or dot product", choices=SIMILARITIES)
     pooling: str = param("sqrt", "a bag's vector: sum, sum / sqrt(n) (StarSpace's default) or mean", choices=tuple(POOLINGS))
+    ngrams: int = param(1, "tagspace: 2 adds each pair of consecutive words as a feature (hashed)", low=1, high=2)
+    buckets: int = param(200_000, "tagspace, ngrams=2: rows the word pairs are hashed into", low=1, high=10**8)
     neg_search: int = param(50, "candidate negatives drawn per example (StarSpace's -negSearchLimit)", low=1, high=10_000)
     max_neg: int = param(10, "most margin-violating negatives used per example (StarSpace's -maxNegSamples)", low=1, high=10_000)
+    positives: str = param("one", "tagspace: train on one random label of a document per visit (StarSpace), or on all of them in turn", choices=("one", "all"))
     negatives: str = param("frequency", "draw negatives by how often they are positives, or uniformly", choices=NEGATIVE_SAMPLING)
     adagrad: bool = param(True, "row-wise Adagrad (else plain SGD)")
     init_std: float = param(0.001, "standard deviation of the initial vectors", low=0.0, high=10.0)
@@ -71,8 +76,10 @@ class StarSpaceTrainer(ChunkedTrainer):
             if not isinstance(data, LabelledDocs):
                 raise TypeError("TagSpace trains on labelled documents (read_labelled); "
                                 "for a user -> items list use mode='pagespace'")
-            self._n_words, self._n_labels = len(data.words), len(data.labels)
-            self._lhs = (np.ascontiguousarray(data.word_indptr, np.int64), np.ascontiguousarray(data.word_ids, np.int64))
+            self._buckets = cfg.buckets if cfg.ngrams == 2 else 0
+            self._n_words, self._n_labels = len(data.words) + self._buckets, len(data.labels)
+            ptr, ids = with_bigrams(data.word_indptr, data.word_ids, len(data.words), self._buckets)
+            self._lhs = (np.ascontiguousarray(ptr, np.int64), np.ascontiguousarray(ids, np.int64))
             self._pos = (np.ascontiguousarray(data.label_indptr, np.int64), np.ascontiguousarray(data.label_ids, np.int64))
             self._pos_offset = self._n_words
             eligible = np.flatnonzero((np.diff(self._pos[0]) > 0) & (np.diff(self._lhs[0]) > 0))
@@ -82,6 +89,7 @@ class StarSpaceTrainer(ChunkedTrainer):
             if not isinstance(data, UserItems):
                 raise TypeError("PageSpace trains on a user -> items list (read_user_items); "
                                 "for labelled documents use mode='tagspace'")
+            self._buckets = 0
             self._n_words, self._n_labels = 0, len(data.items)
             self._lhs = self._pos = (np.ascontiguousarray(data.indptr, np.int64), np.ascontiguousarray(data.item_ids, np.int64))
             self._pos_offset = 0
@@ -137,7 +145,8 @@ class StarSpaceTrainer(ChunkedTrainer):
         loss, examples = kernel.train_examples(
             self.arrays["vectors"], self.arrays["state"], order, self._lhs[0], self._lhs[1], self._pos[0], self._pos[1],
             self._pos_offset, cfg.mode == "pagespace", self._neg_table, cfg.margin, cfg.neg_search, cfg.max_neg,
-            cfg.similarity == "cos", POOLINGS[cfg.pooling], self._lr_at(chunk), cfg.adagrad, chunk_seed(cfg.seed, chunk))
+            cfg.similarity == "cos", POOLINGS[cfg.pooling], self._lr_at(chunk), cfg.adagrad, chunk_seed(cfg.seed, chunk),
+            cfg.positives == "all" and cfg.mode == "tagspace", cfg.loss == "softmax")
         if not np.isfinite(loss):
             raise FloatingPointError(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
         return loss, examples, len(order)
@@ -155,7 +164,7 @@ class StarSpaceTrainer(ChunkedTrainer):
         info = {"config": cfg.to_dict(), "data": os.fspath(getattr(data, "path", "") or ""),
                 "chunks_done": self._cursor, "epoch_losses": list(self._epoch_losses)}
         return SpaceModel(cfg.mode, words, labels, self.arrays["vectors"].copy(), cfg.similarity, cfg.pooling,
-                          counts, info)
+                          counts, info, self._buckets)
 
     def embedding(self) -> Embedding:
         return self.model().embedding()

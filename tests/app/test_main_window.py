@@ -505,6 +505,13 @@ def test_labelled_documents_train_tagspace_and_the_tag_panel_ranks_the_right_tag
     assert window.space.table.item(0, 0).text() == "c2"
     window.space.table.cellClicked.emit(0, 0)  # a label row shows the label on the map
     assert window.map.keys[window.map.selected] == "__label__c2"
+    window.save_session(str(tmp_path / "session"))  # the model survives a saved session
+    other = mw.MainWindow(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(other)
+    other.open_session(str(tmp_path / "session"))
+    qtbot.waitUntil(lambda: other.space_model is not None, timeout=20000)
+    other.space.text.setPlainText("t2_4 t2_11 n5")
+    assert other.space.table.item(0, 0).text() == "c2"
 
 
 def test_user_items_train_pagespace_recommendations_beat_popularity(window, qtbot, tmp_path, monkeypatch):

@@ -83,6 +83,38 @@ def test_one_tagspace_step_equals_the_reference_gradient(cosine, pool_exp):
     np.testing.assert_allclose(got, expected, atol=2e-5)
 
 
+@pytest.mark.parametrize("cosine", [True, False])
+def test_one_softmax_step_equals_the_reference_gradient(cosine):
+    rng = np.random.default_rng(8)
+    n_words, n_labels, dim = 3, 6, 5
+    E = rng.standard_normal((n_words + n_labels, dim)).astype(np.float32) * 0.5
+    words, labels = np.array([0, 1, 1, 2]), np.array([2])
+    table = np.arange(n_words, n_words + n_labels, dtype=np.int64)
+    seed, neg_search, lr, pool_exp = 4, 7, 0.1, 0.5
+    _, draws = draws_of(seed, 1, table, neg_search)
+    negatives = [n for n in draws if n != n_words + 2]
+    p = n_words + 2
+
+    def loss(M):
+        a = M[words].sum(0) / len(words) ** pool_exp
+        scores = np.array([_sim(a, M[p], cosine)] + [_sim(a, M[n], cosine) for n in negatives])
+        return -(scores[0] - np.log(np.exp(scores).sum()))
+
+    M = E.astype(np.float64)
+    grad = np.zeros_like(M)
+    for idx in np.ndindex(M.shape):
+        up, down = M.copy(), M.copy()
+        up[idx] += 1e-6
+        down[idx] -= 1e-6
+        grad[idx] = (loss(up) - loss(down)) / 2e-6
+    got = E.copy()
+    total, examples = kernel.train_examples(
+        got, np.zeros(len(E), np.float32), np.array([0]), np.array([0, 4]), words, np.array([0, 1]), labels,
+        n_words, False, table, 0.0, neg_search, 1, cosine, pool_exp, lr, False, seed, False, True)
+    assert examples == 1 and total == pytest.approx(loss(M), rel=1e-5)
+    np.testing.assert_allclose(got, M - lr * grad, atol=2e-5)
+
+
 def test_adagrad_scales_each_row_by_its_own_history():
     E = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=np.float32)
     state = np.array([0.0, 3.0, 0.0], dtype=np.float32)
@@ -160,11 +192,13 @@ def test_tagspace_recovers_planted_word_label_structure(planted):
     assert top[0][0] == "c5" and len(top) == 3 and top[0][1] >= top[1][1] >= top[2][1]
 
 
-@pytest.mark.parametrize("similarity,pooling", [("dot", "mean"), ("cos", "sum")])
-def test_tagspace_variants_learn(planted, similarity, pooling):
+@pytest.mark.parametrize("similarity,pooling,loss,ngrams,positives", [
+    ("dot", "mean", "hinge", 1, "one"), ("cos", "sum", "hinge", 2, "all"), ("dot", "sqrt", "softmax", 2, "one")])
+def test_tagspace_variants_learn(planted, similarity, pooling, loss, ngrams, positives):
     train, test = planted
-    model = train_starspace(train, StarSpaceConfig(dim=16, epochs=5, threads=2, similarity=similarity,
-                                                   pooling=pooling, negatives="uniform"))
+    model = train_starspace(train, StarSpaceConfig(dim=16, epochs=5, threads=2, similarity=similarity, loss=loss,
+                                                   pooling=pooling, negatives="uniform", ngrams=ngrams,
+                                                   buckets=5000, positives=positives))
     assert evaluate_tags(model, test)["hits@1"] > 0.9
 
 

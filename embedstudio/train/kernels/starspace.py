@@ -68,12 +68,16 @@ def _update_row(E, state, row, g, lr, adagrad):
 
 @njit(nogil=True, cache=True)
 def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, pos_offset, leave_one_out,
-                   neg_table, margin, neg_search, max_neg, cosine, pool_exp, lr, adagrad, seed):
+                   neg_table, margin, neg_search, max_neg, cosine, pool_exp, lr, adagrad, seed, all_positives=False,
+                   softmax=False):
     """Train on the examples ``order`` (row numbers of the CSR lists); returns (loss sum, examples).
 
     ``lhs_idx`` rows are used as they are; ``pos_idx`` rows get ``pos_offset`` added (labels sit
     after the words in ``E``). ``neg_table`` holds rows of ``E``. All gradients of an example are
-    computed from the rows as they were before any of its updates.
+    computed from the rows as they were before any of its updates. ``all_positives``: every
+    positive of a row is an example in turn (one-vs-all over its labels) instead of one at random.
+    ``softmax``: the loss is -log softmax of the positive's similarity among it and every drawn
+    negative (``margin`` and ``max_neg`` unused), as StarSpace's ``-loss softmax``.
     """
     dim = E.shape[1]
     s = splitmix64(seed)
@@ -82,9 +86,10 @@ def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, po
     neg_sum_a = np.zeros(dim, dtype=np.float32)
     g_tmp = np.zeros(dim, dtype=np.float32)
     grad_p = np.zeros(dim, dtype=np.float32)
-    max_neg = max(max_neg, 1)
-    neg_rows = np.empty(max_neg, dtype=np.int64)
-    neg_grads = np.zeros((max_neg, dim), dtype=np.float32)
+    max_neg = neg_search if softmax else max(max_neg, 1)
+    neg_rows = np.empty(max(max_neg, 1), dtype=np.int64)
+    neg_grads = np.zeros((max(max_neg, 1), dim), dtype=np.float32)
+    neg_scores = np.zeros(max(max_neg, 1), dtype=np.float64)
     loss_sum = 0.0
     examples = 0
     n_table = neg_table.shape[0]
@@ -94,66 +99,131 @@ def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, po
         phi = pos_indptr[d + 1]
         if phi == plo:
             continue
-        s = next_state(s)
-        pick = plo + below(output(s), phi - plo)
-        p = pos_idx[pick] + pos_offset
         lo = lhs_indptr[d]
         hi = lhs_indptr[d + 1]
         n_bag = hi - lo - (1 if leave_one_out else 0)
         if n_bag <= 0:
             continue
-        examples += 1
-        scale = np.float32(1.0 / n_bag ** pool_exp)
-        a[:] = 0.0
-        for k in range(lo, hi):
-            if leave_one_out and k == pick:
-                continue
-            row = lhs_idx[k]
+        n_picks = phi - plo if all_positives else 1
+        for q in range(n_picks):
+            if all_positives:
+                pick = plo + q
+            else:
+                s = next_state(s)
+                pick = plo + below(output(s), phi - plo)
+            p = pos_idx[pick] + pos_offset
+            examples += 1
+            scale = np.float32(1.0 / n_bag ** pool_exp)
+            a[:] = 0.0
+            for k in range(lo, hi):
+                if leave_one_out and k == pick:
+                    continue
+                row = lhs_idx[k]
+                for i in range(dim):
+                    a[i] += E[row, i]
             for i in range(dim):
-                a[i] += E[row, i]
-        for i in range(dim):
-            a[i] *= scale
-        pos_sim = similarity_grads(a, E[p], cosine, grad_a, grad_p)
-        n_neg = 0
-        hinge_sum = 0.0
-        neg_sum_a[:] = 0.0
-        for _ in range(neg_search):
-            s = next_state(s)
-            n = neg_table[below(output(s), n_table)]
-            clash = False
-            for k in range(plo, phi):
-                if pos_idx[k] + pos_offset == n:
-                    clash = True
+                a[i] *= scale
+            pos_sim = similarity_grads(a, E[p], cosine, grad_a, grad_p)
+            if softmax:
+                loss_sum += _softmax_step(E, state, a, scale, p, pos_sim, grad_a, grad_p, lhs_idx, lo, hi,
+                                          leave_one_out, pick, pos_idx, plo, phi, pos_offset, neg_table, neg_search,
+                                          cosine, lr, adagrad, s, neg_rows, neg_grads, neg_scores, neg_sum_a, g_tmp)
+                for _ in range(neg_search):  # the draws _softmax_step made, so both losses use the RNG alike
+                    s = next_state(s)
+                continue
+            n_neg = 0
+            hinge_sum = 0.0
+            neg_sum_a[:] = 0.0
+            for _ in range(neg_search):
+                s = next_state(s)
+                n = neg_table[below(output(s), n_table)]
+                clash = False
+                for k in range(plo, phi):
+                    if pos_idx[k] + pos_offset == n:
+                        clash = True
+                        break
+                if clash:
+                    continue
+                neg_sim = similarity_grads(a, E[n], cosine, g_tmp, neg_grads[n_neg])
+                hinge = margin - pos_sim + neg_sim
+                if hinge <= 0.0:
+                    continue
+                hinge_sum += hinge
+                for i in range(dim):
+                    neg_sum_a[i] += g_tmp[i]
+                neg_rows[n_neg] = n
+                n_neg += 1
+                if n_neg == max_neg:
                     break
-            if clash:
+            if n_neg == 0:
                 continue
-            neg_sim = similarity_grads(a, E[n], cosine, g_tmp, neg_grads[n_neg])
-            hinge = margin - pos_sim + neg_sim
-            if hinge <= 0.0:
-                continue
-            hinge_sum += hinge
+            loss_sum += hinge_sum / n_neg
+            inv = np.float32(1.0 / n_neg)
+            # loss = mean over violators of (margin - pos + neg):
+            #   ∂/∂a = -∂pos/∂a + mean ∂neg/∂a,  ∂/∂p = -∂pos/∂p,  ∂/∂n_j = ∂neg_j/∂n_j / n_neg
             for i in range(dim):
-                neg_sum_a[i] += g_tmp[i]
-            neg_rows[n_neg] = n
-            n_neg += 1
-            if n_neg == max_neg:
-                break
-        if n_neg == 0:
-            continue
-        loss_sum += hinge_sum / n_neg
-        inv = np.float32(1.0 / n_neg)
-        # loss = mean over violators of (margin - pos + neg):
-        #   ∂/∂a = -∂pos/∂a + mean ∂neg/∂a,  ∂/∂p = -∂pos/∂p,  ∂/∂n_j = ∂neg_j/∂n_j / n_neg
-        for i in range(dim):
-            grad_p[i] = -grad_p[i]
-            grad_a[i] = scale * (inv * neg_sum_a[i] - grad_a[i])  # chain rule through the pooling
-        _update_row(E, state, p, grad_p, lr, adagrad)
-        for j in range(n_neg):
-            for i in range(dim):
-                g_tmp[i] = inv * neg_grads[j, i]
-            _update_row(E, state, neg_rows[j], g_tmp, lr, adagrad)
-        for k in range(lo, hi):
-            if leave_one_out and k == pick:
-                continue
-            _update_row(E, state, lhs_idx[k], grad_a, lr, adagrad)
+                grad_p[i] = -grad_p[i]
+                grad_a[i] = scale * (inv * neg_sum_a[i] - grad_a[i])  # chain rule through the pooling
+            _update_row(E, state, p, grad_p, lr, adagrad)
+            for j in range(n_neg):
+                for i in range(dim):
+                    g_tmp[i] = inv * neg_grads[j, i]
+                _update_row(E, state, neg_rows[j], g_tmp, lr, adagrad)
+            for k in range(lo, hi):
+                if leave_one_out and k == pick:
+                    continue
+                _update_row(E, state, lhs_idx[k], grad_a, lr, adagrad)
     return loss_sum, examples
+
+
+@njit(nogil=True, cache=True)
+def _softmax_step(E, state, a, scale, p, pos_sim, grad_a, grad_p, lhs_idx, lo, hi, leave_one_out, pick, pos_idx,
+                  plo, phi, pos_offset, neg_table, neg_search, cosine, lr, adagrad, s, neg_rows, neg_grads,
+                  neg_scores, neg_sum_a, g_tmp):
+    """One softmax example: scores of the positive and the drawn negatives, then one update.
+    On entry grad_a = ∂pos/∂a and grad_p = ∂pos/∂p; returns the example's loss."""
+    dim = a.shape[0]
+    n_neg = 0
+    n_table = neg_table.shape[0]
+    neg_sum_a[:] = 0.0
+    top = pos_sim
+    for _ in range(neg_search):
+        s = next_state(s)
+        n = neg_table[below(output(s), n_table)]
+        clash = False
+        for k in range(plo, phi):
+            if pos_idx[k] + pos_offset == n:
+                clash = True
+                break
+        if clash:
+            continue
+        neg_scores[n_neg] = similarity_grads(a, E[n], cosine, g_tmp, neg_grads[n_neg])
+        neg_rows[n_neg] = n
+        top = max(top, neg_scores[n_neg])
+        n_neg += 1
+    z = np.exp(pos_sim - top)
+    for j in range(n_neg):
+        z += np.exp(neg_scores[j] - top)
+    p_pos = np.exp(pos_sim - top) / z
+    loss = -np.log(max(p_pos, 1e-30))
+    # ∂loss/∂s_pos = p_pos - 1, ∂loss/∂s_j = p_j: through each similarity to a, the rows and the bag
+    w_pos = np.float32(p_pos - 1.0)
+    for i in range(dim):
+        neg_sum_a[i] = w_pos * grad_a[i]
+        grad_p[i] = w_pos * grad_p[i]
+    for j in range(n_neg):
+        w = np.float32(np.exp(neg_scores[j] - top) / z)
+        similarity_grads(a, E[neg_rows[j]], cosine, g_tmp, neg_grads[j])  # g_tmp = ∂s_j/∂a (rows unchanged yet)
+        for i in range(dim):
+            neg_sum_a[i] += w * g_tmp[i]
+            neg_grads[j, i] *= w
+    for i in range(dim):
+        neg_sum_a[i] *= scale
+    _update_row(E, state, p, grad_p, lr, adagrad)
+    for j in range(n_neg):
+        _update_row(E, state, neg_rows[j], neg_grads[j], lr, adagrad)
+    for k in range(lo, hi):
+        if leave_one_out and k == pick:
+            continue
+        _update_row(E, state, lhs_idx[k], neg_sum_a, lr, adagrad)
+    return loss
