@@ -4,6 +4,9 @@ import sys
 
 
 def main(argv=None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a frozen bundle on Windows/macOS: child processes must not rerun the app
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--selftest"]:
         from embedstudio.app.selftest import run_selftest

@@ -45,6 +45,22 @@ SPACE_MODEL_FILE = "space-model.esspace"  # a session's StarSpace model (words, 
 MAX_RECENT = 10
 
 
+def _model_kind(path: str) -> str | None:
+    """EmbedStudio's own model files, known by their extension (their loaders check the content)."""
+    return {".esgraph": "graph-model", ".esspace": "space-model"}.get(os.path.splitext(path)[1].lower())
+
+
+def session_folder(path: str) -> str | None:
+    """The session folder a path names: the folder itself or its session.json (File ▸ Save Session writes both)."""
+    from embedstudio.app.session import SESSION_FILE
+
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, SESSION_FILE)):
+        return path
+    if os.path.basename(path) == SESSION_FILE and os.path.isfile(path):
+        return os.path.dirname(os.path.abspath(path))
+    return None
+
+
 def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | None = None):
     """Worker job: read each file; yields ("loaded", Dataset, map coords) or ("error", message).
 
@@ -59,8 +75,16 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
 
     for path, kind in zip(paths, kinds or [None] * len(paths)):
         try:
-            kind = kind or detect(path)
-            if kind == "hierarchy":
+            kind = kind or _model_kind(path) or detect(path)
+            if kind == "graph-model":
+                from embedstudio.graphmodel import GraphModel
+
+                data = GraphModel.load(path)  # handled like a PyTorch-BigGraph checkpoint: explore, predict links
+            elif kind == "space-model":
+                from embedstudio.starspacemodel import SpaceModel
+
+                data = SpaceModel.load(path)
+            elif kind == "hierarchy":
                 data = read_hierarchy(path)
             elif kind == "corpus":
                 data = read_corpus(path, min_count=min_count)
@@ -83,8 +107,11 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
             yield ("error", f"{path}: {e.strerror or e}")
             continue
         dataset = describe(path, kind, data)
-        vectors = data.embedding.vectors if kind == "pbg-checkpoint" else getattr(data, "vectors", None)
-        coords = pca(vectors)[0] if vectors is not None and (dataset.is_vectors or kind == "pbg-checkpoint") and \
+        model_kinds = ("pbg-checkpoint", "graph-model")
+        vectors = data.embedding.vectors if kind in model_kinds else getattr(data, "vectors", None)
+        if kind == "space-model":
+            vectors = None  # its embedding is made (words and labels, no bigram rows) when it is added
+        coords = pca(vectors)[0] if vectors is not None and (dataset.is_vectors or kind in model_kinds) and \
             len(vectors) else None
         yield ("loaded", dataset, coords)
 
@@ -743,7 +770,10 @@ class MainWindow(QMainWindow):
         document, embeddings = result
         current = document.get("current")
         view = document.get("view", {}) if isinstance(document.get("view"), dict) else {}
+        model_files = {d.name for d in self.session.datasets if d.kind in ("graph-model", "space-model", "pbg-checkpoint")}
         for name, embedding in embeddings.items():
+            if name in model_files and name in self.session.embeddings:
+                continue  # re-read from its model file just now: the same vectors, keep one copy
             self.session.add_embedding(name, embedding, make_current=False)
         if current in self.session.embeddings:
             self._pending_coords = document.get("map_coords")
@@ -787,6 +817,10 @@ class MainWindow(QMainWindow):
         if self._training:
             self.show_error("Training is running: cancel it or let it finish before opening more files")
             return
+        sessions = [p for p in paths if session_folder(p)]
+        if sessions:  # a saved session replaces what is open; other paths in the same drop are ignored
+            self.open_session(session_folder(sessions[0]))
+            return
         self.statusBar().showMessage(f"reading {', '.join(os.path.basename(p) for p in paths)}…")
         self.worker.start("open", load_paths, list(paths), on_progress=self._on_loaded,
                           on_failed=lambda message, _detail: self.show_error(message))
@@ -799,13 +833,21 @@ class MainWindow(QMainWindow):
         self._remember(dataset.path)
         self._pending_coords = coords
         self.session.add_dataset(dataset)
-        if dataset.kind == "pbg-checkpoint":  # PyTorch-BigGraph's model: explore and predict links
+        if dataset.kind == "space-model":
+            model = dataset.data
+            self.space_model, self._space_embedding = model, model.embedding()
+            self.session.add_embedding(dataset.name, self._space_embedding)
+            self.space.set_model(model, None, f"{model.mode} model {dataset.name}: {len(model.labels):,} "
+                                 f"{'labels' if model.mode == 'tagspace' else 'items'}")
+            self.docks["Tags"].raise_()
+        if dataset.kind in ("pbg-checkpoint", "graph-model"):  # a graph model: explore and predict links
             self.graph_model = dataset.data
             self.session.add_embedding(dataset.name, dataset.data.embedding)
             if len(dataset.data.type_names) > 1:
                 self.colour.setCurrentText("type")
                 self.apply_colour("type")
-            self.links.set_model(dataset.data, summary=f"PyTorch-BigGraph checkpoint {dataset.name}: "
+            what = "PyTorch-BigGraph checkpoint" if dataset.kind == "pbg-checkpoint" else "graph model"
+            self.links.set_model(dataset.data, summary=f"{what} {dataset.name}: "
                                  f"{len(dataset.data.embedding):,} entities, {dataset.data.n_relations} relations "
                                  f"({dataset.data.operator}, {dataset.data.comparator})")
             self.docks["Links"].raise_()

@@ -31,8 +31,11 @@ def describe(path: str, kind: str, data) -> Dataset:
         stats = {"nodes": int(data.n_nodes), "edges": int(data.n_edges)}
     elif kind == "edgelist":
         stats = data.stats()
-    elif kind == "pbg-checkpoint":
+    elif kind in ("pbg-checkpoint", "graph-model"):
         stats = {"entities": len(data.embedding), "relations": data.n_relations, "dimension": data.dim}
+    elif kind == "space-model":
+        stats = {"words": len(data.words), "labels" if data.mode == "tagspace" else "items": len(data.labels),
+                 "dimension": data.dim}
     elif kind == "labelled":
         stats = {"documents": len(data), "words": len(data.words), "labels": len(data.labels)}
     elif kind == "user-items":

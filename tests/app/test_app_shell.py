@@ -127,3 +127,32 @@ def test_the_vectors_sample_opens_and_is_audited_with_one_click(window, qtbot):
 def test_warm_up_prepares_every_kernel_on_the_worker(window, qtbot):
     window.warm_up()
     qtbot.waitUntil(lambda: "ready" in window.welcome.status.text(), timeout=300000)
+
+
+def test_model_files_and_saved_sessions_open_like_any_dropped_file(window, qtbot, tmp_path):
+    """What the .desktop file's MIME types promise: a graph model, a StarSpace model and a session open."""
+    from embedstudio.data.edgelist import read_edgelist
+    from embedstudio.data.labelled import read_labelled
+    from embedstudio.train.graph import GraphConfig, GraphTrainer
+    from embedstudio.train.starspace import StarSpaceConfig, train_starspace
+    from tests.train.test_starspace import planted_docs
+
+    trainer = GraphTrainer(GraphConfig(dim=8, epochs=2, threads=1))
+    for _ in trainer.fit(read_edgelist(resource("sample", "mammal_relations.tsv"))):
+        pass
+    trainer.model().save(tmp_path / "wn.esgraph")
+    train_starspace(read_labelled(planted_docs(tmp_path / "d.txt", 300, 0)),
+                    StarSpaceConfig(dim=8, epochs=3, threads=1)).save(tmp_path / "tags.esspace")
+    window.open_paths([str(tmp_path / "wn.esgraph"), str(tmp_path / "tags.esspace")])
+    qtbot.waitUntil(lambda: window.space_model is not None and window.graph_model is not None, timeout=30000)
+    assert not window.errors
+    window.links.entity.setText("dog.n.01")
+    assert window.links.run_query()
+    window.space.text.setPlainText("t3_1 t3_4")
+    assert window.space.table.rowCount() > 0
+    window.save_session(str(tmp_path / "session"))
+    other = mw.MainWindow(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(other)
+    other.open_paths([str(tmp_path / "session" / "session.json")])  # as a file manager passes it
+    qtbot.waitUntil(lambda: "session opened" in other.statusBar().currentMessage(), timeout=30000)
+    assert set(other.session.embeddings) == set(window.session.embeddings)
