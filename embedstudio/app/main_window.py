@@ -61,6 +61,27 @@ def session_folder(path: str) -> str | None:
     return None
 
 
+def _read_session_folder(folder: str):
+    """A session folder's document and embeddings, with its graph and StarSpace models; every problem
+    (with any of its files) is a DataFormatError."""
+    from embedstudio.graphmodel import GraphModel
+    from embedstudio.starspacemodel import SpaceModel
+
+    document, embeddings = read_session(folder)
+    view = document.get("view") if isinstance(document.get("view"), dict) else {}
+    graph_name = view.get("graph_model")
+    model_path = os.path.join(folder, GRAPH_MODEL_FILE)  # a fixed name inside the session folder
+    if isinstance(graph_name, str) and graph_name in embeddings and os.path.isfile(model_path):
+        model = GraphModel.load(model_path)
+        embeddings[graph_name] = model.embedding  # one object: the map and the Links panel agree
+        document["_graph_model"] = model
+    space_name = view.get("space_model")
+    space_path = os.path.join(folder, SPACE_MODEL_FILE)
+    if isinstance(space_name, str) and space_name in embeddings and os.path.isfile(space_path):
+        document["_space_model"] = (space_name, SpaceModel.load(space_path))
+    return document, embeddings
+
+
 def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | None = None):
     """Worker job: read each file; yields ("loaded", Dataset, map coords) or ("error", message).
 
@@ -276,6 +297,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("EmbedStudio")
         self.settings = settings or QSettings("EmbedStudio", "EmbedStudio")
         self.session = Session()
+        self.autosave = None  # enable_autosave() turns it on
+        self._dirty = False
+        self._autosave_thread = None
+        self.restore_offer = None
+        self.session.subscribe(self._on_session_changed_for_autosave)
         self.worker = Worker(self)
         self.errors: list[str] = []
         self.checkpoints = CheckpointMailbox()
@@ -486,6 +512,7 @@ class MainWindow(QMainWindow):
         self._fill_recent()
         add(file_menu, "&Save Session…", self._save_session_dialog, keys.Save)
         add(file_menu, "Open Sess&ion…", self._open_session_dialog)
+        add(file_menu, "Restore &autosave", self.restore_autosave)
         file_menu.addSeparator()
         add(file_menu, "&Export vectors…", self._export_dialog)
         add(file_menu, "Export map &image…", lambda: self._export_view_dialog(self.map, "map"))
@@ -552,6 +579,76 @@ class MainWindow(QMainWindow):
         """A user -> items list for PageSpace (a file of pairs would otherwise open as a graph)."""
         self.worker.start("open", load_paths, [path], kinds=["user-items"], on_progress=self._on_loaded,
                           on_failed=lambda message, _detail: self.show_error(message))
+
+    # ------------------------------------------------------------------ autosave
+    def enable_autosave(self, interval_s: float | None = None) -> bool:
+        """Start autosaving (the real app does; tests opt in). Returns True when the previous run crashed:
+        the window then offers to restore its last autosave."""
+        from embedstudio.app import autosave
+
+        self.autosave = autosave.Autosave()
+        crashed = self.autosave.start()
+        interval = autosave.interval_s() if interval_s is None else interval_s
+        if interval > 0:
+            self._autosave_timer = QTimer(self)
+            self._autosave_timer.timeout.connect(self.autosave_now)
+            self._autosave_timer.start(int(interval * 1000))
+        if crashed:
+            self._offer_restore()
+        return crashed
+
+    def _offer_restore(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "EmbedStudio",
+                          "EmbedStudio did not quit normally last time. Restore the session it was autosaving?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setModal(False)
+        box.button(QMessageBox.StandardButton.Yes).setText("Restore")
+        box.button(QMessageBox.StandardButton.No).setText("Start afresh")
+        box.accepted.connect(self.restore_autosave)
+        box.show()
+        self.restore_offer = box
+
+    def restore_autosave(self) -> None:
+        if self.autosave is None:
+            from embedstudio.app.autosave import Autosave
+
+            self.autosave = Autosave()
+        if self.autosave.newest() is None:
+            self.show_error("There is no autosave to restore")
+            return
+        self.open_session(None, autosave=self.autosave)
+
+    def _on_session_changed_for_autosave(self, event: str) -> None:
+        if event in ("datasets", "embeddings", "current"):
+            self._dirty = True
+
+    def autosave_now(self, wait: bool = False) -> threading.Thread | None:
+        """Save the session into the autosave slot in a background thread (``wait``: in this one), if
+        anything changed since the last autosave and no autosave is still writing."""
+        if self.autosave is None or not self._dirty or not (self.session.datasets or self.session.embeddings):
+            return None
+        if self._autosave_thread is not None and self._autosave_thread.is_alive():
+            if not wait:
+                return None
+            self._autosave_thread.join()
+        write = self._session_writer()
+        self._dirty = False
+
+        def run():
+            try:
+                self.autosave.save(write)
+            except OSError as e:  # a full disk must not take the window down; the next autosave retries
+                self._dirty = True
+                import logging
+
+                logging.getLogger("embedstudio").warning("autosave failed: %s", e)
+
+        if wait:
+            run()
+            return None
+        self._autosave_thread = threading.Thread(target=run, name="autosave", daemon=True)
+        self._autosave_thread.start()
+        return self._autosave_thread
 
     def warm_up(self) -> None:
         """At start-up, on the worker: make the training kernels ready (compiled by numba on the very first
@@ -710,26 +807,40 @@ class MainWindow(QMainWindow):
 
     def save_session(self, folder: str) -> None:
         try:
-            view = {"search": self.search.text(), "projection": self.projection.currentText(),
-                    "colour": self.colour.currentText(), "x_axis": self.x_axis.text(), "y_axis": self.y_axis.text(),
-                    "bias": self.bias.state()}
-            graph = self._graph_model_name()
-            if graph is not None:  # the relation operators too, so link prediction survives the session
-                view["graph_model"] = graph
-            space = next((name for name, emb in self.session.embeddings.items()
-                          if self.space_model is not None and emb is self._space_embedding), None)
-            if space is not None:  # the whole model, so tag prediction and recommendations survive too
-                view["space_model"] = space
-            save_session(self.session, folder, view=view,
-                         map_coords=self.map.coords if self.session.embedding is not None else None)
-            if graph is not None:
-                self.graph_model.save(os.path.join(folder, GRAPH_MODEL_FILE))
-            if space is not None:
-                self.space_model.save(os.path.join(folder, SPACE_MODEL_FILE))
+            self._session_writer()(folder)
         except OSError as e:
             self.show_error(f"Could not save the session in {folder}: {e}")
             return
         self.statusBar().showMessage(f"session saved in {folder}")
+
+    def _session_writer(self):
+        """``write(folder)`` saving the session as it is now (taken in the GUI thread; the writing may run in
+        another: embeddings are never changed in place, and the lists are copied here)."""
+        view = {"search": self.search.text(), "projection": self.projection.currentText(),
+                "colour": self.colour.currentText(), "x_axis": self.x_axis.text(), "y_axis": self.y_axis.text(),
+                "bias": self.bias.state()}
+        graph = self._graph_model_name()
+        if graph is not None:  # the relation operators too, so link prediction survives the session
+            view["graph_model"] = graph
+        space = next((name for name, emb in self.session.embeddings.items()
+                      if self.space_model is not None and emb is self._space_embedding), None)
+        if space is not None:  # the whole model, so tag prediction and recommendations survive too
+            view["space_model"] = space
+        snapshot = Session()
+        snapshot.datasets = list(self.session.datasets)
+        snapshot.embeddings = dict(self.session.embeddings)
+        snapshot.current = self.session.current
+        coords = self.map.coords.copy() if self.session.embedding is not None else None
+        graph_model, space_model = self.graph_model, self.space_model
+
+        def write(folder: str) -> None:
+            save_session(snapshot, folder, view=view, map_coords=coords)
+            if graph is not None:
+                graph_model.save(os.path.join(folder, GRAPH_MODEL_FILE))
+            if space is not None:
+                space_model.save(os.path.join(folder, SPACE_MODEL_FILE))
+
+        return write
 
     def _graph_model_name(self) -> str | None:
         """The session's name of the graph model's embedding, if the model belongs to this session."""
@@ -737,24 +848,15 @@ class MainWindow(QMainWindow):
             return None
         return next((name for name, emb in self.session.embeddings.items() if emb is self.graph_model.embedding), None)
 
-    def open_session(self, folder: str) -> None:
+    def open_session(self, folder: str | None, autosave=None) -> None:
+        """Open a saved session folder; or, with ``autosave`` (an Autosave), its newest readable slot."""
         def job():
-            from embedstudio.graphmodel import GraphModel
-
-            document, embeddings = read_session(folder)
-            view = document.get("view") if isinstance(document.get("view"), dict) else {}
-            graph_name = view.get("graph_model")
-            model_path = os.path.join(folder, GRAPH_MODEL_FILE)  # a fixed name inside the session folder
-            if isinstance(graph_name, str) and graph_name in embeddings and os.path.isfile(model_path):
-                model = GraphModel.load(model_path)
-                embeddings[graph_name] = model.embedding  # one object: the map and the Links panel agree
-                document["_graph_model"] = model
-            space_name = view.get("space_model")
-            space_path = os.path.join(folder, SPACE_MODEL_FILE)
-            if isinstance(space_name, str) and space_name in embeddings and os.path.isfile(space_path):
-                from embedstudio.starspacemodel import SpaceModel
-
-                document["_space_model"] = (space_name, SpaceModel.load(space_path))
+            problems = []
+            if autosave is not None:
+                _slot, (document, embeddings), problems = autosave.restore(_read_session_folder)
+            else:
+                document, embeddings = _read_session_folder(folder)
+            document["_problems"] = problems
             # corpora are re-read from where they were; a missing one is reported, not fatal
             entries = [d for d in document.get("datasets", []) if isinstance(d, dict) and "path" in d]
             yield from load_paths([str(d["path"]) for d in entries],
@@ -768,6 +870,8 @@ class MainWindow(QMainWindow):
 
     def _on_session_read(self, result) -> None:
         document, embeddings = result
+        for problem in document.get("_problems", []):
+            self.show_error(f"The newest autosave could not be read ({problem}); the one before it was restored.")
         current = document.get("current")
         view = document.get("view", {}) if isinstance(document.get("view"), dict) else {}
         model_files = {d.name for d in self.session.datasets if d.kind in ("graph-model", "space-model", "pbg-checkpoint")}
@@ -1360,5 +1464,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:  # noqa: N802
         self.worker.cancel()
+        if self.autosave is not None:  # the last state, then a clean quit: no restore offer next time
+            self.autosave_now(wait=True)
+            self.autosave.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -44,7 +44,9 @@ class StarSpaceConfig(ConfigBase):
     epochs: int = param(20, "passes over the examples", low=1, high=10_000)
     lr: float = param(0.2, "initial learning rate (linear decay to 0 over the run); about 0.01 with adagrad", low=1e-6, high=10.0)
     loss: str = param("hinge", "hinge: margin ranking against violating negatives (StarSpace's default); softmax: "
-                      "-log softmax over the positive and every drawn negative (use with dot)", choices=("hinge", "softmax"))
+                      "-log softmax over the positive and every drawn negative; logistic: one-vs-all over every "
+                      "label of a document and the drawn negatives (use both with dot)",
+                      choices=("hinge", "softmax", "logistic"))
     margin: float = param(1.0, "hinge margin between the positive's and a negative's similarity (about 0.05-0.2 with cos)", low=0.0, high=10.0)
     similarity: str = param("dot", "similarity of a query and a label: dot product or cosine", choices=SIMILARITIES)
     pooling: str = param("mean", "a bag's vector: sum, sum / sqrt(n) (StarSpace's default) or mean", choices=tuple(POOLINGS))
@@ -152,7 +154,8 @@ class StarSpaceTrainer(ChunkedTrainer):
             self.arrays["vectors"], self.arrays["state"], order, self._lhs[0], self._lhs[1], self._pos[0], self._pos[1],
             self._pos_offset, cfg.mode == "pagespace", self._neg_table, cfg.margin, cfg.neg_search, cfg.max_neg,
             cfg.similarity == "cos", POOLINGS[cfg.pooling], self._lr_at(chunk), cfg.adagrad, chunk_seed(cfg.seed, chunk),
-            cfg.positives == "all" and cfg.mode == "tagspace", cfg.loss == "softmax")
+            cfg.positives == "all" and cfg.mode == "tagspace", cfg.loss == "softmax",
+            cfg.loss == "logistic" and cfg.mode == "tagspace")
         if not np.isfinite(loss):
             raise FloatingPointError(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
         return loss, examples, len(order)

@@ -115,6 +115,45 @@ def test_one_softmax_step_equals_the_reference_gradient(cosine):
     np.testing.assert_allclose(got, M - lr * grad, atol=2e-5)
 
 
+@pytest.mark.parametrize("cosine", [True, False])
+def test_one_logistic_step_equals_the_reference_gradient(cosine):
+    """One-vs-all: -log σ(s) for every label of the document, -log σ(-s) for every drawn negative."""
+    rng = np.random.default_rng(9)
+    n_words, n_labels, dim = 3, 6, 5
+    E = rng.standard_normal((n_words + n_labels, dim)).astype(np.float32) * 0.5
+    words, labels = np.array([0, 2, 2]), np.array([1, 4])
+    table = np.arange(n_words, n_words + n_labels, dtype=np.int64)
+    seed, neg_search, lr, pool_exp = 6, 6, 0.1, 1.0
+    s = np.uint64(splitmix64(seed))
+    draws = []
+    for _ in range(neg_search):
+        s = np.uint64(next_state(s))
+        draws.append(int(table[below(np.uint64(output(s)), len(table))]))
+    positives = [n_words + l for l in labels]
+    negatives = [n for n in draws if n not in positives]
+    assert len(negatives) >= 2
+
+    def loss(M):
+        a = M[words].sum(0) / len(words) ** pool_exp
+        sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+        return (-sum(np.log(sig(_sim(a, M[p], cosine))) for p in positives)
+                - sum(np.log(1 - sig(_sim(a, M[n], cosine))) for n in negatives))
+
+    M = E.astype(np.float64)
+    grad = np.zeros_like(M)
+    for idx in np.ndindex(M.shape):
+        up, down = M.copy(), M.copy()
+        up[idx] += 1e-6
+        down[idx] -= 1e-6
+        grad[idx] = (loss(up) - loss(down)) / 2e-6
+    got = E.copy()
+    total, examples = kernel.train_examples(
+        got, np.zeros(len(E), np.float32), np.array([0]), np.array([0, 3]), words, np.array([0, 2]), labels,
+        n_words, False, table, 0.0, neg_search, 1, cosine, pool_exp, lr, False, seed, False, False, True)
+    assert examples == 1 and total == pytest.approx(loss(M), rel=1e-5)
+    np.testing.assert_allclose(got, M - lr * grad, atol=2e-5)
+
+
 def test_adagrad_scales_each_row_by_its_own_history():
     E = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=np.float32)
     state = np.array([0.0, 3.0, 0.0], dtype=np.float32)
@@ -193,7 +232,8 @@ def test_tagspace_recovers_planted_word_label_structure(planted):
 
 
 @pytest.mark.parametrize("similarity,pooling,loss,ngrams,positives", [
-    ("dot", "mean", "hinge", 1, "one"), ("cos", "sum", "hinge", 2, "all"), ("dot", "sqrt", "softmax", 2, "one")])
+    ("dot", "mean", "hinge", 1, "one"), ("cos", "sum", "hinge", 2, "all"), ("dot", "sqrt", "softmax", 2, "one"),
+    ("dot", "mean", "logistic", 1, "one")])
 def test_tagspace_variants_learn(planted, similarity, pooling, loss, ngrams, positives):
     train, test = planted
     model = train_starspace(train, StarSpaceConfig(dim=16, epochs=5, threads=2, similarity=similarity, loss=loss,

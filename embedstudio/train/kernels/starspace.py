@@ -69,7 +69,7 @@ def _update_row(E, state, row, g, lr, adagrad):
 @njit(nogil=True, cache=True)
 def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, pos_offset, leave_one_out,
                    neg_table, margin, neg_search, max_neg, cosine, pool_exp, lr, adagrad, seed, all_positives=False,
-                   softmax=False):
+                   softmax=False, logistic=False):
     """Train on the examples ``order`` (row numbers of the CSR lists); returns (loss sum, examples).
 
     ``lhs_idx`` rows are used as they are; ``pos_idx`` rows get ``pos_offset`` added (labels sit
@@ -77,7 +77,9 @@ def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, po
     computed from the rows as they were before any of its updates. ``all_positives``: every
     positive of a row is an example in turn (one-vs-all over its labels) instead of one at random.
     ``softmax``: the loss is -log softmax of the positive's similarity among it and every drawn
-    negative (``margin`` and ``max_neg`` unused), as StarSpace's ``-loss softmax``.
+    negative (``margin`` and ``max_neg`` unused), as StarSpace's ``-loss softmax``. ``logistic``:
+    one binary logistic loss per positive (-log σ(s)) and per drawn negative (-log σ(-s)), with every
+    positive of the row at once (fastText's one-vs-all, over sampled negatives).
     """
     dim = E.shape[1]
     s = splitmix64(seed)
@@ -86,7 +88,7 @@ def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, po
     neg_sum_a = np.zeros(dim, dtype=np.float32)
     g_tmp = np.zeros(dim, dtype=np.float32)
     grad_p = np.zeros(dim, dtype=np.float32)
-    max_neg = neg_search if softmax else max(max_neg, 1)
+    max_neg = neg_search + (pos_indptr[1:] - pos_indptr[:-1]).max() if (softmax or logistic) else max(max_neg, 1)
     neg_rows = np.empty(max(max_neg, 1), dtype=np.int64)
     neg_grads = np.zeros((max(max_neg, 1), dim), dtype=np.float32)
     neg_scores = np.zeros(max(max_neg, 1), dtype=np.float64)
@@ -103,6 +105,14 @@ def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, po
         hi = lhs_indptr[d + 1]
         n_bag = hi - lo - (1 if leave_one_out else 0)
         if n_bag <= 0:
+            continue
+        if logistic:
+            examples += 1
+            loss_sum += _logistic_step(E, state, lhs_idx, lo, hi, pos_idx, plo, phi, pos_offset, n_bag, pool_exp,
+                                       neg_table, neg_search, cosine, lr, adagrad, s, a, grad_a, neg_sum_a, g_tmp,
+                                       grad_p, neg_rows, neg_grads)
+            for _ in range(neg_search):  # the draws _logistic_step made
+                s = next_state(s)
             continue
         n_picks = phi - plo if all_positives else 1
         for q in range(n_picks):
@@ -226,4 +236,65 @@ def _softmax_step(E, state, a, scale, p, pos_sim, grad_a, grad_p, lhs_idx, lo, h
         if leave_one_out and k == pick:
             continue
         _update_row(E, state, lhs_idx[k], neg_sum_a, lr, adagrad)
+    return loss
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(x)
+    return e / (1.0 + e)
+
+
+@njit(nogil=True, cache=True)
+def _logistic_step(E, state, lhs_idx, lo, hi, pos_idx, plo, phi, pos_offset, n_bag, pool_exp, neg_table, neg_search,
+                   cosine, lr, adagrad, s, a, grad_a, sum_a, g_tmp, grad_p, rows, grads):
+    """One row, one-vs-all: every positive of the row and every drawn negative, one update."""
+    dim = a.shape[0]
+    scale = np.float32(1.0 / n_bag ** pool_exp)
+    a[:] = 0.0
+    for k in range(lo, hi):
+        row = lhs_idx[k]
+        for i in range(dim):
+            a[i] += E[row, i]
+    for i in range(dim):
+        a[i] *= scale
+    sum_a[:] = 0.0
+    loss = 0.0
+    n = 0
+    for k in range(plo, phi):  # positives: ∂(-log σ(s))/∂s = σ(s) - 1
+        sim = similarity_grads(a, E[pos_idx[k] + pos_offset], cosine, g_tmp, grads[n])
+        w = np.float32(_sigmoid(sim) - 1.0)
+        loss -= np.log(max(_sigmoid(sim), 1e-30))
+        for i in range(dim):
+            sum_a[i] += w * g_tmp[i]
+            grads[n, i] *= w
+        rows[n] = pos_idx[k] + pos_offset
+        n += 1
+    n_table = neg_table.shape[0]
+    for _ in range(neg_search):  # negatives: ∂(-log σ(-s))/∂s = σ(s)
+        s = next_state(s)
+        r = neg_table[below(output(s), n_table)]
+        clash = False
+        for k in range(plo, phi):
+            if pos_idx[k] + pos_offset == r:
+                clash = True
+                break
+        if clash:
+            continue
+        sim = similarity_grads(a, E[r], cosine, g_tmp, grads[n])
+        w = np.float32(_sigmoid(sim))
+        loss -= np.log(max(1.0 - _sigmoid(sim), 1e-30))
+        for i in range(dim):
+            sum_a[i] += w * g_tmp[i]
+            grads[n, i] *= w
+        rows[n] = r
+        n += 1
+    for j in range(n):
+        _update_row(E, state, rows[j], grads[j], lr, adagrad)
+    for i in range(dim):
+        sum_a[i] *= scale
+    for k in range(lo, hi):
+        _update_row(E, state, lhs_idx[k], sum_a, lr, adagrad)
     return loss
