@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -142,6 +143,8 @@ def _read_corpus(path: str, cfg, lowercase: bool, out=sys.stderr):
 def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s: float | None, resume=None,
                  bar: ProgressBar | None = None) -> bool:
     """Drive a trainer to the end with a progress bar. Ctrl-C saves a checkpoint; returns False then."""
+    from embedstudio.train.base import TrainingDiverged
+
     bar = bar or ProgressBar()
     last_save = time.monotonic()
     p = None
@@ -155,6 +158,12 @@ def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s:
             bar.update(p, force=True)
         bar.close()
         return True
+    except TrainingDiverged as e:
+        bar.close()
+        kept = (f"; the last good checkpoint is kept: {checkpoint_path} (saved "
+                f"{time.monotonic() - last_save:.0f} s before): resume it with a lower learning rate and --resume"
+                if checkpoint_path and os.path.exists(checkpoint_path) else "; there was no checkpoint yet")
+        raise TrainingDiverged(f"{e}{kept}") from None
     except KeyboardInterrupt:
         bar.close()
         if checkpoint_path:
@@ -758,6 +767,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataFormatError as e:
         print(f"embedstudio: {e}", file=sys.stderr)
         return 2
+    except FloatingPointError as e:  # TrainingDiverged: nothing broken was written
+        print(f"embedstudio: training diverged: {e}", file=sys.stderr)
+        return 3
     except (ValueError, KeyError, FileNotFoundError) as e:
         print(f"embedstudio: {e}", file=sys.stderr)
         return 2

@@ -138,12 +138,29 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
 
 
 class CheckpointMailbox:
-    """The GUI thread asks for a checkpoint; the training job saves it at its next step."""
+    """The GUI thread asks for a checkpoint; the training job saves it at its next step. It also saves one
+    every ``auto_every_s`` to ``auto_path`` (the last good state, should the run diverge or the app die),
+    and hands a run the checkpoint to resume from (``resume``, taken once)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._requested: str | None = None
         self.saved: str | None = None
+        self.auto_path: str | None = None
+        self.auto_every_s = 300.0
+        self.auto_saved: str | None = None
+        self._last_auto = 0.0
+        self.resume = None
+
+    def begin_run(self, auto_path: str | None, every_s: float) -> None:
+        with self._lock:
+            self.auto_path, self.auto_every_s, self.auto_saved = auto_path, every_s, None
+            self._last_auto = time.monotonic()
+
+    def take_resume(self):
+        with self._lock:
+            ckpt, self.resume = self.resume, None
+            return ckpt
 
     def request(self, path: str) -> None:
         with self._lock:
@@ -160,6 +177,11 @@ class CheckpointMailbox:
         if path:
             trainer.checkpoint().save(path)
             self.saved = path
+        if self.auto_path and self.auto_every_s > 0 and time.monotonic() - self._last_auto >= self.auto_every_s:
+            os.makedirs(os.path.dirname(self.auto_path), exist_ok=True)
+            trainer.checkpoint().save(self.auto_path)  # refuses a non-finite state: the last good one stays
+            self.auto_saved = self.auto_path
+            self._last_auto = time.monotonic()
 
 
 class AlignedPCA:
@@ -186,7 +208,7 @@ def train_job(mailbox: CheckpointMailbox, dataset, cfg):
         corpus = read_corpus(dataset.path, min_count=cfg.min_count, max_vocab=cfg.max_vocab, options=corpus.options)
     trainer = Word2VecTrainer(cfg)
     layout = AlignedPCA()
-    for p in trainer.fit(corpus, snapshot_every_s=SNAPSHOT_EVERY_S):
+    for p in trainer.fit(corpus, resume=mailbox.take_resume(), snapshot_every_s=SNAPSHOT_EVERY_S):
         mailbox.serve(trainer)
         yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
     embedding = trainer.embedding()
@@ -229,7 +251,8 @@ def graph_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float = 0
     trainer = GraphTrainer(cfg)
     layout = AlignedPCA()
     try:
-        for p in trainer.fit((graph, split.train) if split is not None else graph, snapshot_every_s=SNAPSHOT_EVERY_S):
+        for p in trainer.fit((graph, split.train) if split is not None else graph, resume=mailbox.take_resume(),
+                             snapshot_every_s=SNAPSHOT_EVERY_S):
             mailbox.serve(trainer)
             yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
         model = trainer.model()
@@ -247,7 +270,7 @@ def poincare_job(mailbox: CheckpointMailbox, dataset, cfg):
     from embedstudio.train.poincare import PoincareTrainer
 
     trainer = PoincareTrainer(cfg)
-    for p in trainer.fit(dataset.data, snapshot_every_s=SNAPSHOT_EVERY_S):
+    for p in trainer.fit(dataset.data, resume=mailbox.take_resume(), snapshot_every_s=SNAPSHOT_EVERY_S):
         mailbox.serve(trainer)
         yield p, (None if p.snapshot is None else p.snapshot.vectors)
     return trainer.embedding()
@@ -267,7 +290,7 @@ def starspace_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float
         data, held = hold_out_items(data, share=test_fraction, seed=cfg.seed)
     trainer = StarSpaceTrainer(cfg)
     layout = AlignedPCA()
-    for p in trainer.fit(data, snapshot_every_s=SNAPSHOT_EVERY_S):
+    for p in trainer.fit(data, resume=mailbox.take_resume(), snapshot_every_s=SNAPSHOT_EVERY_S):
         mailbox.serve(trainer)
         yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
     model = trainer.model()
@@ -513,6 +536,7 @@ class MainWindow(QMainWindow):
         add(file_menu, "&Save Session…", self._save_session_dialog, keys.Save)
         add(file_menu, "Open Sess&ion…", self._open_session_dialog)
         add(file_menu, "Restore &autosave", self.restore_autosave)
+        add(file_menu, "Resume &training from checkpoint…", self._resume_dialog)
         file_menu.addSeparator()
         add(file_menu, "&Export vectors…", self._export_dialog)
         add(file_menu, "Export map &image…", lambda: self._export_view_dialog(self.map, "map"))
@@ -1131,7 +1155,15 @@ class MainWindow(QMainWindow):
                           on_cancelled=self._on_train_cancelled)
 
     def _begin_run(self, panel, name: str, view: int) -> None:
-        """What every training run starts with: a fresh loss curve, a busy panel, its view in front."""
+        """What every training run starts with: a fresh loss curve, a busy panel, its view in front, and
+        automatic checkpoints ($EMBEDSTUDIO_CHECKPOINT_S, default every 5 minutes) in the state folder."""
+        from embedstudio.app.autosave import state_dir
+
+        try:
+            every = float(os.environ.get("EMBEDSTUDIO_CHECKPOINT_S", 300))
+        except ValueError:
+            every = 300.0
+        self.checkpoints.begin_run(os.path.join(state_dir(), "training.ckpt"), every)
         self.loss.clear_run()
         self._training = True
         self._live_started = False
@@ -1420,7 +1452,44 @@ class MainWindow(QMainWindow):
         self._training = False
         for panel in self._training_panels():
             panel.set_running(False)
+        self.checkpoints.take_resume()  # a resume that failed (another dataset?) is not tried again
+        if self.checkpoints.auto_saved:
+            message += (f"\n\nThe last good checkpoint is kept: {self.checkpoints.auto_saved} "
+                        "(File ▸ Resume training from checkpoint…, with a lower learning rate)")
         self.show_error(message)
+
+    def _resume_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Resume training from a checkpoint", "", "Checkpoints (*.ckpt);;All files (*)")
+        if path:
+            self.resume_training(path)
+
+    def resume_training(self, path: str) -> None:
+        """Continue a saved run: its trainer's panel gets the run's settings, and Start continues from the
+        checkpoint on that panel's dataset (which must be the dataset it was trained on)."""
+        from embedstudio.train.base import Checkpoint
+
+        try:
+            ckpt = Checkpoint.load(path)
+        except DataFormatError as e:
+            self.show_error(str(e))
+            return
+        runs = {"word2vec": (self.training, self.start_training, "Training"),
+                "poincare": (self.poincare, self.start_poincare, "Poincaré"),
+                "graph": (self.graph, self.start_graph, "Graph"), "starspace": (self.starspace, self.start_starspace, "StarSpace")}
+        if ckpt.trainer not in runs:
+            self.show_error(f"{path}: a checkpoint of an unknown trainer {ckpt.trainer!r}")
+            return
+        panel, start, dock = runs[ckpt.trainer]
+        try:
+            panel.form.set_config(panel.form.config_class.from_dict(ckpt.config))
+        except (ConfigError, TypeError, ValueError) as e:
+            self.show_error(f"{path}: its settings are not valid here: {e}")
+            return
+        self.docks[dock].raise_()
+        self.checkpoints.resume = ckpt
+        start()
+        if not self._training:  # Start refused (no dataset open?): do not leave the checkpoint for another run
+            self.checkpoints.take_resume()
 
     def _training_panels(self):
         return (self.training, self.poincare, self.graph, self.starspace)

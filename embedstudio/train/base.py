@@ -79,6 +79,17 @@ class Checkpoint:
             raise DataFormatError(os.fspath(path), None, f"inconsistent checkpoint: {e}") from None
 
 
+class TrainingDiverged(FloatingPointError):
+    """The loss or the vectors became NaN or infinite: training stops instead of producing garbage,
+    and no checkpoint of the broken state is made (the last good one stays)."""
+
+
+def check_finite(arrays: dict[str, np.ndarray], what: str) -> None:
+    for name, a in arrays.items():
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            raise TrainingDiverged(f"the {name} array became non-finite {what}: lower the learning rate")
+
+
 class Trainer(Protocol):
     name: str
 
@@ -199,6 +210,7 @@ class ChunkedTrainer:
         if not self.arrays:
             raise RuntimeError("nothing to checkpoint: training has not started")
         self._drain()
+        check_finite(self.arrays, f"before checkpoint {self._cursor}")  # never save a broken state
         return Checkpoint(
             trainer=self.name, cursor=self._cursor, config=self.config.to_dict(),
             arrays={name: self.arrays[name].copy() for name in self.array_names},
@@ -226,6 +238,8 @@ class ChunkedTrainer:
         self._cursor = chunk + 1
         if self._cursor % self._chunks_per_epoch == 0:
             self._epoch_losses.append(acc[0] / acc[1] if acc[1] else float("nan"))
+            if not self._inflight:  # one thread: a cheap pass once an epoch (with more, checkpoint() checks)
+                check_finite(self.arrays, f"in epoch {len(self._epoch_losses)}")
 
     def _drain(self) -> None:
         """Wait for every running chunk and count it; after a failed chunk, only wait."""

@@ -29,7 +29,7 @@ import numpy as np
 from embedstudio.config import ConfigBase, ConfigError, param
 from embedstudio.graphmodel import (COMPARATORS, OPERATORS, GraphModel, check_operator, identity_params,
                                     unknown_name)
-from embedstudio.train.base import Checkpoint, ChunkedTrainer
+from embedstudio.train.base import Checkpoint, ChunkedTrainer, TrainingDiverged
 from embedstudio.train.kernels import graph as kernel
 from embedstudio.train.kernels.rng import chunk_seed
 from embedstudio.train.word2vec import default_threads
@@ -330,7 +330,7 @@ class GraphTrainer(ChunkedTrainer):
                     self._finished += 1
                     self._swap.notify_all()
         if not np.isfinite(loss):
-            raise FloatingPointError(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
+            raise TrainingDiverged(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
         return loss, 2 * count, count
 
     def _kernel(self, chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts, offsets_l, offsets_r,

@@ -15,7 +15,7 @@ import threading
 import numpy as np
 
 from embedstudio.config import ConfigBase, ConfigError, param
-from embedstudio.train.base import ChunkedTrainer
+from embedstudio.train.base import ChunkedTrainer, TrainingDiverged  # noqa: F401 - TrainingDiverged: importable from here too
 from embedstudio.train.kernels import poincare as kernel
 from embedstudio.train.kernels.rng import chunk_seed
 from embedstudio.train.kernels.sgns import alias_table
@@ -26,8 +26,6 @@ from embedstudio.vectors import Embedding
 _FINAL_LR_FACTOR = 0.01  # linear decay ends at this share of lr
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite: training stops instead of producing garbage."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,7 +28,7 @@ import numpy as np
 from embedstudio.config import ConfigBase, param
 from embedstudio.data.labelled import LabelledDocs, UserItems
 from embedstudio.starspacemodel import MODES, POOLINGS, SIMILARITIES, SpaceModel, with_bigrams
-from embedstudio.train.base import ChunkedTrainer
+from embedstudio.train.base import ChunkedTrainer, TrainingDiverged
 from embedstudio.train.kernels import starspace as kernel
 from embedstudio.train.kernels.rng import chunk_seed
 from embedstudio.train.word2vec import default_threads
@@ -157,7 +157,7 @@ class StarSpaceTrainer(ChunkedTrainer):
             cfg.positives == "all" and cfg.mode == "tagspace", cfg.loss == "softmax",
             cfg.loss == "logistic" and cfg.mode == "tagspace")
         if not np.isfinite(loss):
-            raise FloatingPointError(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
+            raise TrainingDiverged(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
         return loss, examples, len(order)
 
     # ---------------------------------------------------------------- results
