@@ -57,16 +57,14 @@ def main() -> int:
     form = w.starspace.form.editors
     for name, value in (("epochs", 10), ("ngrams", 2)):
         form[name].setValue(value)
-    for name, value in (("similarity", "dot"), ("pooling", "mean"), ("negatives", "uniform")):
-        form[name].setCurrentText(value)
-    form["lr"].setText("0.05")
-    form["margin"].setText("1.0")
     w.docks["StarSpace"].raise_()
     w.starspace.start.click()
     wait(app, lambda: w.space_model is not None)
     w.space.text.setPlainText("fast lightweight terminal emulator for x11 written in c")
     w.search.setText("^__label__(use|role)::")
+    w.resize(1500, 940)
     app.processEvents()
+    print("window", w.size())
     w.grab().save(str(out / "tagspace.png"))
 
     docs = w.session.datasets[0].data
@@ -74,12 +72,15 @@ def main() -> int:
     trained = w.session.embedding
     w.session.add_embedding("random vectors", Embedding(trained.keys, rng.standard_normal(trained.vectors.shape)),
                             make_current=False)
-    w.open_paths([str(ROOT / "resources" / "sample" / "sotu-vectors.vec.gz")])
-    wait(app, lambda: len(w.session.embeddings) >= 3)
+    w.open_paths([str(ROOT / "resources" / "sample" / "sotu-vectors.vec.gz"), os.path.join(args.data, "tags.valid.txt")])
+    wait(app, lambda: len(w.session.embeddings) >= 3 and w.extrinsic.dataset.count() >= 2)
+    w.extrinsic.dataset.setCurrentText("tags.valid.txt")  # 3,000 documents: a quick comparison
     w.show_extrinsic_panel()
     w.extrinsic.prefix.setText("role::")
     w.extrinsic.run.click()
     wait(app, lambda: w.extrinsic.result is not None, timeout=1200)
+    w.resize(1500, 940)
+    app.processEvents()
     w.grab().save(str(out / "extrinsic.png"))
     print(f"wrote welcome.png, tagspace.png and extrinsic.png to {out} ({len(docs):,} documents)")
     return 0

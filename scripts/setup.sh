@@ -9,6 +9,8 @@ extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
 
 qt_libs="libgl1 libegl1 libglib2.0-0 libfontconfig1 libxkbcommon0 libdbus-1-3"
+# the tests also validate the desktop entry (packaging/embedstudio.desktop)
+[ -n "$extras" ] && qt_libs="$qt_libs desktop-file-utils"
 if command -v apt-get >/dev/null 2>&1; then
   missing=""
   for p in $qt_libs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

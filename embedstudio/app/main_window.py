@@ -511,6 +511,10 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().showMessage("Drop a text corpus or a vectors file anywhere on the window")
+        # the docks were stacked before they were tabified: recompute the window's minimum from the final
+        # layout, or it keeps the stacked height (1,690 px) and the window cannot be made smaller
+        self.layout().invalidate()
+        self.layout().activate()
         self.resize(1280, 800)
         self._restore_training_options()
         geometry = self.settings.value("window/geometry")
@@ -1048,6 +1052,13 @@ class MainWindow(QMainWindow):
         except ConfigError as e:
             self.show_error(str(e))
             return
+        from embedstudio.memory import fits, projection_bytes
+
+        refusal = fits(projection_bytes(key, len(emb), emb.dim, config.to_dict()), f"{method} of {len(emb):,} points")
+        if refusal is not None:  # asked before starting: a projection that cannot fit would swap the machine
+            self.projection.setCurrentText("PCA")
+            self.show_error(refusal)
+            return
         self.projection.setCurrentText(method)
         self.projection_panel.set_running(True, f"computing {method} of {len(emb):,} points… "
                                                 "(the first UMAP compiles for a while)")
@@ -1271,15 +1282,20 @@ class MainWindow(QMainWindow):
         return dataset
 
     def _on_graph_progress(self, item) -> None:
+        self._live_progress(self.graph, item, "type")
+
+    def _live_progress(self, panel, item, colour_by: str) -> None:
+        """A training step of a run whose map lives: the loss, the panel's progress, the points moving
+        (coloured by the snapshot's ``colour_by`` metadata column when it has more than one value)."""
         p, coords = item
         self.loss.add(p)
-        self.graph.show_progress(p)
+        panel.show_progress(p)
         if coords is not None and p.snapshot is not None:
             if not self._live_started:
                 self.map.set_points(p.snapshot.keys, coords)
-                types = p.snapshot.metadata.get("type")
-                if types is not None and len(set(types)) > 1:
-                    self.map.color_by(types, "categorical")
+                groups = p.snapshot.metadata.get(colour_by)
+                if groups is not None and len(set(groups)) > 1:
+                    self.map.color_by(groups, "categorical")
                 self._live_started = True
             else:
                 self.map.update_coords(coords)
@@ -1324,18 +1340,7 @@ class MainWindow(QMainWindow):
                           on_failed=self._on_train_failed, on_cancelled=self._on_train_cancelled)
 
     def _on_starspace_progress(self, item) -> None:
-        p, coords = item
-        self.loss.add(p)
-        self.starspace.show_progress(p)
-        if coords is not None and p.snapshot is not None:
-            if not self._live_started:
-                self.map.set_points(p.snapshot.keys, coords)
-                kinds = p.snapshot.metadata.get("kind")
-                if kinds is not None and len(set(kinds)) > 1:
-                    self.map.color_by(kinds, "categorical")
-                self._live_started = True
-            else:
-                self.map.update_coords(coords)
+        self._live_progress(self.starspace, item, "kind")
 
     def _on_starspace_trained(self, result) -> None:
         model, coords, scores, baseline, data = result

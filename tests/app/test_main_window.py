@@ -563,3 +563,23 @@ def test_extrinsic_panel_compares_embeddings_with_the_same_classifier(window, qt
     assert rows["informed"]["accuracy"] > rows["random"]["accuracy"] + 0.3
     assert window.extrinsic.table.rowCount() == 2 and "Best: informed" in window.extrinsic.status.text()
     window.extrinsic.grab().save(str(tmp_path / "extrinsic.png"))
+
+
+def test_a_smaller_embedding_replaces_a_coloured_one_on_the_map(window, qtbot):
+    """Colour groups hold rows of the points they were made for: a new, smaller embedding must not reuse them."""
+    rng = np.random.default_rng(1)
+    kinds = ["word"] * 300 + ["label"] * 20
+    window.session.add_embedding("big", Embedding([f"k{i}" for i in range(320)], rng.standard_normal((320, 4)),
+                                                  metadata={"kind": kinds}))
+    window.colour.setCurrentText("kind")
+    window.apply_colour("kind")
+    window.search.setText("^k3")
+    window.session.add_embedding("small", Embedding([f"s{i}" for i in range(50)], rng.standard_normal((50, 4))))
+    assert window.map.n_points == 50 and window.map.keys[0] == "s0"
+
+
+def test_the_window_fits_a_laptop_screen(window):
+    """Docks are added stacked and then tabified: the minimum must be the final layout's, not the stacked one."""
+    assert window.minimumSize().height() <= 768 and window.minimumSize().width() <= 1366
+    window.resize(1300, 760)
+    assert window.height() <= 768

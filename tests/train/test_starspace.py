@@ -38,14 +38,18 @@ def reference_example(E, bag, p, draws, positives, margin, max_neg, cosine, pool
             return 0.0
         return np.mean([margin - _sim(a, M[p], cosine) + _sim(a, M[n], cosine) for n in chosen])
 
-    grad = np.zeros_like(E)
-    h = 1e-6
-    for idx in np.ndindex(E.shape):
-        up, down = E.copy(), E.copy()
+    return E - lr * numeric_gradient(loss, E), loss(E), len(chosen)
+
+
+def numeric_gradient(loss, M, h=1e-6):
+    """Central differences of ``loss`` at the float64 matrix ``M``."""
+    grad = np.zeros_like(M)
+    for idx in np.ndindex(M.shape):
+        up, down = M.copy(), M.copy()
         up[idx] += h
         down[idx] -= h
         grad[idx] = (loss(up) - loss(down)) / (2 * h)
-    return E - lr * grad, loss(E), len(chosen)
+    return grad
 
 
 def draws_of(seed, n_pos, neg_table, neg_search):
@@ -101,12 +105,7 @@ def test_one_softmax_step_equals_the_reference_gradient(cosine):
         return -(scores[0] - np.log(np.exp(scores).sum()))
 
     M = E.astype(np.float64)
-    grad = np.zeros_like(M)
-    for idx in np.ndindex(M.shape):
-        up, down = M.copy(), M.copy()
-        up[idx] += 1e-6
-        down[idx] -= 1e-6
-        grad[idx] = (loss(up) - loss(down)) / 2e-6
+    grad = numeric_gradient(loss, M)
     got = E.copy()
     total, examples = kernel.train_examples(
         got, np.zeros(len(E), np.float32), np.array([0]), np.array([0, 4]), words, np.array([0, 1]), labels,
@@ -140,12 +139,7 @@ def test_one_logistic_step_equals_the_reference_gradient(cosine):
                 - sum(np.log(1 - sig(_sim(a, M[n], cosine))) for n in negatives))
 
     M = E.astype(np.float64)
-    grad = np.zeros_like(M)
-    for idx in np.ndindex(M.shape):
-        up, down = M.copy(), M.copy()
-        up[idx] += 1e-6
-        down[idx] -= 1e-6
-        grad[idx] = (loss(up) - loss(down)) / 2e-6
+    grad = numeric_gradient(loss, M)
     got = E.copy()
     total, examples = kernel.train_examples(
         got, np.zeros(len(E), np.float32), np.array([0]), np.array([0, 3]), words, np.array([0, 2]), labels,

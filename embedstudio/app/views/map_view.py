@@ -136,6 +136,10 @@ class MapView(pg.PlotWidget):
         self.selected = None
         self.selection = np.zeros(0, np.int64)
         self.visible = None
+        if len(self._groups) != 1 or self._groups[0][1] is not None:
+            # colour groups hold rows of the previous points: back to one colour (the caller recolours)
+            self.coords = np.zeros((0, 2), np.float32)
+            self._set_groups([(None, POINT_BRUSH, "")])
         self.update_coords(coords, autorange=True)
 
     def update_coords(self, coords: np.ndarray, autorange: bool = False) -> None:

@@ -52,6 +52,15 @@ def similarity_grads(a, b, cosine, grad_a, grad_b):
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _is_positive(row, pos_idx, plo, phi, pos_offset):
+    """Whether ``row`` is one of the example's positives (a negative drawn there is skipped)."""
+    for k in range(plo, phi):
+        if pos_idx[k] + pos_offset == row:
+            return True
+    return False
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _update_row(E, state, row, g, lr, adagrad):
     dim = g.shape[0]
     if adagrad:
@@ -147,12 +156,7 @@ def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, po
             for _ in range(neg_search):
                 s = next_state(s)
                 n = neg_table[below(output(s), n_table)]
-                clash = False
-                for k in range(plo, phi):
-                    if pos_idx[k] + pos_offset == n:
-                        clash = True
-                        break
-                if clash:
+                if _is_positive(n, pos_idx, plo, phi, pos_offset):
                     continue
                 neg_sim = similarity_grads(a, E[n], cosine, g_tmp, neg_grads[n_neg])
                 hinge = margin - pos_sim + neg_sim
@@ -200,12 +204,7 @@ def _softmax_step(E, state, a, scale, p, pos_sim, grad_a, grad_p, lhs_idx, lo, h
     for _ in range(neg_search):
         s = next_state(s)
         n = neg_table[below(output(s), n_table)]
-        clash = False
-        for k in range(plo, phi):
-            if pos_idx[k] + pos_offset == n:
-                clash = True
-                break
-        if clash:
+        if _is_positive(n, pos_idx, plo, phi, pos_offset):
             continue
         neg_scores[n_neg] = similarity_grads(a, E[n], cosine, g_tmp, neg_grads[n_neg])
         neg_rows[n_neg] = n
@@ -276,12 +275,7 @@ def _logistic_step(E, state, lhs_idx, lo, hi, pos_idx, plo, phi, pos_offset, n_b
     for _ in range(neg_search):  # negatives: ∂(-log σ(-s))/∂s = σ(s)
         s = next_state(s)
         r = neg_table[below(output(s), n_table)]
-        clash = False
-        for k in range(plo, phi):
-            if pos_idx[k] + pos_offset == r:
-                clash = True
-                break
-        if clash:
+        if _is_positive(r, pos_idx, plo, phi, pos_offset):
             continue
         sim = similarity_grads(a, E[r], cosine, g_tmp, grads[n])
         w = np.float32(_sigmoid(sim))

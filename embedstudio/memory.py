@@ -1,0 +1,59 @@
+"""How much memory an operation will need, and whether this machine has it: asked *before* starting.
+
+The estimates are deliberately simple upper-end figures from the algorithms' data structures (the
+arrays they allocate), not measurements; they exist to stop an operation that cannot fit (t-SNE on
+a million points, an N x N matrix) with a message, instead of swapping the machine to a halt.
+"""
+
+from __future__ import annotations
+
+import os
+
+_GB = 1e9
+
+
+def available_bytes() -> int | None:
+    """Memory available to new allocations without swapping (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def projection_bytes(method: str, n: int, dim: int, params: dict | None = None) -> int:
+    """Peak bytes of a 2-D projection of ``n`` points of ``dim`` dimensions (float64 working copies)."""
+    params = params or {}
+    base = 8 * n * dim * 2  # a float64 copy of the data and a centred / scaled one
+    if method == "pca":
+        return base
+    if method == "umap":
+        k = int(params.get("n_neighbors", 15))
+        # the k-NN graph (indices + distances), its fuzzy union (sparse, about 2k entries a point: COO + CSR)
+        return base + n * k * (8 + 8) + n * 2 * k * (8 + 8 + 8) * 2
+    if method == "tsne":
+        if params.get("method") == "exact":
+            return base + 3 * 8 * n * n  # dense P, Q and the gradient's pairwise terms
+        k = min(n - 1, 3 * int(float(params.get("perplexity", 30))) + 1)
+        return base + n * k * (8 + 8 + 8) * 3  # neighbours, their distances, the sparse P (+ symmetrised)
+    raise ValueError(f"unknown projection {method!r}")
+
+
+def square_matrix_bytes(n: int, itemsize: int = 4) -> int:
+    """An n x n matrix (all-pairs similarities or distances)."""
+    return n * n * itemsize
+
+
+def fits(need: int, what: str, headroom: float = 0.8) -> str | None:
+    """None when ``need`` bytes fit in ``headroom`` of the available memory, else a message saying so."""
+    have = available_bytes()
+    if have is None or need <= headroom * have:
+        return None
+    return (f"{what} needs about {need / _GB:,.1f} GB of memory and this machine has {have / _GB:,.1f} GB "
+            "available: it was not started. Select fewer points (lasso, then Isolate) or use PCA.")
