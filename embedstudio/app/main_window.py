@@ -1367,8 +1367,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"trained {name}. {summary}")
 
     def show_extrinsic_panel(self) -> None:
+        """Tools ▸ Extrinsic evaluation: the panel in front, with room for its plot."""
         self.docks["Extrinsic"].show()
         self.docks["Extrinsic"].raise_()
+        self.resizeDocks([self.docks["Extrinsic"], self.docks["Loss"]], [self.height() - 200, 100], Qt.Orientation.Vertical)
 
     def run_extrinsic(self) -> None:
         names = self.extrinsic.chosen_embeddings()

@@ -63,6 +63,7 @@ class ExtrinsicPanel(QWidget):
         self.plot.setMinimumHeight(180)
         self.plot.showGrid(y=True, alpha=0.3)
         self.plot.setLabel("left", "score (mean over folds, 95% CI)")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # scores in [0, 1], not "x0.001" milli-units
         self.plot.addLegend(offset=(-10, 10))
         layout.addWidget(self.plot, 1)
         self.table = QTableWidget(0, 4)

@@ -19,6 +19,7 @@ class LossView(pg.PlotWidget):
         self.setLabel("bottom", "epoch")
         self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)  # early on, not "epoch (x0.001)"
         self.setLabel("left", "loss (mean per example)")
+        self.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # a StarSpace hinge loss of 0.2 is not "200 (x0.001)"
         self.showGrid(x=True, y=True, alpha=0.25)
         self.addLegend(offset=(-10, 10))
         self._chunk_curve = self.plot([], [], pen=pg.mkPen("#1f77b4", width=1.2), name="per step")
