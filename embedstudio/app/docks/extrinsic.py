@@ -16,6 +16,11 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLin
 BAR_COLOURS = ((0, 114, 178), (230, 159, 0))  # Okabe–Ito blue (accuracy), orange (macro-F1)
 
 
+def _short(name: str, width: int = 18) -> str:
+    """A tick label that fits under its bars (the table below has the whole name)."""
+    return name if len(name) <= width else name[:width - 1] + "…"
+
+
 class ExtrinsicPanel(QWidget):
     run_requested = Signal()
     cancel_requested = Signal()
@@ -123,7 +128,7 @@ class ExtrinsicPanel(QWidget):
             self.plot.addItem(bars)
             self.plot.addItem(pg.ErrorBarItem(x=xs, y=mean, top=high - mean, bottom=mean - low, beam=width * 0.4,
                                               pen=pg.mkPen((40, 40, 40), width=1.5)))
-        self.plot.getAxis("bottom").setTicks([[(float(i), r["name"]) for i, r in enumerate(rows)]])
+        self.plot.getAxis("bottom").setTicks([[(float(i), _short(r["name"])) for i, r in enumerate(rows)]])
         top = max([r["accuracy_high"] for r in rows] + [r["macro_f1_high"] for r in rows] + [0.1])
         self.plot.setYRange(0, min(1.05, top * 1.08), padding=0)
         self.plot.setXRange(-0.7, len(rows) - 0.3, padding=0)
