@@ -1019,6 +1019,8 @@ class MainWindow(QMainWindow):
             coords = getattr(self, "_pending_coords", None)
             self._pending_coords = None
             if emb is not None:
+                if self.views.currentWidget() is self.welcome:  # something to look at: the map
+                    self.views.setCurrentIndex(0)
                 if coords is None or len(coords) != len(emb):
                     coords = pca(emb.vectors)[0]
                 self.map.set_points(emb.keys, coords, emb.counts)
