@@ -154,6 +154,16 @@ def save_session(session: Session, folder: str | os.PathLike, view: dict | None 
             os.remove(os.path.join(folder, "embeddings", leftover))
 
 
+def _inside(folder: str, relative: str) -> str | None:
+    """The real path of ``relative`` in ``folder``, or None when it leads outside (``..``, an absolute
+    path, a symlink pointing out) or cannot name a file (a NUL byte)."""
+    if "\x00" in relative:
+        return None
+    target = os.path.realpath(os.path.join(folder, relative))
+    root = os.path.realpath(folder)
+    return target if os.path.commonpath([target, root]) == root else None
+
+
 def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]:
     """The session document and its embeddings; every problem is a DataFormatError.
 
@@ -171,31 +181,38 @@ def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]
             document = json.loads(f.read(16 << 20).decode("utf-8"))
     except FileNotFoundError:
         raise DataFormatError(path, None, "not a session folder (no session.json)") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise DataFormatError(path, None, f"cannot read the session: {e}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:  # RecursionError: JSON nested too deep
+        raise DataFormatError(path, None, f"cannot read the session: {type(e).__name__}: {e}") from None
     if not isinstance(document, dict) or document.get("format") != SESSION_TAG:
         raise DataFormatError(path, None, "not an EmbedStudio session (wrong format tag)")
+    for key, kind in (("embeddings", list), ("datasets", list), ("view", dict)):
+        if key in document and not isinstance(document[key], kind):
+            raise DataFormatError(path, None, f"{key!r} must be a {'list' if kind is list else 'mapping'}")
     embeddings: dict[str, Embedding] = {}
     for entry in document.get("embeddings", []):
         try:
             name, relative = str(entry["name"]), str(entry["file"])
         except (KeyError, TypeError):
             raise DataFormatError(path, None, "an embedding entry lacks its name or file") from None
-        target = os.path.realpath(os.path.join(folder, relative))
-        if os.path.commonpath([target, os.path.realpath(folder)]) != os.path.realpath(folder):
+        target = _inside(folder, relative)
+        if target is None:
             raise DataFormatError(path, None, f"embedding file {relative!r} lies outside the session folder")
         embeddings[name] = Embedding.load(target)
     document["map_coords"] = None
     if document.get("map"):
         import numpy as np
 
-        target = os.path.realpath(os.path.join(folder, str(document["map"])))
-        if os.path.commonpath([target, os.path.realpath(folder)]) != os.path.realpath(folder):
+        target = _inside(folder, str(document["map"]))
+        if target is None:
             raise DataFormatError(path, None, "the map file lies outside the session folder")
+        from embedstudio.storage import READ_ERRORS
+
         try:
             coords = np.load(target, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise DataFormatError(target, None, f"cannot read the saved map: {e}") from None
-        if coords.ndim == 2 and coords.shape[1] == 2:
+        except READ_ERRORS as e:  # a damaged .npy: truncated, a crafted header, a shape beyond memory
+            raise DataFormatError(target, None, f"cannot read the saved map: {type(e).__name__}: {e}") from None
+        if not isinstance(coords, np.ndarray):  # an .npz archive where the .npy should be
+            raise DataFormatError(target, None, "the saved map is not one array")
+        if coords.ndim == 2 and coords.shape[1] == 2 and coords.dtype.kind == "f":
             document["map_coords"] = coords
     return document, embeddings

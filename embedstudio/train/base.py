@@ -75,7 +75,7 @@ class Checkpoint:
         try:
             return cls(str(header["trainer"]), int(header["cursor"]), dict(header["config"]), arrays,
                        dict(header.get("state", {})))
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as e:  # e.g. a cursor of Infinity
             raise DataFormatError(os.fspath(path), None, f"inconsistent checkpoint: {e}") from None
 
 

@@ -67,3 +67,65 @@ def test_session_events_reach_subscribers():
     s.add_embedding("e", Embedding(["a"], np.ones((1, 2), np.float32)))
     assert events == ["embeddings", "current"]
     assert describe("/x/v.txt", "word2vec-text", s.embedding).stats == {"vectors": 1, "dimension": 2}
+
+
+def test_damaged_or_crafted_session_documents_are_data_format_errors(tmp_path):
+    """Inputs the reader fuzzing found: each was an uncaught exception before."""
+    import io
+    import json
+    import zipfile
+
+    import numpy as np
+
+    from embedstudio.app.session import Session, read_session, save_session
+    from embedstudio.data.errors import DataFormatError
+    from embedstudio.vectors import Embedding
+
+    folder = tmp_path / "s"
+    session = Session()
+    session.add_embedding("e", Embedding(["x", "y"], np.eye(2, dtype=np.float32)))
+    save_session(session, folder, map_coords=np.zeros((2, 2), np.float32))
+    good = json.loads((folder / "session.json").read_text())
+    map_file = folder / good["map"]
+    cases = {
+        "nested": '{"format": "embedstudio-session", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "embeddings not a list": json.dumps(dict(good, embeddings=3.5)),
+        "view not a mapping": json.dumps(dict(good, view=[1, 2])),
+        "NUL in a file name": json.dumps(dict(good, embeddings=[{"name": "e", "file": "embeddings/a\x00b.npz"}])),
+    }
+    for what, text in cases.items():
+        (folder / "session.json").write_text(text)
+        with pytest.raises(DataFormatError):
+            read_session(folder)
+    (folder / "session.json").write_text(json.dumps(good))
+    saved = map_file.read_bytes()
+    for damaged in (saved[:20], b"", _npz_bytes()):
+        map_file.write_bytes(damaged)
+        with pytest.raises(DataFormatError, match="map"):
+            read_session(folder)
+    map_file.write_bytes(saved)
+    assert read_session(folder)[0]["map_coords"].shape == (2, 2)
+
+
+def _npz_bytes() -> bytes:
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, a=np.zeros(3))
+    return buffer.getvalue()
+
+
+def test_a_checkpoint_with_an_infinite_cursor_is_a_data_format_error(tmp_path):
+    import numpy as np
+
+    from embedstudio.data.errors import DataFormatError
+    from embedstudio.storage import write_json_arrays
+    from embedstudio.train.base import Checkpoint
+
+    write_json_arrays(tmp_path / "c.ckpt", {"format": "embedstudio-checkpoint", "trainer": "word2vec",
+                                             "cursor": float("inf"), "config": {}, "state": {}},
+                      {"syn0": np.zeros((2, 2), np.float32)})
+    with pytest.raises(DataFormatError, match="inconsistent checkpoint"):
+        Checkpoint.load(tmp_path / "c.ckpt")
