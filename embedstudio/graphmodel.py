@@ -283,11 +283,24 @@ class GraphModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "GraphModel":
+        """Read a file written by :meth:`save`; any problem is a DataFormatError."""
+        from embedstudio.data.errors import DataFormatError
+
         header, arrays = read_json_arrays(path, _FORMAT_TAG, "graph model")
-        types = [header["type_names"][i] for i in arrays["entity_type"]]
-        emb = Embedding(header["keys"], arrays["vectors"], metadata={"type": types},
-                        info=header.get("info", {}))
-        return cls(emb, arrays["entity_type"], header["type_names"], header["relation_names"],
-                   arrays["relation_types"], header["operator"], header["comparator"],
-                   arrays["lhs_params"], arrays["rhs_params"], header.get("info", {}),
-                   header.get("relation_mode", "dynamic"))
+        try:
+            type_names = header["type_names"]
+            entity_type, relation_types = arrays["entity_type"], arrays["relation_types"]
+            if not isinstance(type_names, list):
+                raise ValueError("type_names is not a list")
+            for name, ids in (("entity_type", entity_type), ("relation_types", relation_types)):
+                if ids.dtype.kind not in "iu" or (ids.size and not 0 <= ids.min() <= ids.max() < len(type_names)):
+                    raise ValueError(f"{name} must hold type ids in [0, {len(type_names)})")
+            types = [type_names[i] for i in entity_type.reshape(-1).tolist()]
+            emb = Embedding(header["keys"], arrays["vectors"], metadata={"type": types},
+                            info=header.get("info", {}))
+            return cls(emb, entity_type, type_names, header["relation_names"],
+                       relation_types, header["operator"], header["comparator"],
+                       arrays["lhs_params"], arrays["rhs_params"], header.get("info", {}),
+                       header.get("relation_mode", "dynamic"))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            raise DataFormatError(os.fspath(path), None, f"inconsistent graph model: {e}") from None

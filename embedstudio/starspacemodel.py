@@ -71,6 +71,10 @@ class SpaceModel:
         if self.pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {self.pooling!r}; known: {', '.join(POOLINGS)}")
         self.vectors = np.ascontiguousarray(self.vectors, dtype=np.float32)
+        if self.vectors.ndim != 2:
+            raise ValueError(f"vectors must be a 2-D matrix, got shape {self.vectors.shape}")
+        if self.buckets < 0:
+            raise ValueError(f"buckets must be >= 0, got {self.buckets}")
         if self.buckets and self.mode != "tagspace":
             raise ValueError("word-bigram buckets belong to TagSpace models")
         if self.vectors.shape[0] != len(self.words) + self.buckets + len(self.labels):
@@ -197,5 +201,5 @@ class SpaceModel:
             return cls(header["mode"], list(header["words"]), list(header["labels"]), arrays["vectors"],
                        header["similarity"], header["pooling"], arrays.get("label_counts"), dict(header.get("info", {})),
                        int(header.get("buckets", 0)))
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, OverflowError) as e:  # OverflowError: buckets = Infinity
             raise DataFormatError(os.fspath(path), None, f"inconsistent StarSpace model: {e}") from None

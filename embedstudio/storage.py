@@ -9,9 +9,12 @@ import bz2
 import gzip
 import io
 import json
+import lzma
 import os
 import tempfile
+import tokenize
 import zipfile
+import zlib
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator
 
@@ -19,10 +22,14 @@ import numpy as np
 
 from embedstudio.data.errors import DataFormatError
 
-# What zipfile and numpy raise on damaged or crafted files: odd compression or encryption
-# (NotImplementedError/RuntimeError), a .npy header claiming an array too large (MemoryError).
+# What zipfile, json and numpy raise on damaged or crafted files: odd compression or encryption
+# (NotImplementedError/RuntimeError), a damaged deflate or LZMA member (zlib.error, lzma.LZMAError), a .npy
+# header claiming an array too large (MemoryError) or a shape beyond int64 (OverflowError), a .npy header
+# numpy's Python-2 fallback cannot tokenize (tokenize.TokenError), JSON nested too deep (RecursionError,
+# a RuntimeError).
 READ_ERRORS = (zipfile.BadZipFile, OSError, KeyError, TypeError, ValueError, UnicodeDecodeError, EOFError,
-               NotImplementedError, RuntimeError, MemoryError)
+               NotImplementedError, RuntimeError, MemoryError, OverflowError, zlib.error, lzma.LZMAError,
+               tokenize.TokenError)
 
 
 @contextmanager
@@ -95,6 +102,12 @@ def read_json_arrays(path: str | os.PathLike, tag: str, what: str) -> tuple[dict
                 raise DataFormatError(path, None, f"not an EmbedStudio {what} (wrong format tag)")
             arrays = {name[:-4]: np.load(io.BytesIO(z.read(name)), allow_pickle=False)
                       for name in names if name.endswith(".npy")}
+        for name, array in arrays.items():
+            # Items of size 0 ('<U0', '|V0') need no data: such an array may claim any shape, and
+            # converting it (to float32, say) would then allocate without bound.
+            if array.dtype.itemsize == 0 and array.size:
+                raise DataFormatError(path, None, f"cannot read {what}: {name}.npy holds {array.size:,} "
+                                                  f"items of size 0 ({array.dtype.str})")
     except DataFormatError:
         raise
     except READ_ERRORS as e:

@@ -263,7 +263,7 @@ class Embedding:
                 header["keys"], arrays["vectors"], arrays.get("counts"), header.get("metadata"),
                 header.get("geometry", "euclidean"), header.get("info"),
             )
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError) as e:  # AttributeError: metadata not a dict
             raise DataFormatError(os.fspath(path), None, f"inconsistent embedding file: {e}") from None
 
 

@@ -29,3 +29,159 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path):
             raise RuntimeError("cancelled")
     assert (tmp_path / "a.bin").read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+
+
+# --------------------------------------------------------------------------- read_json_arrays on crafted files
+def _raw_npy(header: str, payload: bytes = b"") -> bytes:
+    import struct
+
+    header = header + " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1") + payload
+
+
+def _damaged_deflate_zip() -> bytes:
+    """A zip whose header.json is deflated data that zlib refuses (zlib.error, not BadZipFile)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("header.json", '{"format": "embedstudio-embedding"}' * 20)
+    data = bytearray(buf.getvalue())
+    size = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0].compress_size
+    start = 30 + len("header.json")
+    data[start:start + size] = b"\xff" * size
+    return bytes(data)
+
+
+def _zip_with_vectors(npy: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("header.json", '{"format": "embedstudio-embedding", "keys": ["a"]}')
+        z.writestr("vectors.npy", npy)
+    return buf.getvalue()
+
+
+CRAFTED = {
+    # each of these escaped read_json_arrays as something else than a DataFormatError (found by tests/fuzz)
+    "damaged deflate member (zlib.error)": (_damaged_deflate_zip(), "cannot read"),
+    "npy header numpy cannot tokenize (TokenError)": (
+        _zip_with_vectors(_raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,")), "cannot read"),
+    "npy shape beyond int64 (OverflowError)": (
+        _zip_with_vectors(_raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (18446744073709551616, 1), }")),
+        "cannot read"),
+    # no data needed for items of size 0: converting 10^12 of them would allocate 4 TB (MemoryError)
+    "10^12 items of size 0": (
+        _zip_with_vectors(_raw_npy("{'descr': '<U0', 'fortran_order': False, 'shape': (1000000000000,), }")),
+        "size 0"),
+}
+
+
+@pytest.mark.parametrize("name", list(CRAFTED))
+def test_read_json_arrays_turns_crafted_members_into_data_format_errors(tmp_path, name):
+    from embedstudio.data.errors import DataFormatError
+    from embedstudio.storage import read_json_arrays
+    from embedstudio.vectors import Embedding
+
+    content, words = CRAFTED[name]
+    path = tmp_path / "crafted.npz"
+    path.write_bytes(content)
+    with pytest.raises(DataFormatError, match=words) as info:
+        read_json_arrays(path, "embedstudio-embedding", "embedding")
+    assert info.value.path == str(path) and info.value.line is None
+    with pytest.raises(DataFormatError):
+        Embedding.load(path)
+
+
+def _saved_models(tmp_path):
+    import numpy as np
+
+    from embedstudio.graphmodel import GraphModel
+    from embedstudio.starspacemodel import SpaceModel
+    from embedstudio.vectors import Embedding
+
+    emb = Embedding(["u", "v", "w"], np.eye(3, 4, dtype=np.float32), metadata={"type": ["a", "b", "b"]})
+    graph = GraphModel(emb, [0, 1, 1], ["a", "b"], ["r"], [[0, 1]], "diagonal", "dot", np.ones((1, 4)),
+                       np.ones((1, 4)))
+    graph.save(tmp_path / "g.model")
+    space = SpaceModel("tagspace", ["x", "y"], ["l"], np.ones((3, 2)))
+    space.save(tmp_path / "s.model")
+    return tmp_path / "g.model", tmp_path / "s.model"
+
+
+def _rewrite(path, header_change=None, arrays=None):
+    """Rewrite a json-arrays file with some header fields and arrays replaced (None: removed)."""
+    import io
+    import json
+    import zipfile
+
+    import numpy as np
+
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    header = json.loads(members["header.json"])
+    for key, value in (header_change or {}).items():
+        if value is None:
+            header.pop(key, None)
+        else:
+            header[key] = value
+    members["header.json"] = json.dumps(header).encode()
+    for name, array in (arrays or {}).items():
+        if array is None:
+            members.pop(f"{name}.npy", None)
+        else:
+            buf = io.BytesIO()
+            np.save(buf, np.asarray(array))
+            members[f"{name}.npy"] = buf.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+GRAPH_MODEL_DAMAGE = [
+    # each raised KeyError, IndexError, TypeError, ValueError or OverflowError from GraphModel.load (tests/fuzz)
+    ({"comparator": None}, {}, "comparator"),
+    ({}, {"entity_type": None}, "entity_type"),
+    ({}, {"entity_type": [0, 2, 1]}, "type ids"),  # 2: no such type
+    ({}, {"entity_type": [0, -1, 1]}, "type ids"),  # -1 used to pick the last type silently
+    ({}, {"entity_type": [0.0, 1.0, 1.0]}, "type ids"),
+    ({}, {"relation_types": [[0, 5]]}, "type ids"),
+    ({"type_names": {"a": 1}}, {}, "not a list"),
+    ({"keys": ["u", "v"]}, {}, "2 keys for 3 vectors"),
+    ({"relation_mode": "other"}, {}, "relation mode"),
+    ({"info": [1, 2]}, {}, "inconsistent graph model"),
+    ({}, {"lhs_params": [1.0, 2.0, 3.0]}, "reshape"),
+]
+
+
+@pytest.mark.parametrize("header, arrays, words", GRAPH_MODEL_DAMAGE)
+def test_graph_model_load_names_the_file_for_every_inconsistency(tmp_path, header, arrays, words):
+    from embedstudio.data.errors import DataFormatError
+    from embedstudio.graphmodel import GraphModel
+
+    path, _ = _saved_models(tmp_path)
+    GraphModel.load(path)  # sound before it is damaged
+    _rewrite(path, header, arrays)
+    with pytest.raises(DataFormatError, match=words) as info:
+        GraphModel.load(path)
+    assert info.value.path == str(path)
+
+
+@pytest.mark.parametrize("header, arrays, words", [
+    ({"buckets": float("inf")}, {}, "infinity"),  # was an OverflowError
+    ({"buckets": -1}, {"vectors": [[1.0, 1.0]] * 2}, "buckets must be >= 0"),  # 2 words - 1 + 1 label "fitted"
+    ({}, {"vectors": [1.0, 2.0, 3.0]}, "2-D"),  # loaded, then an IndexError at the first query
+])
+def test_space_model_load_rejects_what_it_cannot_use(tmp_path, header, arrays, words):
+    from embedstudio.data.errors import DataFormatError
+    from embedstudio.starspacemodel import SpaceModel
+
+    _, path = _saved_models(tmp_path)
+    SpaceModel.load(path)
+    _rewrite(path, header, arrays)
+    with pytest.raises(DataFormatError, match=words) as info:
+        SpaceModel.load(path)
+    assert info.value.path == str(path)

@@ -128,3 +128,18 @@ def test_load_rejects_pickled_arrays_and_wrong_shapes(tmp_path):
         z.writestr("vectors.npy", buf.getvalue())
     with pytest.raises(DataFormatError, match="2 keys for 3 vectors"):
         Embedding.load(path)
+
+
+def test_load_rejects_metadata_that_is_not_a_mapping(tmp_path):
+    """Found by tests/fuzz: a list as "metadata" raised AttributeError (read_session calls Embedding.load)."""
+    import io
+
+    path = tmp_path / "bad.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("header.json", '{"format": "embedstudio-embedding", "keys": ["a"], "metadata": [1]}')
+        buf = io.BytesIO()
+        np.save(buf, np.zeros((1, 2), np.float32))
+        z.writestr("vectors.npy", buf.getvalue())
+    with pytest.raises(DataFormatError, match="inconsistent embedding file") as info:
+        Embedding.load(path)
+    assert info.value.path == str(path)

@@ -376,6 +376,8 @@ def _read_npz(path: str) -> tuple[list[str], np.ndarray]:
 def _array_keys(path: str, raw: np.ndarray) -> list[str]:
     if raw.ndim != 1:
         raise DataFormatError(path, None, f"'keys' must be a 1-D array, got shape {raw.shape}")
+    if raw.dtype.itemsize == 0 and raw.size:  # '<U0' needs no data: it may claim any length (all keys empty)
+        raise DataFormatError(path, None, f"'keys' holds {raw.size:,} empty keys (dtype {raw.dtype.str})")
     if raw.dtype.kind == "U":
         values = raw.tolist()
     elif raw.dtype.kind == "S":

@@ -212,6 +212,7 @@ def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]
         except READ_ERRORS as e:  # a damaged .npy: truncated, a crafted header, a shape beyond memory
             raise DataFormatError(target, None, f"cannot read the saved map: {type(e).__name__}: {e}") from None
         if not isinstance(coords, np.ndarray):  # an .npz archive where the .npy should be
+            coords.close()
             raise DataFormatError(target, None, "the saved map is not one array")
         if coords.ndim == 2 and coords.shape[1] == 2 and coords.dtype.kind == "f":
             document["map_coords"] = coords

@@ -68,6 +68,7 @@ HEADER_WORDS = (COLUMN_NAMES - {"a", "b", "x", "y", "u", "v"}) | frozenset(
 """Words that make a first line look like a header (case-insensitive). One-letter names are left
 out: in a small graph they are more often entities than column names."""
 
+_MAX_WEIGHT = float(np.finfo(np.float32).max)
 _SNIFF_LINES = 64  # data lines looked at for the separator, the layout and the types
 _SEPARATORS = {"\t": "\t", "tab": "\t", ",": ",", "comma": ",", " ": None, "whitespace": None}
 _WS = " \t\n\r\x0b\x0c"  # ASCII whitespace: str.strip() alone would also eat no-break spaces
@@ -418,9 +419,10 @@ class _Builder:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not (math.isfinite(value) and value >= 0):
+        if not (math.isfinite(value) and 0 <= value <= _MAX_WEIGHT):  # weights are stored as float32
             raise DataFormatError(
-                self.path, line_no, f"the weight {text.strip(_WS)[:30]!r} should be a finite number >= 0"
+                self.path, line_no,
+                f"the weight {text.strip(_WS)[:30]!r} should be a finite number >= 0 (and at most {_MAX_WEIGHT:.3g})"
             )
         return value
 

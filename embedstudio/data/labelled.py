@@ -288,6 +288,8 @@ def read_labelled(path: str | os.PathLike, *, tokenizer: str = "whitespace", lab
                     raise DataFormatError(path, line_no, f"a {label_prefix!r} token without a label name")
             else:
                 fields = text.split(sep)
+                if len(fields) < len(names):  # empty last fields (an empty text): stripping the line dropped their tabs
+                    fields += [""] * (len(names) - len(fields))
                 if len(fields) != len(names):
                     raise DataFormatError(path, line_no, f"found {len(fields)} fields, the header names {len(names)}")
                 doc_labels = [l for l in _LABEL_SPLIT.split(fields[label_col].strip()) if l]

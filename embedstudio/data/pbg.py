@@ -86,6 +86,8 @@ _RELATION_KEYS = ("operator", "all_negs", "weight")  # per-relation settings acc
 _PBG_OPERATORS = ("none", "diagonal", "translation", "linear", "affine", "complex_diagonal")
 _SAFE_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 _INT32_MAX = np.iinfo(np.int32).max
+_MAX_UNNAMED_RELATIONS = 1 << 20  # dynamic relations named "0", "1", ... when dynamic_rel_names.json is missing
+_MAX_LINEAR_PARAMS = 1 << 27  # float32 parameters (512 MiB) of static relations recast as one linear operator
 
 
 # --------------------------------------------------------------------------- export
@@ -353,7 +355,7 @@ def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | N
                      for rs in relations]
         max_norm = cfg.get("max_norm")
         max_norm = None if max_norm is None else float(max_norm)
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:  # OverflowError: Infinity
         raise bad_config(f"not a PBG config ({type(e).__name__}: {e})") from None
     if not entities or not rel_specs or dim < 1 or any(p < 1 for p in type_parts.values()):
         raise bad_config("not a PBG config (no entities, no relations or a bad dimension/num_partitions)")
@@ -547,6 +549,7 @@ def _read_mapping(ent_dir: str) -> dict | None:
     try:
         ok = (isinstance(mapping["names"], list) and isinstance(mapping["ids"], dict)
               and len(mapping["type_names"]) == len(mapping["pbg_type_names"])
+              and all(isinstance(t, str) for t in mapping["pbg_type_names"])
               and isinstance(mapping["relation_names"], list))
     except (KeyError, TypeError):
         ok = False
@@ -600,7 +603,7 @@ def _open_h5(path: str):
     except READ_ERRORS as e:
         hf.close()
         raise DataFormatError(path, None, f"cannot read the attributes: {e}") from None
-    if fv is None or np.ndim(fv) != 0 or int(fv) != _FORMAT_VERSION:
+    if not isinstance(fv, (int, np.integer)) or fv != _FORMAT_VERSION:  # also a string, a NaN, an array
         hf.close()
         raise DataFormatError(path, None, f"format_version {fv!r}, expected {_FORMAT_VERSION}")
     return hf
@@ -737,6 +740,10 @@ def _common_operator(per_rel: list[tuple[str, np.ndarray]], dim: int, config_pat
     if "translation" in kinds:
         raise DataFormatError(config_path, None, f"relations mix operators {sorted(ops)}, which one operator "
                                                  "cannot express")
+    if len(per_rel) * dim * dim > _MAX_LINEAR_PARAMS:  # dim x dim from dim values each: bound what we build
+        raise DataFormatError(config_path, None, f"relations mix operators {sorted(ops)}: one linear operator "
+                                                 f"for them would take {len(per_rel) * dim * dim:,} parameters "
+                                                 f"(dimension {dim:,}), more than {_MAX_LINEAR_PARAMS:,}")
     return "linear", np.stack([_as_matrix(o, p, dim).ravel() for o, p in per_rel])
 
 
@@ -754,6 +761,9 @@ def _dynamic_relation_names(ent_dir: str) -> list[str]:
     count = int(text)
     names_path = os.path.join(ent_dir, "dynamic_rel_names.json")
     if not os.path.exists(names_path):
+        if count > _MAX_UNNAMED_RELATIONS:  # nothing else bounds it: do not build a name for each
+            raise DataFormatError(count_path, None, f"{count:,} relations but no dynamic_rel_names.json: more than "
+                                                    f"{_MAX_UNNAMED_RELATIONS:,} relations need their names file")
         return [str(i) for i in range(count)]
     names = _read_json(names_path, list, "PBG relation names")
     if len(names) != count:

@@ -405,7 +405,9 @@ def check_text_start(path: str) -> None:
 
 
 # ----------------------------------------------------------------- number and header helpers
-_NUMBER = re.compile(rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:nan|inf|infinity))")
+# ``\d+(?:\.\d*)?``, not ``\d+\.?\d*``: the latter splits a run of digits between its two parts in every
+# possible way before failing on what follows (a 70 KB run of digits took minutes).
+_NUMBER = re.compile(rb"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|(?i:nan|inf|infinity))")
 
 
 def is_number(token: bytes) -> bool:
@@ -416,7 +418,8 @@ def is_number(token: bytes) -> bool:
 def parse_header(line: bytes) -> tuple[int, int] | None:
     """``(count, dim)`` from a word2vec header line ``"count dim"``, or None."""
     parts = line.split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    # No real count or dimension has 19 digits; int() refuses more than 4,300 with a ValueError.
+    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 18 for p in parts):
         return None
     return int(parts[0]), int(parts[1])
 

@@ -531,3 +531,19 @@ def test_round_trip(tmp_path_factory, graph):
         assert g.names[g.type_offsets[k]:g.type_offsets[k + 1]] == [
             n for n in appearance if g.entity_type[g.index(n)] == k
         ]
+
+
+def test_a_header_field_of_70_kb_of_digits_is_read_at_once(tmp_path):
+    """Found by tests/fuzz: the header check spent minutes on a field of 70,000 digits and a word."""
+    import time
+
+    path = tmp_path / "w.csv"
+    path.write_bytes(b"7" * 70000 + b"source,target,weight\na,b,0.5\nb,c,1\n")
+    start = time.perf_counter()
+    graph = read_edgelist(path)
+    assert time.perf_counter() - start < 2
+    assert graph.n_edges == 3  # head, relation, tail: the third fields are not all numbers
+
+
+def test_a_weight_beyond_float32_is_refused_not_stored_as_infinity(tmp_path):
+    expect_error(write(tmp_path, "a\tb\t1.5\nc\td\t1e300\n"), 2, "at most")

@@ -78,7 +78,7 @@ def test_bad_labelled_files_name_the_line(tmp_path, big_line_writer):
     expect_data_error(read, write(tmp_path, "__label__a ok\n__label__ oops\n"), 2, "without a label name")
     expect_data_error(read, write(tmp_path, b"__label__a ok\n__label__b caf\xe9\n"), 2, "UTF-8", "byte 15")
     expect_data_error(read, write(tmp_path, b"__label__a ok\n__label__b x\x00y\n"), 2, "NUL")
-    expect_data_error(read, write(tmp_path, "id\tlabel\ttext\n1\ta\tfine\n2\tb\n"), 3, "found 2 fields", "names 3")
+    expect_data_error(read, write(tmp_path, "id\tlabel\ttext\n1\ta\tfine\n2\tb\tx\ty\n"), 3, "found 4 fields", "names 3")
     garbage = np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8).tobytes()
     with pytest.raises(DataFormatError):
         read(write(tmp_path, garbage, "g.bin"))
@@ -161,3 +161,8 @@ def test_sniffer_recognises_labelled_documents(tmp_path):
     assert detect(write(tmp_path, "__label__a x y\n__label__b z\n")) == "labelled"
     assert detect(write(tmp_path, "id\tlabel\ttext\n1\ta\thello there\n", "t.tsv")) == "labelled"
     assert detect(write(tmp_path, "plain text\nwith no labels\n")) == "corpus"
+
+
+def test_a_table_row_with_an_empty_text_is_dropped_not_an_error(tmp_path):
+    d = read_labelled(write(tmp_path, "id\tlabel\ttext\na\tx\tsome words\nb\ty\t\nc\tx\tmore\n", "t.tsv"))
+    assert d.ids == ["a", "c"] and d.dropped_empty == 1

@@ -597,6 +597,39 @@ def test_missing_dynamic_relation_files(good, tmp_path):
     expect_bad(good, good / "model.v3.h5", "shape")  # 3 relations, parameters for 2
 
 
+def test_crafted_values_found_by_fuzzing(good, tmp_path):
+    """tests/fuzz found these escaping as other errors than DataFormatError, or running away."""
+    emb = good / "embeddings_entity_0.v3.h5"
+    for fv in (float("nan"), "1", np.array([1, 1])):  # int(fv) raised ValueError / TypeError
+        write_h5(emb, {"embeddings": (np.zeros((6, 6), np.float32), None)}, fmt=fv)
+        expect_bad(good, emb, "format_version")
+    write_h5(emb, {"embeddings": (np.zeros((6, 6), np.float32), None)})
+    mapping_path = tmp_path / NAMES_FILE
+    mapping = json.loads(mapping_path.read_text())
+    mapping_path.write_text(json.dumps({**mapping, "pbg_type_names": [["entity"]]}))  # set() of lists: TypeError
+    expect_bad(good, mapping_path, "damaged")
+    mapping_path.write_text(json.dumps(mapping))
+    cfg_path = good / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    for change in ({"entities": {"entity": {"num_partitions": float("inf")}}}, {"max_norm": 10 ** 400}):
+        cfg_path.write_text(json.dumps({**cfg, **change}))  # int(inf), float(10**400): OverflowError
+        expect_bad(good, cfg_path, "not a PBG config", "OverflowError")
+    cfg_path.write_text(json.dumps(cfg))
+    # 300 million relations named "0", "1", ... when the names file is missing: minutes and gigabytes
+    (tmp_path / "dynamic_rel_count.txt").write_text("300000000\n")
+    (tmp_path / "dynamic_rel_names.json").unlink()
+    expect_bad(good, tmp_path / "dynamic_rel_count.txt", "300,000,000 relations", "dynamic_rel_names.json")
+
+
+def test_static_operators_recast_as_linear_are_bounded(tmp_path):
+    """Mixed static operators become one dim x dim linear operator per relation: from a few MB of diagonal
+    parameters at dimension 10^5, that was a MemoryError (or the machine's memory); now a DataFormatError."""
+    export_pbg(typed_graph(), tmp_path)
+    ck, *_ = fake_checkpoint(tmp_path, np.random.default_rng(2), ops=["diagonal", "complex_diagonal", "none"],
+                             dim=8192)  # 3 x 8192^2 parameters: above the bound, 300 KB of input
+    expect_bad(ck, ck / "config.json", "linear operator", "201,326,592 parameters")
+
+
 def test_not_a_checkpoint_folder(tmp_path):
     expect_bad(tmp_path / "nope", tmp_path / "nope", "no such folder")
     expect_bad(tmp_path, tmp_path / "checkpoint_version.txt", "missing")

@@ -169,3 +169,22 @@ def test_truncated_gzip_is_sniffed_from_what_decompresses(tmp_path):
     data = gzip.compress(b"".join(b"w%d 0.5 0.25 0.125\n" % i for i in range(20000)))
     (tmp_path / "cut.gz").write_bytes(data[: len(data) // 2])
     assert detect(tmp_path / "cut.gz") == "glove"
+
+
+def test_a_long_run_of_digits_is_judged_in_linear_time():
+    """Found by tests/fuzz: ``\\d+\\.?\\d*`` tried every split of a digit run before failing on what followed;
+    a 70 KB run took minutes in read_edgelist's header check (every numeric field of every reader uses it)."""
+    import time
+
+    start = time.perf_counter()
+    assert not sniff.is_number(b"7" * 1_000_000 + b"x")
+    assert sniff.is_number(b"7" * 1_000_000) and sniff.is_number(b"12.") and sniff.is_number(b"-.5e3")
+    assert not sniff.is_number(b"1.5.5") and not sniff.is_number(b"1e") and not sniff.is_number(b".")
+    assert time.perf_counter() - start < 2
+
+
+def test_a_header_of_more_than_18_digits_is_not_a_header():
+    """Found by tests/fuzz: int() refuses strings of more than 4,300 digits with a ValueError."""
+    assert sniff.parse_header(b"1" * 5000 + b" 5") is None
+    assert sniff.parse_header(b"1" * 19 + b" 5") is None
+    assert sniff.parse_header(b"999999999999999999 5") == (999999999999999999, 5)

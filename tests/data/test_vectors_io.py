@@ -321,6 +321,13 @@ def test_glove_bad_input(tmp_path, content, line, words):
     expect_error(path, "glove", line, *words)
 
 
+def test_a_first_line_of_5000_digits_is_not_taken_for_a_header(tmp_path):
+    """Found by tests/fuzz: a "count dim" line with a 5,000-digit count was a ValueError from int()."""
+    path = tmp_path / "g.txt"
+    path.write_bytes(b"1" * 5000 + b" 5\nw 1 2 3\n")
+    expect_error(path, "glove", 2, "expected 1 numbers", "found 3")
+
+
 def test_sniffing_a_malformed_file_still_names_the_line(tmp_path):
     rows = b"".join(b"w%d 1 2 3\n" % i for i in range(30))
     (tmp_path / "g.txt").write_bytes(rows + b"bad 1 2\n")
@@ -329,6 +336,8 @@ def test_sniffing_a_malformed_file_still_names_the_line(tmp_path):
     expect_error(tmp_path / "w.txt", None, 3, "expected 3 numbers")
     (tmp_path / "c.txt").write_bytes(b"just a sentence\n")
     expect_error(tmp_path / "c.txt", None, None, "text corpus")
+    (tmp_path / "h.txt").write_bytes(b"1" * 5000 + b" 5\nw 1 2 3\n")  # found by tests/fuzz: was a ValueError
+    expect_error(tmp_path / "h.txt", None, 2, "expected 1 numbers")
 
 
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
