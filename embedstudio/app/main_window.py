@@ -198,6 +198,17 @@ class AlignedPCA:
         return coords
 
 
+def live_training(trainer, data, mailbox: CheckpointMailbox, layout=None):
+    """The loop every training job shares: resume if asked, serve checkpoints between steps, and yield
+    (progress, the snapshot's map coordinates — or its raw vectors without ``layout`` — or None)."""
+    for p in trainer.fit(data, resume=mailbox.take_resume(), snapshot_every_s=SNAPSHOT_EVERY_S):
+        mailbox.serve(trainer)
+        if p.snapshot is None:
+            yield p, None
+        else:
+            yield p, layout(p.snapshot.vectors) if layout is not None else p.snapshot.vectors
+
+
 def train_job(mailbox: CheckpointMailbox, dataset, cfg):
     """Worker job: word2vec on a corpus; yields (progress, snapshot coords or None); returns (embedding, coords)."""
     from embedstudio.data.corpus import read_corpus
@@ -208,9 +219,7 @@ def train_job(mailbox: CheckpointMailbox, dataset, cfg):
         corpus = read_corpus(dataset.path, min_count=cfg.min_count, max_vocab=cfg.max_vocab, options=corpus.options)
     trainer = Word2VecTrainer(cfg)
     layout = AlignedPCA()
-    for p in trainer.fit(corpus, resume=mailbox.take_resume(), snapshot_every_s=SNAPSHOT_EVERY_S):
-        mailbox.serve(trainer)
-        yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
+    yield from live_training(trainer, corpus, mailbox, layout)
     embedding = trainer.embedding()
     return embedding, layout(embedding.vectors)
 
@@ -251,10 +260,7 @@ def graph_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float = 0
     trainer = GraphTrainer(cfg)
     layout = AlignedPCA()
     try:
-        for p in trainer.fit((graph, split.train) if split is not None else graph, resume=mailbox.take_resume(),
-                             snapshot_every_s=SNAPSHOT_EVERY_S):
-            mailbox.serve(trainer)
-            yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
+        yield from live_training(trainer, (graph, split.train) if split is not None else graph, mailbox, layout)
         model = trainer.model()
         model.info["embedding_bytes_in_memory"] = trainer.peak_partition_bytes
     finally:
@@ -270,9 +276,7 @@ def poincare_job(mailbox: CheckpointMailbox, dataset, cfg):
     from embedstudio.train.poincare import PoincareTrainer
 
     trainer = PoincareTrainer(cfg)
-    for p in trainer.fit(dataset.data, resume=mailbox.take_resume(), snapshot_every_s=SNAPSHOT_EVERY_S):
-        mailbox.serve(trainer)
-        yield p, (None if p.snapshot is None else p.snapshot.vectors)
+    yield from live_training(trainer, dataset.data, mailbox)
     return trainer.embedding()
 
 
@@ -290,9 +294,7 @@ def starspace_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float
         data, held = hold_out_items(data, share=test_fraction, seed=cfg.seed)
     trainer = StarSpaceTrainer(cfg)
     layout = AlignedPCA()
-    for p in trainer.fit(data, resume=mailbox.take_resume(), snapshot_every_s=SNAPSHOT_EVERY_S):
-        mailbox.serve(trainer)
-        yield p, (None if p.snapshot is None else layout(p.snapshot.vectors))
+    yield from live_training(trainer, data, mailbox, layout)
     model = trainer.model()
     scores = baseline = None
     if test is not None and len(test):

@@ -567,8 +567,7 @@ def _sniff_edgelist(s: Sample) -> bool:
     """
     if s.is_dir or s.text_problem():
         return False
-    lines = [l.strip() for l in s.lines()]
-    lines = [l for l in lines if l and not l.startswith(b"#")]
+    lines = s.data_lines()
     if not lines:
         return False
     sep = b"\t" if all(b"\t" in l for l in lines) else b"," if all(b"," in l for l in lines) else None

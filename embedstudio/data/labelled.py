@@ -399,8 +399,7 @@ def _sniff_labelled(s: Sample) -> bool:
     """Most lines hold a ``__label__`` token, or the first line is a header with text and label columns."""
     if s.is_dir or s.text_problem():
         return False
-    lines = [l.strip() for l in s.lines()]
-    lines = [l for l in lines if l and not l.startswith(b"#")]
+    lines = s.data_lines()
     if not lines:
         return False
     try:

@@ -324,6 +324,10 @@ class Sample:
             self._lines = lines
         return self._lines
 
+    def data_lines(self) -> list[bytes]:
+        """The complete lines without surrounding whitespace, blank lines and ``#`` comments."""
+        return [l for l in (line.strip() for line in self.lines()) if l and not l.startswith(b"#")]
+
     def partial_line(self) -> bytes:
         """The incomplete last line of ``head`` (empty when the sample is complete)."""
         return b"" if self.complete else self.head.rsplit(b"\n", 1)[-1]
