@@ -683,15 +683,16 @@ class MainWindow(QMainWindow):
     def warm_up(self) -> None:
         """At start-up, on the worker: make the training kernels ready (compiled by numba on the very first
         start, loaded from its cache after), with a message, so a first Start does not sit in the compiler."""
-        from embedstudio.train.warmup import prepare_kernels
+        from embedstudio.train.warmup import prepare_kernel_steps
 
         message = "preparing the training kernels (compiled on the first start only, then cached)…"
         self.statusBar().showMessage(message)
         self.welcome.status.setText(message)
 
-        def job():
+        def job():  # a generator: opening a file stops it between two trainers instead of waiting for all
             started = time.perf_counter()
-            prepare_kernels()
+            for step in prepare_kernel_steps():
+                yield step
             return time.perf_counter() - started
 
         def done(seconds):
@@ -699,7 +700,7 @@ class MainWindow(QMainWindow):
             self.welcome.status.setText(text)
             self.statusBar().showMessage(text, 5000)
 
-        self.worker.start("warm-up", job, on_finished=done,
+        self.worker.start("warm-up", job, on_finished=done, on_cancelled=lambda: self.welcome.status.setText(""),
                           on_failed=lambda message, _detail: self.welcome.status.setText(message))
 
     def open_sample(self, key: str) -> None:

@@ -21,6 +21,17 @@ def _fit(trainer, data) -> None:
 
 def prepare_kernels(progress: Callable[[str], None] | None = None) -> dict[str, float]:
     """Seconds each trainer took to get ready (large on a cold cache, small when cached)."""
+    seconds: dict[str, float] = {}
+    for name, took in prepare_kernel_steps():
+        if progress is not None:
+            progress(name)
+        seconds[name] = took
+    return seconds
+
+
+def prepare_kernel_steps():
+    """The same, one trainer at a time: yields (trainer name, seconds) after each, so a caller can stop
+    between them (the window does when a file is opened during a first, compiling start)."""
     from embedstudio.data.corpus import read_corpus
     from embedstudio.data.edgelist import read_edgelist
     from embedstudio.data.hierarchy import read_hierarchy
@@ -30,7 +41,6 @@ def prepare_kernels(progress: Callable[[str], None] | None = None) -> dict[str, 
     from embedstudio.train.starspace import StarSpaceConfig, StarSpaceTrainer
     from embedstudio.train.word2vec import Word2VecConfig, Word2VecTrainer
 
-    seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="embedstudio-warmup-") as tmp:
         def write(name: str, text: str) -> str:
             path = os.path.join(tmp, name)
@@ -51,9 +61,6 @@ def prepare_kernels(progress: Callable[[str], None] | None = None) -> dict[str, 
             ("starspace", lambda: _fit(StarSpaceTrainer(StarSpaceConfig(dim=8, epochs=1, threads=1)), read_labelled(tags))),
         )
         for name, job in jobs:
-            if progress is not None:
-                progress(name)
             started = time.perf_counter()
             job()
-            seconds[name] = time.perf_counter() - started
-    return seconds
+            yield name, time.perf_counter() - started
