@@ -142,14 +142,34 @@ def _read_corpus(path: str, cfg, lowercase: bool, out=sys.stderr):
 
 def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s: float | None, resume=None,
                  bar: ProgressBar | None = None) -> bool:
-    """Drive a trainer to the end with a progress bar. Ctrl-C saves a checkpoint; returns False then."""
+    """Drive a trainer to the end with a progress bar. Ctrl-C saves a checkpoint; returns False then.
+
+    The first Ctrl-C only sets a flag, acted on after the current step: a KeyboardInterrupt raised
+    inside numba's compiler (the first step of a run on a cold cache) can be swallowed there, and one
+    raised in the middle of a step would save a checkpoint of no progress. A second Ctrl-C stops at once.
+    """
+    import signal
+    import threading
+
     from embedstudio.train.base import TrainingDiverged
 
     bar = bar or ProgressBar()
     last_save = time.monotonic()
     p = None
+    interrupted = threading.Event()
+
+    def on_sigint(_signum, _frame):
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        interrupted.set()
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         for p in trainer.fit(data, resume=resume):
+            if interrupted.is_set():
+                raise KeyboardInterrupt
             bar.update(p)
             if checkpoint_path and checkpoint_every_s and time.monotonic() - last_save >= checkpoint_every_s:
                 trainer.checkpoint().save(checkpoint_path)
@@ -173,6 +193,9 @@ def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s:
         else:
             sys.stderr.write("\ninterrupted (no checkpoint path given)\n")
         return False
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 # ---------------------------------------------------------------------------------------- commands
