@@ -305,10 +305,27 @@ def starspace_job(mailbox: CheckpointMailbox, dataset, cfg, test_fraction: float
     return model, layout(model.vectors), scores, baseline, data
 
 
-def extrinsic_job(docs, prefix: str, embeddings: dict, folds: int, model: str, stop: threading.Event):
-    """Worker job: the same classifier on each embedding's averaged word vectors (None when stopped)."""
-    from embedstudio.analysis.extrinsic import compare_embeddings
+NODE_TYPES = " (entity types)"  # the Extrinsic panel's name for a typed graph: node classification by type
 
+
+def extrinsic_datasets(datasets) -> dict[str, object]:
+    """What the Extrinsic panel can classify: labelled documents, and the nodes of a graph with several entity
+    types (each node's type is its label)."""
+    out = {d.name: d for d in datasets if d.kind == "labelled"}
+    out.update({d.name + NODE_TYPES: d for d in datasets if d.kind == "edgelist" and d.data.n_types > 1})
+    return out
+
+
+def extrinsic_job(data, prefix: str, embeddings: dict, folds: int, model: str, stop: threading.Event):
+    """Worker job: the same classifier on each embedding's features (None when stopped): a document's
+    averaged word vectors, or for a typed graph a node's own vector, with its entity type as the class."""
+    from embedstudio.analysis.extrinsic import compare_embeddings, compare_node_embeddings
+
+    if not hasattr(data, "single_labels"):  # a typed graph
+        types = [data.type_names[t] for t in data.entity_type]
+        return compare_node_embeddings(list(data.names), types, embeddings, folds=folds, seed=0, model=model,
+                                       should_stop=stop.is_set)
+    docs = data
     rows, labels = docs.single_labels(prefix)
     if len(rows) == 0:
         raise ValueError(f"no document has a label starting with {prefix!r}")
@@ -1014,7 +1031,7 @@ class MainWindow(QMainWindow):
             self.poincare.set_corpora([d.name for d in self.session.hierarchies()])
             self.graph.set_corpora([d.name for d in self.session.graphs()])
             self.starspace.set_corpora([d.name for d in self.session.starspace_data()])
-            self.extrinsic.set_datasets([d.name for d in self.session.datasets if d.kind == "labelled"])
+            self.extrinsic.set_datasets(list(extrinsic_datasets(self.session.datasets)))
         elif event == "embeddings":
             self.extrinsic.set_embeddings(list(self.session.embeddings))
         elif event == "current":
@@ -1379,9 +1396,10 @@ class MainWindow(QMainWindow):
 
     def run_extrinsic(self) -> None:
         names = self.extrinsic.chosen_embeddings()
-        chosen = [d for d in self.session.datasets if d.kind == "labelled" and d.name == self.extrinsic.dataset.currentText()]
-        if not chosen:
-            self.show_error("Open labelled documents first (__label__tag words…, or a table with a label column)")
+        chosen = extrinsic_datasets(self.session.datasets).get(self.extrinsic.dataset.currentText())
+        if chosen is None:
+            self.show_error("Open labelled documents first (__label__tag words…, or a table with a label column), "
+                            "or a graph whose entities have types")
             return
         if len(names) < 2:
             self.show_error("Tick two or more embeddings to compare")
@@ -1398,7 +1416,7 @@ class MainWindow(QMainWindow):
             self.extrinsic.set_running(False, "")
             self.show_error(message)
 
-        self.worker.start("extrinsic evaluation", extrinsic_job, chosen[0].data, self.extrinsic.prefix.text(),
+        self.worker.start("extrinsic evaluation", extrinsic_job, chosen.data, self.extrinsic.prefix.text(),
                           embeddings, self.extrinsic.folds.value(), self.extrinsic.model.currentText(),
                           self._extrinsic_stop, on_finished=self._on_extrinsic, on_failed=failed,
                           on_cancelled=lambda: self.extrinsic.set_running(False, "cancelled"))

@@ -583,3 +583,24 @@ def test_the_window_fits_a_laptop_screen(window):
     assert window.minimumSize().height() <= 768 and window.minimumSize().width() <= 1366
     window.resize(1300, 760)
     assert window.height() <= 768
+
+
+def test_the_extrinsic_panel_classifies_the_nodes_of_a_typed_graph_by_type(window, qtbot, tmp_path):
+    from tests.train.test_graph import planted_graph
+
+    graph = planted_graph(tmp_path, typed=True)
+    drop(window, graph.path)
+    qtbot.waitUntil(lambda: window.extrinsic.dataset.count() == 1, timeout=20000)
+    assert window.extrinsic.dataset.currentText().endswith("(entity types)")
+    g = window.session.datasets[0].data
+    rng = np.random.default_rng(0)
+    informed = rng.standard_normal((g.n_entities, 6)).astype(np.float32) * 0.1
+    informed[:, 0] += np.asarray(g.entity_type, dtype=np.float32)  # the type is readable from one coordinate
+    window.session.add_embedding("informed", Embedding(g.names, informed))
+    window.session.add_embedding("random", Embedding(g.names, rng.standard_normal((g.n_entities, 6))))
+    window.extrinsic.run.click()
+    qtbot.waitUntil(lambda: window.extrinsic.result is not None, timeout=60000)
+    result = window.extrinsic.result
+    rows = {r["name"]: r for r in result.rows()}
+    assert result.task.startswith("node") and result.n_classes == 2
+    assert rows["informed"]["accuracy"] > 0.95 > rows["random"]["accuracy"] + 0.2

@@ -34,7 +34,8 @@ class ExtrinsicPanel(QWidget):
         layout.addWidget(intro)
         form = QFormLayout()
         self.dataset = QComboBox()
-        self.dataset.setToolTip("labelled documents (__label__ tags, or a table with a label column)")
+        self.dataset.setToolTip("labelled documents (__label__ tags, or a table with a label column), or a graph "
+                                "with entity types: node classification, each node's type being its class")
         form.addRow("labelled data", self.dataset)
         self.prefix = QLineEdit()
         self.prefix.setPlaceholderText("(any label)")
