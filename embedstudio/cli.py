@@ -372,8 +372,6 @@ def _single_label_docs(path: str, tokenizer: str, prefix: str):
 
     docs = read_labelled(path, tokenizer=tokenizer)
     rows, labels = docs.single_labels(prefix)
-    if len(rows) == 0:
-        raise ValueError(f"no document of {path} has a label starting with {prefix!r}")
     multi = int(sum(len(docs.doc_labels(i)) > 1 for i in rows))
     if multi:
         sys.stderr.write(f"{multi:,} of {len(rows):,} documents have several labels: the first"

@@ -321,15 +321,14 @@ def extrinsic_job(data, prefix: str, embeddings: dict, folds: int, model: str, s
     averaged word vectors, or for a typed graph a node's own vector, with its entity type as the class."""
     from embedstudio.analysis.extrinsic import compare_embeddings, compare_node_embeddings
 
-    if not hasattr(data, "single_labels"):  # a typed graph
+    from embedstudio.data.labelled import LabelledDocs
+
+    if not isinstance(data, LabelledDocs):  # a typed graph
         types = [data.type_names[t] for t in data.entity_type]
         return compare_node_embeddings(list(data.names), types, embeddings, folds=folds, seed=0, model=model,
                                        should_stop=stop.is_set)
-    docs = data
-    rows, labels = docs.single_labels(prefix)
-    if len(rows) == 0:
-        raise ValueError(f"no document has a label starting with {prefix!r}")
-    return compare_embeddings([docs.tokens(i) for i in rows], labels, embeddings, folds=folds, seed=0, model=model,
+    rows, labels = data.single_labels(prefix)
+    return compare_embeddings([data.tokens(i) for i in rows], labels, embeddings, folds=folds, seed=0, model=model,
                               should_stop=stop.is_set)
 
 

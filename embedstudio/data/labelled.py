@@ -103,7 +103,7 @@ class LabelledDocs:
     def single_labels(self, prefix: str = "") -> tuple[np.ndarray, list[str]]:
         """One label a document, for a single-label classifier: the document's first label that
         starts with ``prefix`` (a debtags facet such as ``role::``). Returns (rows that have one,
-        their labels); documents without such a label are left out."""
+        their labels); documents without such a label are left out, and none at all is a ValueError."""
         rows, names = [], []
         for i in range(len(self)):
             for l in self.doc_labels(i):
@@ -111,6 +111,9 @@ class LabelledDocs:
                     rows.append(i)
                     names.append(self.labels[l])
                     break
+        if not rows:
+            raise ValueError(f"no document of {os.path.basename(self.path) or 'the data'} has a label "
+                             f"starting with {prefix!r}")
         return np.asarray(rows, dtype=np.int64), names
 
     def subset(self, rows) -> "LabelledDocs":

@@ -97,7 +97,13 @@ def train_examples(E, state, order, lhs_indptr, lhs_idx, pos_indptr, pos_idx, po
     neg_sum_a = np.zeros(dim, dtype=np.float32)
     g_tmp = np.zeros(dim, dtype=np.float32)
     grad_p = np.zeros(dim, dtype=np.float32)
-    max_neg = neg_search + (pos_indptr[1:] - pos_indptr[:-1]).max() if (softmax or logistic) else max(max_neg, 1)
+    if softmax or logistic:  # every drawn negative (and, for logistic, every positive) is kept: size for this chunk
+        most_pos = 0
+        for t in range(order.shape[0]):
+            most_pos = max(most_pos, pos_indptr[order[t] + 1] - pos_indptr[order[t]])
+        max_neg = neg_search + most_pos
+    else:
+        max_neg = max(max_neg, 1)
     neg_rows = np.empty(max(max_neg, 1), dtype=np.int64)
     neg_grads = np.zeros((max(max_neg, 1), dim), dtype=np.float32)
     neg_scores = np.zeros(max(max_neg, 1), dtype=np.float64)
