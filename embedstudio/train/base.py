@@ -145,6 +145,10 @@ class ChunkedTrainer:
     def _learning_rate(self, cursor: int) -> float:
         raise NotImplementedError
 
+    def _unit_threads(self) -> int:
+        """Threads that run units at once (a trainer that parallelises inside a unit says 1)."""
+        return self.config.threads
+
     def embedding(self) -> Embedding:
         raise NotImplementedError
 
@@ -166,14 +170,15 @@ class ChunkedTrainer:
         self._items_done = 0
         self._step_loss = [0.0, 0]
         started = last_snapshot = time.perf_counter()
-        pool = ThreadPoolExecutor(cfg.threads, thread_name_prefix=self.name) if cfg.threads > 1 else None
+        threads = self._unit_threads()
+        pool = ThreadPoolExecutor(threads, thread_name_prefix=self.name) if threads > 1 else None
         try:
             while self._cursor < total:
                 if pool is None:
                     self._account(self._cursor, self._run_chunk(self._cursor))
                 else:
                     next_chunk = max(next_chunk, self._cursor + len(self._inflight))
-                    while len(self._inflight) < 2 * cfg.threads and next_chunk < total:
+                    while len(self._inflight) < 2 * threads and next_chunk < total:
                         self._inflight.append((next_chunk, pool.submit(self._run_chunk, next_chunk)))
                         next_chunk += 1
                     chunk, future = self._inflight[0]

@@ -2,11 +2,13 @@
 
 ``GraphTrainer(GraphConfig(...)).fit(graph_or_split)`` follows the generator protocol of every
 trainer. The model is :class:`~embedstudio.graphmodel.GraphModel` (dynamic relations: a left and a
-right operator per relation); the kernel is :func:`embedstudio.train.kernels.graph.train_batches`.
+right operator per relation); the kernel is :func:`embedstudio.train.kernels.graph.train_batch`.
 
 An epoch shuffles the training edges, groups them by (head type, tail type) so a batch's uniform
 negatives come from the right entity type, cuts them into batches, and hands runs of batches to
-the kernel (one run = one unit of work: progress, cancel, checkpoint; threads run units hogwild).
+the kernel (one run = one unit of work: progress, cancel, checkpoint). With one partition, threads
+run units at once (hogwild); with more, units run in order and the threads share each batch (its
+groups of edges, then one summed update): see ``GraphTrainer._hogwild``.
 
 **Partitioned mode** (``partitions`` = N > 1): entities of every type are split into N partitions
 (a seeded permutation, contiguous ranges, as PBG's importer does) and edges into N² buckets by the
@@ -23,6 +25,7 @@ import os
 import shutil
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -36,7 +39,6 @@ from embedstudio.train.word2vec import default_threads
 from embedstudio.vectors import Embedding
 
 LOSSES = ("ranking", "softmax")
-_MIN_UNITS_PER_BUCKET = 4
 OPTIMIZERS = ("adagrad", "sgd")
 
 
@@ -94,7 +96,6 @@ class _Partitions:
         self.dim = dim
         self.loaded: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.peak_bytes = 0
-        self.lock = threading.Lock()
 
     def _paths(self, p: int) -> tuple[str, str]:
         return os.path.join(self.folder, f"entities_{p}.f32"), os.path.join(self.folder, f"state_{p}.f32")
@@ -141,11 +142,11 @@ class GraphTrainer(ChunkedTrainer):
         self._parts: _Partitions | None = None
         self._plans: dict[int, list] = {}
         self._plan_lock = threading.Lock()
-        self._swap = threading.Condition()
+        self._bucket_now = None
+        self._buffers: kernel.GradientBuffers | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._thread_buffers = threading.local()
         self._relation_lock = threading.Lock()
-        self._thread_scratch = threading.local()
-        self._finished = 0
-        self._bucket_now = -1
 
     # ------------------------------------------------------------------ set-up
     def _prepare(self, data, resuming: bool) -> tuple[int, dict]:
@@ -173,14 +174,15 @@ class GraphTrainer(ChunkedTrainer):
             for (i, j) in bucket_order(P):
                 count = len(self._bucket_edges[(i, j)])
                 batches = self._n_batches(self._bucket_groups[(i, j)]) if count else 0
-                # at least 4 units a bucket: threads idle less while they wait to swap partitions
-                u = max(-(-batches // cfg.batches_per_unit), min(batches, _MIN_UNITS_PER_BUCKET))
+                u = -(-batches // cfg.batches_per_unit)
                 self._bucket_units.append(u)
                 units += u
             self._bucket_first = np.concatenate([[0], np.cumsum(self._bucket_units)]).astype(np.int64)
             n_units = units
         else:
             n_units = -(-self._n_batches(self._group_of_edge) // cfg.batches_per_unit)
+        self._thread_buffers = threading.local()
+        self._buffers = None if self._hogwild else self._new_buffers(cfg.threads)
         fingerprint = {"entities": n, "relations": len(graph.relation_names), "edges": int(len(edges)),
                        "edge_hash": int(np.bitwise_xor.reduce(edges[:, 0] * 1_000_003 + edges[:, 1] * 7919
                                                                + edges[:, 2]))}
@@ -253,8 +255,7 @@ class GraphTrainer(ChunkedTrainer):
             self._own_work_dir = True
         os.makedirs(self._work_dir, exist_ok=True)
         self._parts = _Partitions(self._work_dir, [len(m) for m in self._part_members], self.config.dim)
-        self._bucket_now = -1
-        self._finished = 0
+        self._bucket_now = None
 
     def _restore(self, ckpt: Checkpoint, fingerprint: dict) -> None:
         super()._restore(ckpt, fingerprint)
@@ -263,12 +264,11 @@ class GraphTrainer(ChunkedTrainer):
             entities, state = self.arrays.pop("entities"), self.arrays.pop("entity_state")
             for p, ids in enumerate(self._part_members):
                 self._parts.write(p, entities[ids].copy(), state[ids].copy())
-        self._finished = self._cursor
 
     # ------------------------------------------------------------------ one unit of work
     def _plan(self, epoch: int, rows: np.ndarray, groups: np.ndarray, key: int) -> list[np.ndarray]:
         """The epoch's batches of ``rows`` (edge indices): shuffled, each within one type group."""
-        with self._plan_lock:
+        with self._plan_lock:  # hogwild threads ask for plans at once
             if key not in self._plans:
                 self._plans = {k: v for k, v in self._plans.items() if k >= key - 1}
                 rng = np.random.default_rng([self.config.seed, epoch, key])
@@ -300,7 +300,9 @@ class GraphTrainer(ChunkedTrainer):
         else:
             bucket = int(np.searchsorted(self._bucket_first, unit, side="right") - 1)
             i, j = bucket_order(cfg.partitions)[bucket]
-            self._enter_bucket(chunk, bucket, unit)
+            if self._bucket_now != (epoch, bucket):
+                self._parts.hold({i, j})
+                self._bucket_now = (epoch, bucket)
             key = epoch * cfg.partitions ** 2 + bucket
             batches = self._plan(epoch, self._bucket_edges[(i, j)], self._bucket_groups[(i, j)], key)
             k = unit - int(self._bucket_first[bucket])
@@ -321,73 +323,71 @@ class GraphTrainer(ChunkedTrainer):
         head_type = types[edges_global[first, 0]]
         tail_type = types[edges_global[first, 2]]
         weights = self._weights[rows] if self._weights is not None else np.zeros(0, np.float32)
-        try:
-            loss, count = self._kernel(chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts,
-                                       offsets_l, offsets_r, head_type, tail_type)
-        finally:
-            if cfg.partitions > 1:  # counted even after a failure, so later units never wait forever
-                with self._swap:
-                    self._finished += 1
-                    self._swap.notify_all()
+        loss, count = self._kernel(chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts,
+                                   offsets_l, offsets_r, head_type, tail_type)
         if not np.isfinite(loss):
             raise TrainingDiverged(f"the loss became non-finite in epoch {epoch + 1}: lower the learning rate")
         return loss, 2 * count, count
 
     def _kernel(self, chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts, offsets_l, offsets_r,
                 head_type, tail_type):
-        """One kernel call per batch. Relation operators are a few rows that every batch updates:
-        hogwild on them (two threads reading and writing the same rows all the time) cost 0.01 MRR
-        on WordNet. So each batch works on a copy of them and adds its change under a lock: with two
-        threads a batch may miss the other thread's last batch, never half of it."""
+        """One optimizer step per batch; how threads share the work is _hogwild's."""
         cfg = self.config
-        names = ("lhs_params", "rhs_params", "lhs_state", "rhs_state")
-        scratch = self._scratch_slots(len(emb_l), None if same else len(emb_r))
         lo_l, hi_l = offsets_l[head_type], offsets_l[head_type + 1]
         lo_r, hi_r = offsets_r[tail_type], offsets_r[tail_type + 1]
         unit_seed = chunk_seed(cfg.seed, chunk)
+        names = ("lhs_params", "rhs_params", "lhs_state", "rhs_state")
+        if self._hogwild:
+            buffers = getattr(self._thread_buffers, "buffers", None)
+            if buffers is None:
+                buffers = self._thread_buffers.buffers = self._new_buffers(1)
+        else:
+            buffers = self._buffers
         loss, count = 0.0, 0
         for b in range(len(starts) - 1):
             s0, s1 = int(starts[b]), int(starts[b + 1])
-            with self._relation_lock:
-                before = [self.arrays[n].copy() for n in names]
-            mine = [a.copy() for a in before]
-            batch_loss, batch_count = kernel.train_batches(
-                emb_l, st_l, emb_r, st_r, same, *mine, local[s0:s1], weights[s0:s1] if len(weights) else weights,
-                np.array([0, s1 - s0], dtype=np.int64), lo_l[b:b + 1], hi_l[b:b + 1], lo_r[b:b + 1], hi_r[b:b + 1],
+            if self._hogwild:
+                # Relation operators are a few rows every batch updates: hogwild on them cost 0.01
+                # MRR on WordNet. So a batch works on a copy and adds its change under a lock.
+                with self._relation_lock:
+                    before = [self.arrays[n].copy() for n in names]
+                relation = [a.copy() for a in before]
+            else:
+                relation = [self.arrays[n] for n in names]
+            batch_loss, batch_count = kernel.train_batch(
+                emb_l, st_l, emb_r, st_r, same, *relation,
+                local[s0:s1], weights[s0:s1] if len(weights) else weights, lo_l[b], hi_l[b], lo_r[b], hi_r[b],
                 kernel.OPERATOR_CODES[cfg.operator], cfg.comparator == "cos",
-                kernel.LOSS_RANKING if cfg.loss == "ranking" else kernel.LOSS_SOFTMAX, cfg.margin, cfg.batch_size,
+                kernel.LOSS_RANKING if cfg.loss == "ranking" else kernel.LOSS_SOFTMAX, cfg.margin,
                 cfg.batch_negatives, cfg.uniform_negatives, cfg.lr,
                 cfg.relation_lr if cfg.relation_lr is not None else cfg.lr, cfg.optimizer == "adagrad",
-                chunk_seed(unit_seed, b), *scratch,
-            )
-            with self._relation_lock:
-                for n, old, new in zip(names, before, mine):
-                    self.arrays[n] += new - old
+                chunk_seed(unit_seed, b), buffers, self._pool)
+            if self._hogwild:
+                with self._relation_lock:
+                    for n, old, new in zip(names, before, relation):
+                        self.arrays[n] += new - old
             loss += batch_loss
             count += batch_count
         return loss, count
 
-    def _scratch_slots(self, rows_l: int, rows_r: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's row -> slot maps (all -1), kept between kernel calls."""
-        have = getattr(self._thread_scratch, "slots", None)
-        need = max(rows_l, rows_r or 0)
-        if have is None or len(have[0]) < need:
-            have = (np.full(need, -1, dtype=np.int64), np.full(need, -1, dtype=np.int64))
-            self._thread_scratch.slots = have
-        return have[0], (have[0] if rows_r is None else have[1])
+    @property
+    def _hogwild(self) -> bool:
+        """Threads run whole units at once, each updating the shared vectors (PBG's workers), when
+        the graph is one partition; with more, the threads share each batch and one step follows
+        it. Two batches of one bucket touch the same rows N times more often than two of the whole
+        graph, and hogwild cost 0.015 filtered MRR on WordNet with 4 partitions (none with 1);
+        synchronous batches cost 20% of the speed with 1 (a wait for every batch)."""
+        return self.config.threads > 1 and self.config.partitions == 1
 
-    def _enter_bucket(self, chunk: int, bucket: int, unit: int) -> None:
-        """Before the first unit of a bucket runs, every earlier unit has finished; then swap."""
-        epoch = chunk // self._chunks_per_epoch
-        first_chunk = epoch * self._chunks_per_epoch + int(self._bucket_first[bucket])
-        with self._swap:
-            while self._finished < first_chunk:
-                self._swap.wait()
-            key = (epoch, bucket)
-            if self._bucket_now != key:
-                i, j = bucket_order(self.config.partitions)[bucket]
-                self._parts.hold({i, j})
-                self._bucket_now = key
+    def _unit_threads(self) -> int:
+        return self.config.threads if self._hogwild else 1
+
+    def _new_buffers(self, workers: int) -> kernel.GradientBuffers:
+        cfg = self.config
+        rows = max(len(m) for m in self._part_members) if cfg.partitions > 1 else len(self._graph.names)
+        psize = identity_params(cfg.operator, 1, cfg.dim).shape[1]
+        return kernel.GradientBuffers(workers, rows, cfg.batch_size, cfg.batch_negatives, cfg.uniform_negatives,
+                                      cfg.dim, len(self._graph.relation_names), psize)
 
     def _learning_rate(self, cursor: int) -> float:
         return self.config.lr
@@ -399,8 +399,16 @@ class GraphTrainer(ChunkedTrainer):
 
         # The kernel's matrix products are small: BLAS threads would only fight the trainer's own
         # (oversubscribed, OpenBLAS's spinning threads made 2 trainer threads 4x slower).
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield from super().fit(data, resume, snapshot_every_s)
+        threads = self.config.threads
+        sharing_batches = threads > 1 and not self._hogwild
+        self._pool = ThreadPoolExecutor(threads - 1, thread_name_prefix=self.name) if sharing_batches else None
+        try:
+            with threadpool_limits(limits=1, user_api="blas"):
+                yield from super().fit(data, resume, snapshot_every_s)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     # ------------------------------------------------------------------ results
     def _all_entities(self) -> tuple[np.ndarray, np.ndarray]:

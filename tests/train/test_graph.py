@@ -108,6 +108,24 @@ def test_partitioned_training_keeps_two_partitions_in_memory_and_still_learns(tm
     assert (cluster_of(graph, scores.argmax(axis=1)) == wanted).mean() > 0.9
 
 
+def test_partitioned_training_with_threads_takes_the_steps_of_one_thread(tmp_path):
+    # With partitions, threads share each batch instead of running batches hogwild: the model is
+    # the one-thread model but for the order of float additions.
+    graph = planted_graph(tmp_path, edges=3000)
+    models = []
+    for threads in (1, 2):
+        cfg = GraphConfig(**{**SMALL, "threads": threads}, epochs=2, partitions=2)
+        trainer = GraphTrainer(cfg, work_dir=str(tmp_path / f"parts{threads}"))
+        for _ in trainer.fit(graph):
+            pass
+        models.append(trainer.model())
+        trainer.close()
+    one, two = models
+    assert np.abs(one.embedding.vectors).max() > 0.05  # trained, not the 1e-3 start
+    np.testing.assert_allclose(one.embedding.vectors, two.embedding.vectors, atol=1e-4)
+    np.testing.assert_allclose(one.lhs_params, two.lhs_params, atol=1e-4)
+
+
 def test_bucket_order_visits_every_bucket_once_swapping_one_partition_at_a_time():
     for n in (1, 2, 3, 4, 7):
         order = bucket_order(n)

@@ -8,11 +8,12 @@ from embedstudio.train.kernels import graph as k
 from embedstudio.train.kernels.rng import below, next_state, output, splitmix64
 
 
-def _uniform_draws(seed, n_chunks, uniform, lo_l, hi_l, lo_r, hi_r):
-    """The kernel's uniform negatives, replayed: per chunk, tails' draws then heads'."""
-    state = np.uint64(splitmix64(seed))  # uint64, as in the kernel (a Python int would type as int64)
+def _uniform_draws(seed, n_groups, uniform, lo_l, hi_l, lo_r, hi_r):
+    """The kernel's uniform negatives, replayed: each group its own state, tails' draws then heads'."""
     out = []
-    for _ in range(n_chunks):
+    for g in range(n_groups):
+        # uint64 throughout, as in the kernel (a Python int would type as int64)
+        state = np.uint64(splitmix64(np.uint64(splitmix64(seed)) + np.uint64(g)))
         per_side = []
         for lo, hi in ((lo_r, hi_r), (lo_l, hi_l)):
             rows = []
@@ -62,16 +63,22 @@ def numeric_grad(f, x, eps=1e-5):
     return g
 
 
+def one_step(emb, state, lp, rp, edges, weights, op, comparator, loss_kind, margin, chunk, uniform, lr, seed,
+             adagrad=False, workers=1, pool=None):
+    """train_batch on one array (both sides), every row a candidate for uniform negatives."""
+    n = len(emb)
+    buffers = k.GradientBuffers(workers, n, len(edges), chunk, uniform, emb.shape[1], len(lp), lp.shape[1])
+    return k.train_batch(
+        emb, state, emb, state, True, lp, rp, np.zeros_like(lp), np.zeros_like(rp), edges, weights, 0, n, 0, n,
+        k.OPERATOR_CODES[op], comparator == "cos", k.LOSS_RANKING if loss_kind == "ranking" else k.LOSS_SOFTMAX,
+        margin, chunk, uniform, lr, lr, adagrad, seed, buffers, pool)
+
+
 def run_kernel(emb, lp, rp, edges, weights, op, comparator, loss_kind, margin, chunk, uniform, lr, seed):
     emb32 = emb.astype(np.float32)
     lp32, rp32 = lp.astype(np.float32), rp.astype(np.float32)
-    n = len(emb)
-    loss, count = k.train_batches(
-        emb32, np.zeros(n, np.float32), emb32, np.zeros(n, np.float32), True, lp32, rp32,
-        np.zeros_like(lp32), np.zeros_like(rp32), edges, weights.astype(np.float32),
-        np.array([0, len(edges)], np.int64), np.array([0]), np.array([n]), np.array([0]), np.array([n]),
-        k.OPERATOR_CODES[op], comparator == "cos", k.LOSS_RANKING if loss_kind == "ranking" else k.LOSS_SOFTMAX,
-        margin, len(edges), chunk, uniform, lr, lr, False, seed, np.full(n, -1), np.full(n, -1))
+    loss, count = one_step(emb32, np.zeros(len(emb), np.float32), lp32, rp32, edges, weights.astype(np.float32),
+                           op, comparator, loss_kind, margin, chunk, uniform, lr, seed)
     return loss, count, emb32, lp32, rp32
 
 
@@ -113,10 +120,8 @@ def test_row_adagrad_takes_one_step_per_row_with_the_mean_squared_gradient():
     before = emb.copy()
     state = np.zeros(4, np.float32)
     params = np.zeros((1, 0), np.float32)
-    k.train_batches(emb, state, emb, state, True, params, params.copy(), params.copy(), params.copy(), edges,
-                    np.zeros(0, np.float32), np.array([0, 2], np.int64), np.array([0]), np.array([4]),
-                    np.array([0]), np.array([4]), k.OP_NONE, False, k.LOSS_RANKING, 100.0, 2, 2, 0, 0.1, 0.1,
-                    True, 1, np.full(4, -1), np.full(4, -1))
+    one_step(emb, state, params, params.copy(), edges, np.zeros(0, np.float32), "none", "dot", "ranking", 100.0,
+             2, 0, 0.1, 1, adagrad=True)
     step = emb - before
     rms = np.sqrt((step.astype(np.float64) ** 2).mean(axis=1))
     np.testing.assert_allclose(rms, 0.1, rtol=1e-4)
@@ -147,3 +152,32 @@ def test_when_few_negatives_violate_the_margin_the_sparse_gradient_path_agrees_w
     loss, _, new_emb, _, _ = run_kernel(emb, lp, lp, edges, weights, "none", "dot", "ranking", 0.1, 6, 2, lr, 7)
     assert loss == pytest.approx(f(), rel=1e-4)
     np.testing.assert_allclose((emb - new_emb) / lr, numeric_grad(f, emb), atol=2e-2, rtol=2e-2)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_batch_shared_among_threads_takes_the_same_step_as_one_thread(workers):
+    # Workers take groups of the batch as they free up and sum their gradients apart; the step
+    # must not depend on that (each group draws its own negatives; a row is updated once).
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(8)
+    n, dim, n_rel = 60, 8, 3
+    emb = (rng.normal(size=(n, dim)) * 0.5).astype(np.float32)
+    lp = (identity_params("complex_diagonal", n_rel, dim) + rng.normal(size=(n_rel, dim)) * 0.2).astype(np.float32)
+    rp = lp[::-1].copy()
+    edges = np.stack([rng.integers(0, n, 70), rng.integers(0, n_rel, 70), rng.integers(0, n, 70)], 1)
+    weights = np.zeros(0, np.float32)
+    results = []
+    with ThreadPoolExecutor(workers - 1) as pool:
+        for w, p in ((1, None), (workers, pool)):
+            e, s, l, r = emb.copy(), np.zeros(n, np.float32), lp.copy(), rp.copy()
+            for step in range(3):  # the buffers are reused from batch to batch
+                loss, count = one_step(e, s, l, r, edges[step * 20:step * 20 + 30], weights, "complex_diagonal", "dot",
+                                       "ranking", 0.5, 4, 5, 0.05, 100 + step, adagrad=True, workers=w, pool=p)
+            results.append((loss, count, e, s, l, r))
+    (loss1, count1, *one), (loss2, count2, *shared) = results
+    assert count1 == count2 == 30
+    assert loss2 == pytest.approx(loss1, rel=1e-5)
+    assert not np.array_equal(one[0], emb)  # it trained
+    for a, b in zip(one, shared):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

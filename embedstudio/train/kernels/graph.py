@@ -1,4 +1,4 @@
-"""Multi-relation graph embeddings in PyTorch-BigGraph's manner: one call trains a run of batches.
+"""Multi-relation graph embeddings in PyTorch-BigGraph's manner: the kernels of one optimizer step.
 
 A batch of ``batch_size`` edges is cut into groups of ``chunk`` edges. In a group, every edge is
 scored against the group's own entities on the corrupted side (the other edges' tails, or heads)
@@ -16,7 +16,14 @@ or an SGD step is taken per touched row; relation parameters take an elementwise
 Entity vectors may live in two arrays (the left and right partitions of a bucket) or one
 (``same=True``): then a row's head and tail gradients are summed before its single update, as PBG
 coalesces sparse gradients.
+
+A step is three kernels that :func:`train_batch` runs: ``batch_gradients`` per group (several
+workers may share a batch's groups, each summing into its own buffers), ``apply_rows`` (each
+worker updates the rows it saw before any other worker, adding the others' sums) and
+``apply_relations``.
 """
+
+import itertools
 
 import numpy as np
 from numba import njit
@@ -29,6 +36,7 @@ OPERATOR_CODES = {"none": OP_NONE, "diagonal": OP_DIAGONAL, "translation": OP_TR
 LOSS_RANKING, LOSS_SOFTMAX = 0, 1
 _NEG_MASK = -1e9  # PBG's value for scores that must not count (an edge against itself)
 _SPARSE_BELOW = 6  # gradients by loops when under 1/6 of the score coefficients are non-zero
+_PAD = 16  # per-worker counters this far apart: two workers writing one cache line slow each other
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -159,46 +167,44 @@ def side_scores(queries, cands, n_pos, loss_kind, margin, weights, coef):
 
 
 @njit(nogil=True, cache=True)
-def _slot(row, slots, rows, count):
+def _slot(row, slots, rows, grad, count):
+    """The gradient slot of ``row``, taken (and zeroed: apply_rows leaves old sums) on first use."""
     s = slots[row]
     if s < 0:
         s = count[0]
         slots[row] = s
         rows[s] = row
         count[0] += 1
+        for d in range(grad.shape[1]):
+            grad[s, d] = 0.0
     return s
 
 
 @njit(nogil=True, cache=True)
-def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, rel_state_l, rel_state_r,
-                  edges, weights, batch_starts, uni_lo_l, uni_hi_l, uni_lo_r, uni_hi_r,
-                  op, cos, loss_kind, margin, batch_size, chunk, uniform, lr, rel_lr, adagrad, seed,
-                  slots_l, slots_r):
-    """Train on the batches ``batch_starts[b]:batch_starts[b+1]`` of ``edges`` (rows h, r, t as
-    offsets into emb_l / emb_r). A batch's uniform negatives for heads come from emb_l rows
-    [uni_lo_l[b], uni_hi_l[b]) and for tails from emb_r rows [uni_lo_r[b], uni_hi_r[b]).
-    ``slots_l``/``slots_r`` are scratch maps from rows to gradient slots, all -1, that the caller
-    keeps between calls (allocating one per call would cost more than a small batch's work); they
-    are all -1 again on return. Returns (loss sum, positive edges)."""
+def _group_state(seed, group):
+    """The random state of one group of a batch: the same whichever worker computes the group."""
+    return splitmix64(splitmix64(seed) + np.uint64(group))
+
+
+@njit(nogil=True, cache=True)
+def batch_gradients(emb_l, emb_r, same, lhs_params, rhs_params, edges, weights, lo_l, hi_l, lo_r, hi_r,
+                    op, cos, loss_kind, margin, chunk, uniform, seed, group0,
+                    slots_l, rows_l, grad_l, count_l, slots_r, rows_r, grad_r, count_r, grad_pl, grad_pr,
+                    rel_touched):
+    """Add the gradients of the groups in ``edges`` (rows h, r, t as offsets into emb_l / emb_r; a
+    part of one batch whose first group is group ``group0`` of the batch) to one worker's buffers:
+    ``slots_*`` map entity rows to gradient slots (-1: none yet), ``rows_*``/``grad_*`` are the
+    slots' rows and summed gradients, ``count_*[0]`` the slots in use, ``grad_p*`` the relation
+    gradients and ``rel_touched`` the relations seen. Head uniform negatives come from emb_l rows
+    [lo_l, hi_l), tail ones from emb_r rows [lo_r, hi_r). Nothing is updated: apply_gradients does
+    that once every part of the batch is in. Returns (loss sum, positive edges)."""
     dim = emb_l.shape[1]
-    n_rel, psize = lhs_params.shape
-    state = splitmix64(seed)
     n_cand_max = chunk + uniform
-    # per-batch gradient buffers: every row a batch can touch has a slot
-    max_rows = 2 * batch_size + 2 * uniform * ((batch_size + chunk - 1) // chunk)
-    # slots_*: row -> gradient slot, all -1 on entry (at least as long as emb_*); left all -1 again
     if same:
         slots_r = slots_l
-    rows_l = np.empty(max_rows, dtype=np.int64)
-    rows_r = rows_l if same else np.empty(max_rows, dtype=np.int64)
-    grad_l = np.zeros((max_rows, dim), dtype=np.float32)
-    grad_r = grad_l if same else np.zeros((max_rows, dim), dtype=np.float32)
-    count_l = np.zeros(1, dtype=np.int64)
-    count_r = count_l if same else np.zeros(1, dtype=np.int64)
-    grad_pl = np.zeros((n_rel, max(psize, 1)), dtype=np.float32)
-    grad_pr = np.zeros((n_rel, max(psize, 1)), dtype=np.float32)
-    rel_touched = np.zeros(n_rel, dtype=np.bool_)
-
+        rows_r = rows_l
+        grad_r = grad_l
+        count_r = count_l
     queries = np.empty((chunk, dim), dtype=np.float32)
     qnorm = np.empty(chunk, dtype=np.float32)
     raw = np.empty((chunk, dim), dtype=np.float32)  # operator outputs before prep
@@ -215,139 +221,257 @@ def train_batches(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, 
     gy = np.empty(dim, dtype=np.float32)
     loss = 0.0
     n_edges = 0
-    for b in range(batch_starts.shape[0] - 1):
-        b0 = batch_starts[b]
-        b1 = batch_starts[b + 1]
-        for c0 in range(b0, b1, chunk):
-            c1 = min(c0 + chunk, b1)
-            n = c1 - c0
+    for g, c0 in enumerate(range(0, edges.shape[0], chunk)):
+        state = _group_state(seed, group0 + g)
+        c1 = min(c0 + chunk, edges.shape[0])
+        n = c1 - c0
+        for i in range(n):
+            w[i] = 1.0 if weights.shape[0] == 0 else weights[c0 + i]
+        for side in range(2):
+            # side 0 ranks tails: queries from heads via the lhs operator, candidates from emb_r
+            # side 1 ranks heads: queries from tails via the rhs operator, candidates from emb_l
+            if side == 0:
+                q_emb, c_emb, params = emb_l, emb_r, lhs_params
+                lo, hi = lo_r, hi_r
+            else:
+                q_emb, c_emb, params = emb_r, emb_l, rhs_params
+                lo, hi = lo_l, hi_l
+            q_col = 0 if side == 0 else 2
+            c_col = 2 if side == 0 else 0
             for i in range(n):
-                w[i] = 1.0 if weights.shape[0] == 0 else weights[c0 + i]
-            for side in range(2):
-                # side 0 ranks tails: queries from heads via the lhs operator, candidates from emb_r
-                # side 1 ranks heads: queries from tails via the rhs operator, candidates from emb_l
-                if side == 0:
-                    q_emb, c_emb, params = emb_l, emb_r, lhs_params
-                    lo, hi = uni_lo_r[b], uni_hi_r[b]
-                else:
-                    q_emb, c_emb, params = emb_r, emb_l, rhs_params
-                    lo, hi = uni_lo_l[b], uni_hi_l[b]
-                q_col = 0 if side == 0 else 2
-                c_col = 2 if side == 0 else 0
-                for i in range(n):
-                    r = edges[c0 + i, 1]
-                    _apply(op, params[r], q_emb[edges[c0 + i, q_col]], raw[i])
-                    qnorm[i] = _prepare(cos, raw[i], queries[i])
-                    cand_rows[i] = edges[c0 + i, c_col]
-                n_uni = uniform if hi > lo else 0
-                for k in range(n_uni):
-                    state = next_state(state)
-                    cand_rows[n + k] = lo + below(output(state), hi - lo)
-                n_cand = n + n_uni
+                r = edges[c0 + i, 1]
+                _apply(op, params[r], q_emb[edges[c0 + i, q_col]], raw[i])
+                qnorm[i] = _prepare(cos, raw[i], queries[i])
+                cand_rows[i] = edges[c0 + i, c_col]
+            n_uni = uniform if hi > lo else 0
+            for k in range(n_uni):
+                state = next_state(state)
+                cand_rows[n + k] = lo + below(output(state), hi - lo)
+            n_cand = n + n_uni
+            for j in range(n_cand):
+                cnorm[j] = _prepare(cos, c_emb[cand_rows[j]], cands[j])
+            coef = coef_buf[: n * n_cand].reshape((n, n_cand))
+            loss += side_scores(queries[:n], cands[:n_cand], n, loss_kind, margin, w, coef)
+            # dL/dQ = coef @ cands, dL/dCand = coef.T @ queries. Once trained, most negatives
+            # clear the margin and their coefficients are 0: then loops over the rest beat BLAS.
+            # Rows whose coefficients are all 0 get no gradient: they are skipped below (as
+            # Adagrad leaves a row with a zero gradient unchanged, this changes nothing).
+            nonzero = 0
+            q_used[:n] = False
+            c_used[:n_cand] = False
+            for i in range(n):
                 for j in range(n_cand):
-                    cnorm[j] = _prepare(cos, c_emb[cand_rows[j]], cands[j])
-                coef = coef_buf[: n * n_cand].reshape((n, n_cand))
-                loss += side_scores(queries[:n], cands[:n_cand], n, loss_kind, margin, w, coef)
-                # dL/dQ = coef @ cands, dL/dCand = coef.T @ queries. Once trained, most negatives
-                # clear the margin and their coefficients are 0: then loops over the rest beat BLAS.
-                # Rows whose coefficients are all 0 get no gradient: they are skipped below (as
-                # Adagrad leaves a row with a zero gradient unchanged, this changes nothing).
-                nonzero = 0
-                q_used[:n] = False
-                c_used[:n_cand] = False
+                    if coef[i, j] != 0.0:
+                        nonzero += 1
+                        q_used[i] = True
+                        c_used[j] = True
+            if nonzero * _SPARSE_BELOW > n * n_cand:
+                gq = np.dot(coef, cands[:n_cand])
+                gc = np.dot(coef.T, queries[:n])
+            else:
+                gq = gq_buf[:n]
+                gc = gc_buf[:n_cand]
                 for i in range(n):
-                    for j in range(n_cand):
-                        if coef[i, j] != 0.0:
-                            nonzero += 1
-                            q_used[i] = True
-                            c_used[j] = True
-                if nonzero * _SPARSE_BELOW > n * n_cand:
-                    gq = np.dot(coef, cands[:n_cand])
-                    gc = np.dot(coef.T, queries[:n])
-                else:
-                    gq = gq_buf[:n]
-                    gc = gc_buf[:n_cand]
-                    for i in range(n):
-                        if q_used[i]:
-                            gq[i] = 0.0
-                    for j in range(n_cand):
-                        if c_used[j]:
-                            gc[j] = 0.0
-                    for i in range(n):
-                        if not q_used[i]:
-                            continue
-                        for j in range(n_cand):
-                            c = coef[i, j]
-                            if c != 0.0:
-                                for d in range(dim):
-                                    gq[i, d] += c * cands[j, d]
-                                    gc[j, d] += c * queries[i, d]
+                    if q_used[i]:
+                        gq[i] = 0.0
+                for j in range(n_cand):
+                    if c_used[j]:
+                        gc[j] = 0.0
                 for i in range(n):
                     if not q_used[i]:
                         continue
-                    r = edges[c0 + i, 1]
-                    row = edges[c0 + i, q_col]
-                    _prepare_backward(cos, queries[i], qnorm[i], gq[i], gy)
-                    if side == 0:
-                        s = _slot(row, slots_l, rows_l, count_l)
-                        _apply_backward(op, params[r], q_emb[row], gy, grad_l[s], grad_pl[r])
-                    else:
-                        s = _slot(row, slots_r, rows_r, count_r)
-                        _apply_backward(op, params[r], q_emb[row], gy, grad_r[s], grad_pr[r])
-                    rel_touched[r] = True
-                for j in range(n_cand):
-                    if not c_used[j]:
-                        continue
-                    _prepare_backward(cos, cands[j], cnorm[j], gc[j], tmp)
-                    if side == 0:
-                        s = _slot(cand_rows[j], slots_r, rows_r, count_r)
-                        for d in range(dim):
-                            grad_r[s, d] += tmp[d]
-                    else:
-                        s = _slot(cand_rows[j], slots_l, rows_l, count_l)
-                        for d in range(dim):
-                            grad_l[s, d] += tmp[d]
-            n_edges += n
-        # one optimizer step for the batch
-        for which in range(1 if same else 2):
-            emb = emb_l if which == 0 else emb_r
-            st = state_l if which == 0 else state_r
-            rows = rows_l if which == 0 else rows_r
-            grad = grad_l if which == 0 else grad_r
-            slots = slots_l if which == 0 else slots_r
-            cnt = count_l[0] if which == 0 else count_r[0]
-            for s in range(cnt):
-                row = rows[s]
-                if adagrad:
-                    sq = 0.0
-                    for d in range(dim):
-                        sq += grad[s, d] * grad[s, d]
-                    st[row] += sq / dim
-                    step = lr / (np.sqrt(st[row]) + 1e-10)
-                else:
-                    step = lr
-                for d in range(dim):
-                    emb[row, d] -= step * grad[s, d]
-                    grad[s, d] = 0.0
-                slots[row] = -1
-            if which == 0:
-                count_l[0] = 0
-            else:
-                count_r[0] = 0
-        if psize > 0:
-            for r in range(n_rel):
-                if not rel_touched[r]:
+                    for j in range(n_cand):
+                        c = coef[i, j]
+                        if c != 0.0:
+                            for d in range(dim):
+                                gq[i, d] += c * cands[j, d]
+                                gc[j, d] += c * queries[i, d]
+            for i in range(n):
+                if not q_used[i]:
                     continue
-                rel_touched[r] = False
-                for k in range(psize):
-                    for params, gp, rst in ((lhs_params, grad_pl, rel_state_l), (rhs_params, grad_pr, rel_state_r)):
-                        g = gp[r, k]
-                        if adagrad:
-                            rst[r, k] += g * g
-                            params[r, k] -= rel_lr * g / (np.sqrt(rst[r, k]) + 1e-10)
-                        else:
-                            params[r, k] -= rel_lr * g
-                        gp[r, k] = 0.0
-        else:
-            rel_touched[:] = False
+                r = edges[c0 + i, 1]
+                row = edges[c0 + i, q_col]
+                _prepare_backward(cos, queries[i], qnorm[i], gq[i], gy)
+                if side == 0:
+                    s = _slot(row, slots_l, rows_l, grad_l, count_l)
+                    _apply_backward(op, params[r], q_emb[row], gy, grad_l[s], grad_pl[r])
+                else:
+                    s = _slot(row, slots_r, rows_r, grad_r, count_r)
+                    _apply_backward(op, params[r], q_emb[row], gy, grad_r[s], grad_pr[r])
+                rel_touched[r] = True
+            for j in range(n_cand):
+                if not c_used[j]:
+                    continue
+                _prepare_backward(cos, cands[j], cnorm[j], gc[j], tmp)
+                if side == 0:
+                    s = _slot(cand_rows[j], slots_r, rows_r, grad_r, count_r)
+                    for d in range(dim):
+                        grad_r[s, d] += tmp[d]
+                else:
+                    s = _slot(cand_rows[j], slots_l, rows_l, grad_l, count_l)
+                    for d in range(dim):
+                        grad_l[s, d] += tmp[d]
+        n_edges += n
     return loss, n_edges
+
+
+@njit(nogil=True, cache=True)
+def clear_slots(slots, rows, count):
+    """Empty one worker's row -> slot map (1-D views), ready for its next batch."""
+    for s in range(count[0]):
+        slots[rows[s]] = -1
+    count[0] = 0
+
+
+@njit(nogil=True, cache=True)
+def apply_rows(emb, st, slots, rows, grad, count, lr, adagrad, worker):
+    """The optimizer step of the rows in ``worker``'s slots that no earlier worker has, from the
+    gradients every worker summed for them (buffers with a leading worker axis, as filled by
+    batch_gradients): row-wise Adagrad (PBG's RowAdagrad: one accumulator per row, the mean squared
+    gradient) or SGD. Every row has one such worker, so the workers can run at once; nothing
+    here writes a buffer (clear_slots empties them once every worker is done)."""
+    dim = emb.shape[1]
+    workers = slots.shape[0]
+    g = np.empty(dim, dtype=np.float32)
+    for s in range(count[worker, 0]):
+        row = rows[worker, s]
+        seen = False  # by an earlier worker, which applies this row
+        for v in range(worker):
+            if slots[v, row] >= 0:
+                seen = True
+                break
+        if seen:
+            continue
+        for d in range(dim):
+            g[d] = grad[worker, s, d]
+        for v in range(worker + 1, workers):
+            sv = slots[v, row]
+            if sv >= 0:
+                for d in range(dim):
+                    g[d] += grad[v, sv, d]
+        if adagrad:
+            sq = 0.0
+            for d in range(dim):
+                sq += g[d] * g[d]
+            st[row] += sq / dim
+            step = lr / (np.sqrt(st[row]) + 1e-10)
+        else:
+            step = lr
+        for d in range(dim):
+            emb[row, d] -= step * g[d]
+
+
+@njit(nogil=True, cache=True)
+def _relation_step(params, state, grads, r, lr, adagrad):
+    for k in range(params.shape[1]):
+        g = np.float32(0.0)
+        for w in range(grads.shape[0]):
+            g += grads[w, r, k]
+            grads[w, r, k] = 0.0
+        if adagrad:
+            state[r, k] += g * g
+            params[r, k] -= lr * g / (np.sqrt(state[r, k]) + np.float32(1e-10))
+        else:
+            params[r, k] -= lr * g
+
+
+@njit(nogil=True, cache=True)
+def apply_relations(lhs_params, rhs_params, rel_state_l, rel_state_r, rel_lr, adagrad, grad_pl, grad_pr,
+                    rel_touched):
+    """The elementwise Adagrad (or SGD) step of the relation parameters every worker's gradients
+    touched; clears those gradients."""
+    lr = np.float32(rel_lr)
+    for r in range(lhs_params.shape[0]):
+        touched = False
+        for w in range(rel_touched.shape[0]):
+            touched = touched or rel_touched[w, r]
+            rel_touched[w, r] = False
+        if touched:
+            _relation_step(lhs_params, rel_state_l, grad_pl, r, lr, adagrad)
+            _relation_step(rhs_params, rel_state_r, grad_pr, r, lr, adagrad)
+
+
+class GradientBuffers:
+    """The gradient buffers of one batch, one set per worker, kept for every batch (plain numpy):
+    per side (left and right entity array) a row -> slot map (``rows``: the most rows an entity
+    array has), the slots' rows and gradients (room for every row a batch can touch) and the slot
+    count; and the relation gradients."""
+
+    def __init__(self, workers: int, rows: int, batch_size: int, chunk: int, uniform: int, dim: int,
+                 n_rel: int, psize: int):
+        max_rows = 2 * batch_size + 2 * uniform * (-(-batch_size // chunk))
+        self.workers = workers
+        self.sides = [(np.full((workers, rows), -1, dtype=np.int32), np.empty((workers, max_rows), np.int64),
+                       np.empty((workers, max_rows, dim), np.float32), np.zeros((workers, _PAD), np.int64))
+                      for _ in range(2)]
+        self.grad_pl = np.zeros((workers, n_rel, psize), np.float32)
+        self.grad_pr = np.zeros((workers, n_rel, psize), np.float32)
+        self.rel_touched = np.zeros((workers, n_rel + _PAD), np.bool_)
+        self._views = {same: [self._worker_views(w, same) for w in range(workers)] for same in (False, True)}
+
+    def _worker_views(self, w: int, same: bool) -> tuple:
+        left = self.sides[0]
+        right = left if same else self.sides[1]
+        views = []
+        for slots, rows, grad, count in (left, right):
+            views += [slots[w], rows[w], grad[w], count[w, :1]]
+        return (*views, self.grad_pl[w], self.grad_pr[w], self.rel_touched[w])
+
+    def worker(self, w: int, same: bool) -> tuple:
+        """Worker ``w``'s buffers, in batch_gradients' order (slots_l ... rel_touched)."""
+        return self._views[same][w]
+
+
+def train_batch(emb_l, state_l, emb_r, state_r, same, lhs_params, rhs_params, rel_state_l, rel_state_r, edges,
+                weights, lo_l, hi_l, lo_r, hi_r, op, cos, loss_kind, margin, chunk, uniform, lr, rel_lr, adagrad,
+                seed, buffers: GradientBuffers, pool=None):
+    """One optimizer step on one batch, shared among ``buffers.workers`` workers: each sums the
+    gradients of the groups it takes, then each updates the rows it saw first.
+
+    ``pool`` (a concurrent.futures executor) runs the other workers while the calling thread is
+    worker 0; without it the workers run one after the other. The step is the same whatever the
+    number of workers, up to the order of float additions (so with more than one, runs differ in the
+    last bits): every group draws its own negatives, and a row's gradients are summed before its
+    single update. Returns (loss sum, positive edges)."""
+    n_groups = -(-len(edges) // chunk)
+    workers = buffers.workers
+    # Workers take the next group as they free up (next() on a count is atomic under the GIL): a
+    # group's cost varies (dense or sparse gradients), and an even split left one worker waiting.
+    claim = itertools.count()
+
+    def gradients(w):
+        views = buffers.worker(w, same)
+        for slots, rows, _, count in buffers.sides:
+            clear_slots(slots[w], rows[w], count[w, :1])
+        loss, n_edges = 0.0, 0
+        while (g := next(claim)) < n_groups:
+            e0, e1 = g * chunk, min((g + 1) * chunk, len(edges))
+            group_loss, group_edges = batch_gradients(
+                emb_l, emb_r, same, lhs_params, rhs_params, edges[e0:e1], weights[e0:e1] if len(weights) else weights,
+                lo_l, hi_l, lo_r, hi_r, op, cos, loss_kind, margin, chunk, uniform, seed, g, *views)
+            loss += group_loss
+            n_edges += group_edges
+        return loss, n_edges
+
+    def update(w):
+        for side in range(1 if same else 2):
+            emb, st = (emb_l, state_l) if side == 0 else (emb_r, state_r)
+            apply_rows(emb, st, *buffers.sides[side], lr, adagrad, w)
+
+    results = _on_workers(gradients, workers, pool)
+    _on_workers(update, workers, pool)
+    apply_relations(lhs_params, rhs_params, rel_state_l, rel_state_r, rel_lr, adagrad, buffers.grad_pl,
+                    buffers.grad_pr, buffers.rel_touched)
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def _on_workers(task, workers: int, pool) -> list:
+    """[task(0), ..., task(workers - 1)]: on the pool with task(0) on this thread, or in turn."""
+    if workers == 1 or pool is None:
+        return [task(w) for w in range(workers)]
+    others = [pool.submit(task, w) for w in range(1, workers)]
+    try:
+        first = task(0)
+    finally:  # never return while a worker still writes into the buffers
+        rest = [f.result() for f in others]
+    return [first] + rest
