@@ -43,6 +43,7 @@ from embedstudio.data.sniff import LineReader, check_text_start, is_number
 
 __all__ = [
     "COLUMN_NAMES",
+    "ClosureTooLarge",
     "CycleError",
     "Hierarchy",
     "read_hierarchy",
@@ -195,14 +196,37 @@ class CycleError(ValueError):
         )
 
 
-def transitive_closure(edges: np.ndarray, n_nodes: int) -> np.ndarray:
+class ClosureTooLarge(ValueError):
+    """The transitive closure would have more pairs than the memory allows (a deep hierarchy's
+    closure grows with the square of its depth: a chain of 100,000 nodes has 5e9 pairs)."""
+
+    def __init__(self, limit: int):
+        self.limit = int(limit)
+        super().__init__(f"the transitive closure has more than {self.limit:,} pairs, more than this machine's "
+                         "memory holds")
+
+
+# A pair costs about this much while it is built: a Python int in a set (~60 B) + the arrays.
+_CLOSURE_BYTES_PER_PAIR = 80
+
+
+def closure_pair_limit(headroom: float = 0.5) -> int:
+    """The most closure pairs that fit in ``headroom`` of the available memory."""
+    from embedstudio.memory import available_bytes
+
+    have = available_bytes()
+    return 10**12 if have is None else max(10**6, int(headroom * have / _CLOSURE_BYTES_PER_PAIR))
+
+
+def transitive_closure(edges: np.ndarray, n_nodes: int, max_pairs: int | None = None) -> np.ndarray:
     """All ``(child, ancestor)`` pairs reachable along the ``(child, parent)`` edges.
 
     Returns a new int32 array (n_pairs, 2), sorted by child then ancestor, without self-pairs.
     Self-loops and duplicates in the input are ignored. Works in topological order (roots first),
     each node's ancestor set being the union of its parents' sets and the parents themselves, so
     the cost is about the size of the result times the mean number of parents. A cycle raises
-    :class:`CycleError` (a ValueError) naming a node on it.
+    :class:`CycleError` (a ValueError) naming a node on it; more than ``max_pairs`` pairs (default:
+    what fits in half the available memory) raise :class:`ClosureTooLarge` as soon as they are seen.
     """
     edges = np.asarray(edges)
     if edges.size == 0:
@@ -224,6 +248,8 @@ def transitive_closure(edges: np.ndarray, n_nodes: int) -> np.ndarray:
     order = [u for u in range(n) if waiting[u] == 0]
     ancestors: list = [None] * n
     empty: frozenset = frozenset()
+    limit = closure_pair_limit() if max_pairs is None else int(max_pairs)
+    built = 0
     pos = 0
     while pos < len(order):
         u = order[pos]
@@ -241,6 +267,9 @@ def transitive_closure(edges: np.ndarray, n_nodes: int) -> np.ndarray:
             for p in parents:
                 s.update(ancestors[p])
             ancestors[u] = s
+        built += len(ancestors[u])
+        if built > limit:
+            raise ClosureTooLarge(limit)
         for c in c_idx_l[c_ptr_l[u]:c_ptr_l[u + 1]]:
             waiting[c] -= 1
             if waiting[c] == 0:
@@ -452,6 +481,9 @@ class _Parser:
             raise DataFormatError(path, None, "the file holds no edges: every line is a self-loop (child = parent)")
         try:
             return Hierarchy.from_edges(names, edges, path=path, closure=closure)
+        except ClosureTooLarge as e:
+            raise DataFormatError(path, None, f"{e}: train on the edges as they are (closure off), or on a "
+                                              "smaller part of the hierarchy") from None
         except CycleError as e:
             chain = " -> ".join(names[c] for c in e.cycle)
             hit = np.nonzero((edges[:, 0] == e.cycle[0]) & (edges[:, 1] == e.cycle[1]))[0]

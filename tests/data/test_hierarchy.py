@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.data.conftest import expect_data_error
 from embedstudio.data.errors import DataFormatError
-from embedstudio.data.hierarchy import CycleError, Hierarchy, read_hierarchy, transitive_closure
+from embedstudio.data.hierarchy import ClosureTooLarge, CycleError, Hierarchy, read_hierarchy, transitive_closure
 from embedstudio.resources import resource
 
 SAMPLE_MAMMALS = resource("sample", "mammal_closure.tsv")
@@ -419,3 +419,18 @@ def test_truncated_gzip(tmp_path):
     path = write(tmp_path, data[: len(data) // 2], "cut.gz")
     with pytest.raises(DataFormatError, match="corrupt or truncated"):
         read_hierarchy(path)
+
+
+def test_a_closure_too_large_for_memory_stops_early_with_a_message(tmp_path, monkeypatch):
+    # A chain's closure grows with the square of its length (2,000 nodes: ~2M pairs). The limit
+    # is checked while the sets are built, so the machine never fills up.
+    chain = np.stack([np.arange(1, 2000), np.arange(0, 1999)], axis=1)
+    assert len(transitive_closure(chain[:99], 100)) == 100 * 99 // 2
+    with pytest.raises(ClosureTooLarge, match="more than 10,000 pairs"):
+        transitive_closure(chain, 2000, max_pairs=10_000)
+    path = tmp_path / "chain.tsv"
+    path.write_text("".join(f"n{c}\tn{p}\n" for c, p in chain))
+    monkeypatch.setattr("embedstudio.data.hierarchy.closure_pair_limit", lambda: 10_000)
+    assert read_hierarchy(path).n_edges == 1999  # the edges as they are still load
+    with pytest.raises(DataFormatError, match="closure has more than 10,000 pairs.*closure off"):
+        read_hierarchy(path, closure=True)
