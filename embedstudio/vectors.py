@@ -36,6 +36,9 @@ class Embedding:
         geometry: str = "euclidean",
         info: dict | None = None,
     ):
+        if np.iscomplexobj(vectors):  # float32 would drop the imaginary parts without a word
+            raise ValueError("vectors must be real numbers, got complex ones: split them into real and "
+                             "imaginary columns (as PBG's complex_diagonal stores them)")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be a 2-D matrix, got shape {vectors.shape}")

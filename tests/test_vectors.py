@@ -143,3 +143,9 @@ def test_load_rejects_metadata_that_is_not_a_mapping(tmp_path):
     with pytest.raises(DataFormatError, match="inconsistent embedding file") as info:
         Embedding.load(path)
     assert info.value.path == str(path)
+
+
+def test_complex_vectors_are_refused_instead_of_losing_their_imaginary_parts():
+    with pytest.raises(ValueError, match="complex"):
+        Embedding(["a", "b"], np.array([[1 + 2j, 0], [0, 1j]]))
+    assert Embedding(["a"], np.array([[1.5, -2.0]])).vectors.dtype == np.float32
