@@ -11,7 +11,7 @@ import time
 import numpy as np
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QMainWindow, QMessageBox, QProgressBar, QPushButton, QTabWidget,
@@ -43,6 +43,9 @@ SNAPSHOT_EVERY_S = 2.0
 GRAPH_MODEL_FILE = "graph-model.esgraph"  # a session's graph model (vectors + relation operators)
 SPACE_MODEL_FILE = "space-model.esspace"  # a session's StarSpace model (words, labels or items, bigram rows)
 MAX_RECENT = 10
+CHECKPOINT_CHOICES = ((0, "Off"), (1, "Every minute"), (5, "Every 5 minutes"), (15, "Every 15 minutes"),
+                      (60, "Every hour"))
+DEFAULT_CHECKPOINT_MINUTES = 5
 
 
 def _model_kind(path: str) -> str | None:
@@ -559,6 +562,7 @@ class MainWindow(QMainWindow):
         add(file_menu, "Open Sess&ion…", self._open_session_dialog)
         add(file_menu, "Restore &autosave", self.restore_autosave)
         add(file_menu, "Resume &training from checkpoint…", self._resume_dialog)
+        self._build_checkpoint_menu(file_menu.addMenu("Automatic &checkpoints"))
         file_menu.addSeparator()
         add(file_menu, "&Export vectors…", self._export_dialog)
         add(file_menu, "Export map &image…", lambda: self._export_view_dialog(self.map, "map"))
@@ -578,6 +582,27 @@ class MainWindow(QMainWindow):
         add(tools_menu, "E&xtrinsic evaluation…", self.show_extrinsic_panel)
         help_menu = self.menuBar().addMenu("&Help")
         add(help_menu, "&About EmbedStudio", self._about)
+
+    def _build_checkpoint_menu(self, menu) -> None:
+        """How often a running training saves itself to the state folder (File ▸ Resume training)."""
+        group = QActionGroup(self)
+        current = self.checkpoint_minutes()
+        self.checkpoint_actions: dict[int, QAction] = {}
+        for minutes, text in CHECKPOINT_CHOICES:
+            action = QAction(text, self, checkable=True)
+            action.setChecked(minutes == current)
+            action.triggered.connect(lambda _=False, m=minutes: self.settings.setValue("training/checkpoint_minutes", m))
+            group.addAction(action)
+            menu.addAction(action)
+            self.checkpoint_actions[minutes] = action
+
+    def checkpoint_minutes(self) -> int:
+        """The chosen interval of automatic checkpoints in minutes (0: off)."""
+        try:
+            minutes = int(self.settings.value("training/checkpoint_minutes", DEFAULT_CHECKPOINT_MINUTES))
+        except (TypeError, ValueError):
+            return DEFAULT_CHECKPOINT_MINUTES
+        return minutes if minutes in dict(CHECKPOINT_CHOICES) else DEFAULT_CHECKPOINT_MINUTES
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -1188,13 +1213,15 @@ class MainWindow(QMainWindow):
 
     def _begin_run(self, panel, name: str, view: int) -> None:
         """What every training run starts with: a fresh loss curve, a busy panel, its view in front, and
-        automatic checkpoints ($EMBEDSTUDIO_CHECKPOINT_S, default every 5 minutes) in the state folder."""
+        automatic checkpoints in the state folder (File ▸ Automatic checkpoints; $EMBEDSTUDIO_CHECKPOINT_S,
+        in seconds, overrides it)."""
         from embedstudio.app.autosave import state_dir
 
+        every = 60.0 * self.checkpoint_minutes()
         try:
-            every = float(os.environ.get("EMBEDSTUDIO_CHECKPOINT_S", 300))
+            every = float(os.environ.get("EMBEDSTUDIO_CHECKPOINT_S", every))
         except ValueError:
-            every = 300.0
+            pass
         self.checkpoints.begin_run(os.path.join(state_dir(), "training.ckpt"), every)
         self.loss.clear_run()
         self._training = True

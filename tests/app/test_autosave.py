@@ -184,3 +184,28 @@ def test_divergence_in_the_window_names_the_last_good_checkpoint(qtbot, tmp_path
     assert "non-finite" in w.errors[-1] and "last good checkpoint is kept" in w.errors[-1]
     good = Checkpoint.load(tmp_path / "state" / "training.ckpt")
     assert all(np.isfinite(a).all() for a in good.arrays.values())
+
+
+def test_the_automatic_checkpoint_interval_is_chosen_in_the_file_menu_and_remembered(qtbot, tmp_path, monkeypatch):
+    pytest.importorskip("PySide6")
+    monkeypatch.setenv("EMBEDSTUDIO_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("EMBEDSTUDIO_CHECKPOINT_S", raising=False)
+    w = _window(qtbot, tmp_path)
+    menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&File")
+    sub = next(a.menu() for a in menu.actions() if a.text() == "Automatic &checkpoints")
+    assert [a.text() for a in sub.actions()][:2] == ["Off", "Every minute"]
+    assert w.checkpoint_actions[5].isChecked()  # the default
+    w._begin_run(w.training, "x", 0)
+    assert w.checkpoints.auto_every_s == 300
+    w.checkpoint_actions[0].trigger()
+    w._begin_run(w.training, "x", 0)
+    assert w.checkpoints.auto_every_s == 0  # off: serve() never writes one
+    w.checkpoint_actions[15].trigger()
+    w.settings.sync()
+    again = _window(qtbot, tmp_path)  # a later start of the app, same settings file
+    assert again.checkpoint_actions[15].isChecked() and not again.checkpoint_actions[5].isChecked()
+    again._begin_run(again.training, "x", 0)
+    assert again.checkpoints.auto_every_s == 900
+    monkeypatch.setenv("EMBEDSTUDIO_CHECKPOINT_S", "2.5")  # the environment still wins (tests, scripts)
+    again._begin_run(again.training, "x", 0)
+    assert again.checkpoints.auto_every_s == 2.5
