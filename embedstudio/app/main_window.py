@@ -335,6 +335,20 @@ def extrinsic_job(data, prefix: str, embeddings: dict, folds: int, model: str, s
                               should_stop=stop.is_set)
 
 
+def fusion_job(data, prefix: str, media_path: str, text_embedding, folds: int, stop: threading.Event):
+    """Worker job: text vectors, media features and both, one MLP on the same folds (None when stopped)."""
+    from embedstudio.analysis.fusion import compare_fusion, read_media_features
+    from embedstudio.data.labelled import LabelledDocs
+
+    if not isinstance(data, LabelledDocs) or data.ids is None:
+        raise ValueError("fusion matches documents to media features by id: open a table with an id column "
+                         "(a header such as 'id<TAB>label<TAB>text')")
+    media = read_media_features(media_path)
+    rows, labels = data.single_labels(prefix)
+    return compare_fusion([data.ids[i] for i in rows], [data.tokens(i) for i in rows], labels, text_embedding,
+                          media, folds=folds, seed=0, should_stop=stop.is_set)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
@@ -518,6 +532,7 @@ class MainWindow(QMainWindow):
         self.space.name_chosen.connect(self.select_word)
         self.extrinsic.run_requested.connect(self.run_extrinsic)
         self.extrinsic.cancel_requested.connect(self.cancel_extrinsic)
+        self.extrinsic.media_requested.connect(self._choose_media_dialog)
         self.bias.audit_requested.connect(self.run_bias_audit)
         self.bias.export_requested.connect(self._ask_audit_report)
         self.disk_colour.currentTextChanged.connect(self.colour_disk)
@@ -1427,25 +1442,43 @@ class MainWindow(QMainWindow):
             self.show_error("Open labelled documents first (__label__tag words…, or a table with a label column), "
                             "or a graph whose entities have types")
             return
-        if len(names) < 2:
+        media = self.extrinsic.media_path()
+        if media and not names:
+            self.show_error("Tick the embedding whose word vectors represent the text")
+            return
+        if not media and len(names) < 2:
             self.show_error("Tick two or more embeddings to compare")
             return
         if self._training:
             self.show_error("Training is running: let it finish before comparing embeddings")
             return
         self._extrinsic_stop = threading.Event()
+        if media:
+            self.extrinsic.set_running(True, f"training {self.extrinsic.folds.value()} classifiers on each of text "
+                                             f"({names[0]}), media and both…")
+            self.worker.start("fusion", fusion_job, chosen.data, self.extrinsic.prefix.text(), media,
+                              self.session.embeddings[names[0]], self.extrinsic.folds.value(), self._extrinsic_stop,
+                              on_finished=self._on_extrinsic, on_failed=self._on_extrinsic_failed,
+                              on_cancelled=lambda: self.extrinsic.set_running(False, "cancelled"))
+            return
         self.extrinsic.set_running(True, f"training {self.extrinsic.folds.value()} classifiers on each of "
                                          f"{len(names)} embeddings…")
         embeddings = {name: self.session.embeddings[name] for name in names}
 
-        def failed(message, _detail):
-            self.extrinsic.set_running(False, "")
-            self.show_error(message)
-
         self.worker.start("extrinsic evaluation", extrinsic_job, chosen.data, self.extrinsic.prefix.text(),
                           embeddings, self.extrinsic.folds.value(), self.extrinsic.model.currentText(),
-                          self._extrinsic_stop, on_finished=self._on_extrinsic, on_failed=failed,
+                          self._extrinsic_stop, on_finished=self._on_extrinsic, on_failed=self._on_extrinsic_failed,
                           on_cancelled=lambda: self.extrinsic.set_running(False, "cancelled"))
+
+    def _on_extrinsic_failed(self, message, _detail) -> None:
+        self.extrinsic.set_running(False, "")
+        self.show_error(message)
+
+    def _choose_media_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Media features", "",
+                                              "Media features (*.csv *.tsv *.txt *.gz *.npz *.npy);;All files (*)")
+        if path:
+            self.extrinsic.set_media(path)
 
     def _on_extrinsic(self, result) -> None:
         if result is None:

@@ -604,3 +604,48 @@ def test_the_extrinsic_panel_classifies_the_nodes_of_a_typed_graph_by_type(windo
     rows = {r["name"]: r for r in result.rows()}
     assert result.task.startswith("node") and result.n_classes == 2
     assert rows["informed"]["accuracy"] > 0.95 > rows["random"]["accuracy"] + 0.2
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_extrinsic_panel_fuses_text_vectors_with_media_features(window, qtbot, tmp_path):
+    from tests.analysis.test_fusion import fusion_items
+
+    keys, docs, labels, text, media = fusion_items()
+    table = tmp_path / "items.tsv"
+    table.write_text("id\tlabel\ttext\n" + "".join(f"{k}\t{y}\t{' '.join(d)}\n" for k, y, d in zip(keys, labels, docs)))
+    features = tmp_path / "media.csv"
+    features.write_text("".join(f"{k}," + ",".join(f"{v:.4f}" for v in row) + "\n"
+                                for k, row in zip(media.keys, media.features)))
+    drop(window, table)
+    qtbot.waitUntil(lambda: window.extrinsic.dataset.count() == 1, timeout=20000)
+    window.session.add_embedding("topics", text)
+    window.show_extrinsic_panel()
+    assert window.extrinsic.model.isEnabled()
+    window.extrinsic.set_media(str(features))
+    assert not window.extrinsic.model.isEnabled() and "first ticked" in window.extrinsic.embeddings_label.text()
+    window.extrinsic.folds.setValue(4)
+    window.extrinsic.run.click()
+    qtbot.waitUntil(lambda: window.extrinsic.result is not None, timeout=60000)
+    result = window.extrinsic.result
+    acc = {r["name"]: r["accuracy"] for r in result.rows()}
+    assert result.task == "fusion" and list(acc) == ["text", "media", "text+media"]
+    assert acc["text+media"] > 0.85 and acc["text"] < 0.7 and acc["media"] < 0.7  # each source sees half the label
+    assert window.extrinsic.table.rowCount() == 3 and "Best: text+media" in window.extrinsic.status.text()
+    window.extrinsic.grab().save(str(tmp_path / "fusion.png"))
+    window.extrinsic.clear_media.click()
+    assert window.extrinsic.media_path() == "" and window.extrinsic.model.isEnabled()
+
+
+def test_fusion_in_the_window_asks_for_documents_with_ids(window, qtbot, tmp_path):
+    from tests.train.test_starspace import planted_docs
+
+    drop(window, planted_docs(tmp_path / "docs.txt", 100, 0))  # __label__ lines: no id column
+    qtbot.waitUntil(lambda: window.extrinsic.dataset.count() == 1, timeout=20000)
+    docs = window.session.datasets[0].data
+    window.session.add_embedding("v", Embedding(docs.words, np.eye(len(docs.words), 4)))
+    media = tmp_path / "m.csv"
+    media.write_text("a,1,2\n")
+    window.extrinsic.set_media(str(media))
+    window.extrinsic.run.click()
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=30000)
+    assert "id column" in window.errors[-1] and window.extrinsic.run.isEnabled()

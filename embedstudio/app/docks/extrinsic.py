@@ -2,10 +2,14 @@
 
 The panel gathers the choices and shows the result (a bar per embedding with its confidence
 interval, for accuracy and macro-F1, and a table); the window runs
-:func:`embedstudio.analysis.extrinsic.compare_embeddings` on the worker.
+:func:`embedstudio.analysis.extrinsic.compare_embeddings` on the worker. With a media features file
+chosen it compares text, media and both instead (:func:`embedstudio.analysis.fusion.compare_fusion`,
+VideoSpace-style), the text vectors being the first ticked embedding.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,6 +20,18 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLin
 BAR_COLOURS = ((0, 114, 178), (230, 159, 0))  # Okabe–Ito blue (accuracy), orange (macro-F1)
 
 
+INTRO = ("Keep the downstream model fixed, swap only the embeddings: the same folds and the same classifier "
+         "(logistic regression on averaged word vectors) for each.")
+INTRO_FUSION = ("Fusion: the text's averaged word vectors, the media features, and both side by side, each into "
+                "the same MLP on the same folds (VideoSpace-style).")
+
+
+def _with_ci(row: dict, metric: str) -> str:
+    """'0.975 [0.943, 1.000]': the interval clipped to what a score can be."""
+    low, high = max(0.0, row[f"{metric}_low"]), min(1.0, row[f"{metric}_high"])
+    return f"{row[metric]:.3f} [{low:.3f}, {high:.3f}]"
+
+
 def _short(name: str, width: int = 18) -> str:
     """A tick label that fits under its bars (the table below has the whole name)."""
     return name if len(name) <= width else name[:width - 1] + "…"
@@ -24,12 +40,12 @@ def _short(name: str, width: int = 18) -> str:
 class ExtrinsicPanel(QWidget):
     run_requested = Signal()
     cancel_requested = Signal()
+    media_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        intro = QLabel("Keep the downstream model fixed, swap only the embeddings: the same folds and the same "
-                       "classifier (logistic regression on averaged word vectors) for each.")
+        self.intro = intro = QLabel()
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -48,8 +64,21 @@ class ExtrinsicPanel(QWidget):
         self.folds.setRange(2, 20)
         self.folds.setValue(5)
         form.addRow("folds", self.folds)
+        media_row = QHBoxLayout()
+        self.media = QLineEdit()
+        self.media.setReadOnly(True)
+        self.media.setPlaceholderText("(none: compare embeddings)")
+        self._media_tip = ("per-item media features (CSV/TSV rows 'id, numbers…', .npz, or .npy + .keys.txt), "
+                           "matched to the documents' id column: then text, media and both are compared in one MLP")
+        self.choose_media = QPushButton("Choose…")
+        self.clear_media = QPushButton("Clear")
+        media_row.addWidget(self.media, 1)
+        media_row.addWidget(self.choose_media)
+        media_row.addWidget(self.clear_media)
+        form.addRow("media features", media_row)
         layout.addLayout(form)
-        layout.addWidget(QLabel("embeddings to compare (tick two or more)"))
+        self.embeddings_label = QLabel()
+        layout.addWidget(self.embeddings_label)
         self.embeddings = QListWidget()
         self.embeddings.setMaximumHeight(110)
         layout.addWidget(self.embeddings)
@@ -68,9 +97,11 @@ class ExtrinsicPanel(QWidget):
         self.plot.setBackground("w")
         self.plot.setMinimumHeight(180)
         self.plot.showGrid(y=True, alpha=0.3)
-        self.plot.setLabel("left", "score (mean over folds, 95% CI)")
+        self.plot.setLabel("left", "fold mean, 95% CI")
         self.plot.getAxis("left").enableAutoSIPrefix(False)  # scores in [0, 1], not "x0.001" milli-units
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot.addLegend(offset=(-10, 4), colCount=2)  # one row, in the headroom above the bars
+        # the first bar's label reaches past the axis' left end: pyqtgraph would hide it
+        self.plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)
         layout.addWidget(self.plot, 1)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["embedding", "accuracy [CI]", "macro-F1 [CI]", "coverage"])
@@ -81,6 +112,30 @@ class ExtrinsicPanel(QWidget):
         self.result = None
         self.run.clicked.connect(self.run_requested)
         self.cancel.clicked.connect(self.cancel_requested)
+        self.choose_media.clicked.connect(self.media_requested)
+        self.clear_media.clicked.connect(lambda: self.set_media(""))
+        self.set_media("")
+
+    def set_media(self, path: str) -> None:
+        """A media features file makes Compare a fusion run (text, media, both); "" goes back."""
+        fusion = bool(path)
+        was_fusion = bool(getattr(self, "_media_path", ""))
+        self._media_path = path
+        self.media.setText(os.path.basename(path))
+        self.media.setToolTip(path or self._media_tip)
+        self.clear_media.setEnabled(fusion)
+        if fusion and not was_fusion:  # fusion's classifier is always the MLP: show it, keep the choice
+            self._model_choice = self.model.currentText()
+            self.model.setCurrentText("mlp")
+        elif was_fusion and not fusion:
+            self.model.setCurrentText(self._model_choice)
+        self.model.setEnabled(not fusion)
+        self.embeddings_label.setText("text vectors: the first ticked embedding" if fusion
+                                      else "embeddings to compare (tick two or more)")
+        self.intro.setText(INTRO_FUSION if fusion else INTRO)
+
+    def media_path(self) -> str:
+        return self._media_path
 
     # ------------------------------------------------------------------ choices
     def set_datasets(self, names: list[str]) -> None:
@@ -121,8 +176,8 @@ class ExtrinsicPanel(QWidget):
         width = 0.38
         for k, (metric, label) in enumerate((("accuracy", "accuracy"), ("macro_f1", "macro-F1"))):
             mean = np.array([r[metric] for r in rows])
-            low = np.array([r[f"{metric}_low"] for r in rows])
-            high = np.array([r[f"{metric}_high"] for r in rows])
+            low = np.clip([r[f"{metric}_low"] for r in rows], 0.0, 1.0)  # a t interval can pass 0 or 1
+            high = np.clip([r[f"{metric}_high"] for r in rows], 0.0, 1.0)
             xs = x + (k - 0.5) * width
             bars = pg.BarGraphItem(x=xs, height=mean, width=width * 0.9, brush=pg.mkBrush(*BAR_COLOURS[k]),
                                    pen=pg.mkPen(None), name=label)
@@ -130,13 +185,12 @@ class ExtrinsicPanel(QWidget):
             self.plot.addItem(pg.ErrorBarItem(x=xs, y=mean, top=high - mean, bottom=mean - low, beam=width * 0.4,
                                               pen=pg.mkPen((40, 40, 40), width=1.5)))
         self.plot.getAxis("bottom").setTicks([[(float(i), _short(r["name"])) for i, r in enumerate(rows)]])
-        top = max([r["accuracy_high"] for r in rows] + [r["macro_f1_high"] for r in rows] + [0.1])
-        self.plot.setYRange(0, min(1.05, top * 1.08), padding=0)
+        top = min(1.0, max([r["accuracy_high"] for r in rows] + [r["macro_f1_high"] for r in rows] + [0.1]))
+        self.plot.setYRange(0, top * 1.25, padding=0)  # room above the bars for the legend
         self.plot.setXRange(-0.7, len(rows) - 0.3, padding=0)
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            cells = (r["name"], f"{r['accuracy']:.3f} [{r['accuracy_low']:.3f}, {r['accuracy_high']:.3f}]",
-                     f"{r['macro_f1']:.3f} [{r['macro_f1_low']:.3f}, {r['macro_f1_high']:.3f}]",
+            cells = (r["name"], _with_ci(r, "accuracy"), _with_ci(r, "macro_f1"),
                      f"{100 * r['coverage']:.1f}%")
             for c, text in enumerate(cells):
                 self.table.setItem(i, c, QTableWidgetItem(text))
