@@ -126,8 +126,8 @@ def main(argv=None) -> int:
         total, anon, file = peak
         return f"{total / mb:,.0f} MB ({anon / mb:,.0f} anon + {file / mb:,.0f} file)"
 
-    print(f"\n| corpus | tokens | vocabulary | peak RSS reading | peak RSS training | vectors (2 x V x d x 4) | "
-          f"encoded tokens (4 B each) | wall |")
+    print("\n| corpus | tokens | vocabulary | peak RSS reading | peak RSS training | vectors (2 x V x d x 4) | "
+          "encoded tokens (4 B each) | wall |")
     print("|---|---|---|---|---|---|---|---|")
     print(f"| {size / 1e9:.2f} GB | {tokens / 1e6:,.0f}M | {vocab:,} | {cell(peaks['reading'])} | "
           f"{cell(peaks['training'])} | {vectors_bytes / mb:,.0f} MB | {token_bytes / mb:,.0f} MB | {wall:,.0f} s |")

@@ -140,7 +140,6 @@ def score_main(args) -> None:
 
     entity_storage = FileEntityStorage(config.entity_path)
     names: dict[tuple[str, int], list[str]] = {}
-    index: dict[tuple[str, int], dict[str, int]] = {}
     where: dict[str, dict[str, tuple[int, int]]] = {}
     embs: dict[tuple[str, int], torch.Tensor] = {}
     for t, econf in config.entities.items():

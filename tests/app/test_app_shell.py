@@ -97,14 +97,6 @@ def test_uncaught_exceptions_are_logged_and_shown_with_the_log_path(tmp_path, mo
     assert "a slot went wrong" in text and "Traceback" in text and "job-thread" in text
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = mw.MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
 def test_the_window_opens_on_the_welcome_page_and_a_sample_trains_with_one_click(window, qtbot, monkeypatch):
     assert window.views.currentWidget() is window.welcome
     monkeypatch.setattr(mw, "SNAPSHOT_EVERY_S", 0.0)

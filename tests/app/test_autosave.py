@@ -15,6 +15,7 @@ import pytest
 
 from embedstudio.app.autosave import SLOTS, Autosave
 from embedstudio.data.errors import DataFormatError
+from tests.app.conftest import open_window
 
 
 def test_saves_alternate_between_slots_and_restore_takes_the_newest(tmp_path):
@@ -125,14 +126,7 @@ def test_after_kill_9_the_next_start_offers_and_restores_the_last_autosave_exact
 
 
 def _window(qtbot, tmp_path):
-    from PySide6.QtCore import QSettings
-
-    from embedstudio.app import main_window as mw
-
-    w = mw.MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    return w
+    return open_window(qtbot, tmp_path / "s.ini")
 
 
 def test_a_run_resumed_in_the_window_from_its_checkpoint_ends_as_the_uninterrupted_run(qtbot, tmp_path, monkeypatch):

@@ -14,15 +14,6 @@ from embedstudio.data.vectors_io import read_vectors, write_vectors  # noqa: E40
 from embedstudio.vectors import Embedding  # noqa: E402
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = mw.MainWindow(settings)
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
 def drop(widget, *paths):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])

@@ -71,9 +71,7 @@ def test_session_events_reach_subscribers():
 
 def test_damaged_or_crafted_session_documents_are_data_format_errors(tmp_path):
     """Inputs the reader fuzzing found: each was an uncaught exception before."""
-    import io
     import json
-    import zipfile
 
     import numpy as np
 
