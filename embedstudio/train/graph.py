@@ -387,7 +387,7 @@ class GraphTrainer(ChunkedTrainer):
         rows = max(len(m) for m in self._part_members) if cfg.partitions > 1 else len(self._graph.names)
         psize = identity_params(cfg.operator, 1, cfg.dim).shape[1]
         return kernel.GradientBuffers(workers, rows, cfg.batch_size, cfg.batch_negatives, cfg.uniform_negatives,
-                                      cfg.dim, len(self._graph.relation_names), psize)
+                                      cfg.dim, len(self._graph.relation_names), psize, two_sides=cfg.partitions > 1)
 
     def _learning_rate(self, cursor: int) -> float:
         return self.config.lr

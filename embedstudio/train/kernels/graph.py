@@ -398,16 +398,18 @@ class GradientBuffers:
     count; and the relation gradients."""
 
     def __init__(self, workers: int, rows: int, batch_size: int, chunk: int, uniform: int, dim: int,
-                 n_rel: int, psize: int):
+                 n_rel: int, psize: int, two_sides: bool = True):
         max_rows = 2 * batch_size + 2 * uniform * (-(-batch_size // chunk))
         self.workers = workers
+        # one side is enough when both sides of every batch are one array (a single partition)
         self.sides = [(np.full((workers, rows), -1, dtype=np.int32), np.empty((workers, max_rows), np.int64),
                        np.empty((workers, max_rows, dim), np.float32), np.zeros((workers, _PAD), np.int64))
-                      for _ in range(2)]
+                      for _ in range(2 if two_sides else 1)]
         self.grad_pl = np.zeros((workers, n_rel, psize), np.float32)
         self.grad_pr = np.zeros((workers, n_rel, psize), np.float32)
         self.rel_touched = np.zeros((workers, n_rel + _PAD), np.bool_)
-        self._views = {same: [self._worker_views(w, same) for w in range(workers)] for same in (False, True)}
+        self._views = {same: [self._worker_views(w, same) for w in range(workers)]
+                       for same in ((False, True) if two_sides else (True,))}
 
     def _worker_views(self, w: int, same: bool) -> tuple:
         left = self.sides[0]
