@@ -335,6 +335,13 @@ def extrinsic_job(data, prefix: str, embeddings: dict, folds: int, model: str, s
                               should_stop=stop.is_set)
 
 
+def pbg_export_job(graph, folder: str, partitions: int, settings: dict, seed: int) -> str:
+    """Worker job: the graph as PyTorch-BigGraph's input layout; returns the config's path."""
+    from embedstudio.data.pbg import export_pbg
+
+    return export_pbg(graph, folder, partitions=partitions, config=settings, seed=seed)
+
+
 def fusion_job(data, prefix: str, media_path: str, text_embedding, folds: int, stop: threading.Event):
     """Worker job: text vectors, media features and both, one MLP on the same folds (None when stopped)."""
     from embedstudio.analysis.fusion import compare_fusion, read_media_features
@@ -362,6 +369,7 @@ class MainWindow(QMainWindow):
         self.session.subscribe(self._on_session_changed_for_autosave)
         self.worker = Worker(self)
         self.errors: list[str] = []
+        self.pbg_export_note = ""
         self.checkpoints = CheckpointMailbox()
         self._training = False
 
@@ -584,6 +592,7 @@ class MainWindow(QMainWindow):
         add(file_menu, "Export &loss curve image…", lambda: self._export_view_dialog(self.loss, "loss"))
         add(file_menu, "Export Poincaré &disk image…", lambda: self._export_view_dialog(self.disk, "disk"))
         add(file_menu, "Export map &coordinates…", self._export_coords_dialog)
+        add(file_menu, "Export graph for &PyTorch-BigGraph…", self._export_pbg_dialog)
         file_menu.addSeparator()
         add(file_menu, "&Quit", self.close, keys.Quit)
         view_menu = self.menuBar().addMenu("&View")
@@ -796,6 +805,49 @@ class MainWindow(QMainWindow):
                                               "Projector TSV (*.tsv);;EmbedStudio (*.npz)")
         if path:
             self.export_vectors(path)
+
+    def _export_pbg_dialog(self) -> None:
+        graphs = self.session.graphs()
+        if not graphs:
+            self.show_error("Open an edge list first (head, relation, tail): it is the graph PyTorch-BigGraph will train")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder for PyTorch-BigGraph's input (and its checkpoints)")
+        if not folder:
+            return
+        partitions, ok = QInputDialog.getInt(self, "Partitions", "entity partitions (N × N edge buckets; a cluster "
+                                             "trains disjoint buckets at once)", 4, 1, 256)
+        if ok:
+            chosen = [d for d in graphs if d.name == self.graph.corpus.currentText()] or graphs
+            self.export_pbg(chosen[0], folder, partitions)
+
+    def export_pbg(self, dataset, folder: str, partitions: int) -> None:
+        """Write ``dataset`` (a graph) for PyTorch-BigGraph's distributed trainer, with the Graph panel's
+        training settings in its config; the checkpoint it writes opens here afterwards."""
+        from embedstudio.data.pbg import pbg_settings
+
+        if self._training:
+            self.show_error("Training is running: let it finish before exporting")
+            return
+        try:
+            cfg = self.graph.form.config()
+        except ConfigError as e:
+            self.show_error(f"The Graph panel's settings go into PBG's config: {e}")
+            return
+        settings, left_out = pbg_settings(cfg)
+        graph = dataset.data
+
+        def done(config_path: str) -> None:
+            note = f" (not carried over: {'; '.join(left_out)})" if left_out else ""
+            self.pbg_export_note = (
+                f"Wrote PyTorch-BigGraph input for {graph.n_entities:,} entities and {graph.n_edges:,} edges in "
+                f"{partitions}×{partitions} buckets with the Graph panel's settings{note}. Train it with "
+                f"torchbiggraph_train {config_path} (or torchbiggraph_train on each machine of a cluster), then "
+                f"open {folder} here to explore and score its checkpoint.")
+            self.statusBar().showMessage(self.pbg_export_note)
+            self.graph.status.setText(self.pbg_export_note)
+
+        self.worker.start("PyTorch-BigGraph export", pbg_export_job, graph, folder, partitions, settings, cfg.seed,
+                          on_finished=done, on_failed=lambda message, _detail: self.show_error(message))
 
     def _export_view_dialog(self, view, name: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, f"Export the {name}", f"{name}.png", "PNG (*.png);;SVG (*.svg)")

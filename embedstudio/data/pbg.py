@@ -56,7 +56,7 @@ from embedstudio.graphmodel import GraphModel, identity_params
 from embedstudio.storage import READ_ERRORS, atomic_write
 from embedstudio.vectors import Embedding
 
-__all__ = ["DEFAULT_CONFIG", "NAMES_FILE", "export_pbg", "import_pbg", "pbg_type_names"]
+__all__ = ["DEFAULT_CONFIG", "NAMES_FILE", "export_pbg", "import_pbg", "pbg_settings", "pbg_type_names"]
 
 NAMES_FILE = "names.json"
 _NAMES_TAG = "embedstudio-pbg-export"
@@ -91,6 +91,25 @@ _MAX_LINEAR_PARAMS = 1 << 27  # float32 parameters (512 MiB) of static relations
 
 
 # --------------------------------------------------------------------------- export
+def pbg_settings(config) -> tuple[dict, list[str]]:
+    """PBG config keys carrying a :class:`~embedstudio.train.graph.GraphConfig`'s training settings,
+    so a graph handed to PBG's distributed trainer trains as it would here; and the settings PBG has
+    no equivalent for, in words (PBG's optimizer is always Adagrad; its seed is not a config key)."""
+    settings = {
+        "dimension": config.dim, "operator": config.operator, "comparator": config.comparator,
+        "loss_fn": config.loss, "margin": config.margin, "lr": config.lr, "num_epochs": config.epochs,
+        "batch_size": config.batch_size, "num_batch_negs": config.batch_negatives,
+        "num_uniform_negs": config.uniform_negatives, "init_scale": config.init_scale,
+        "workers": config.threads,
+    }
+    if config.relation_lr is not None:
+        settings["relation_lr"] = config.relation_lr
+    left_out = []
+    if config.optimizer != "adagrad":
+        left_out.append(f"optimizer {config.optimizer} (PBG always uses Adagrad)")
+    return settings, left_out
+
+
 def pbg_type_names(type_names: list[str]) -> list[str]:
     """The entity type names used in PBG's file names (see the module docstring)."""
     out: list[str] = []

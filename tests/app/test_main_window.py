@@ -640,3 +640,27 @@ def test_fusion_in_the_window_asks_for_documents_with_ids(window, qtbot, tmp_pat
     window.extrinsic.run.click()
     qtbot.waitUntil(lambda: bool(window.errors), timeout=30000)
     assert "id column" in window.errors[-1] and window.extrinsic.run.isEnabled()
+
+
+def test_a_graph_is_exported_for_pytorch_biggraph_with_the_graph_panels_settings(window, qtbot, tmp_path):
+    import json
+
+    from tests.train.test_graph import planted_graph
+
+    graph = planted_graph(tmp_path, edges=2000)
+    drop(window, graph.path)
+    qtbot.waitUntil(lambda: window.graph.start.isEnabled(), timeout=30000)
+    form = window.graph.form.editors
+    form["dim"].setValue(24)
+    form["operator"].setCurrentText("diagonal")
+    form["optimizer"].setCurrentText("sgd")
+    window.export_pbg(window.session.graphs()[0], str(tmp_path / "pbg"), 2)
+    qtbot.waitUntil(lambda: bool(window.pbg_export_note) or bool(window.errors), timeout=30000)
+    assert not window.errors
+    config = json.loads((tmp_path / "pbg" / "config.json").read_text())
+    assert config["dimension"] == 24 and config["relations"][0]["operator"] == "diagonal"
+    assert config["entities"]["entity"]["num_partitions"] == 2
+    assert sorted(p.name for p in (tmp_path / "pbg" / "edges").glob("edges_*.h5")) == \
+        [f"edges_{i}_{j}.h5" for i in range(2) for j in range(2)]
+    note = window.pbg_export_note
+    assert "torchbiggraph_train" in note and "2×2 buckets" in note and "optimizer sgd" in note
