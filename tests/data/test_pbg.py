@@ -783,3 +783,20 @@ def test_pbg_interop_scores_match(pbg_runs, name):
     assert np.abs(m.rhs_params - identity_params(operator, m.n_relations, m.dim)).max() > 0.01
     if not typed:
         assert np.abs(m.lhs_params - m.rhs_params).max() > 0.01
+
+
+def test_pbg_settings_carry_a_graph_config_and_name_what_pbg_lacks():
+    from embedstudio.data.pbg import DEFAULT_CONFIG, pbg_settings
+    from embedstudio.train.graph import GraphConfig
+
+    settings, left_out = pbg_settings(GraphConfig(threads=2))
+    # our defaults are the benchmark's settings, which are PBG's DEFAULT_CONFIG here
+    assert {k: settings[k] for k in settings if k in DEFAULT_CONFIG} == \
+        {k: DEFAULT_CONFIG[k] for k in settings if k in DEFAULT_CONFIG}
+    assert left_out == [] and "relation_lr" not in settings
+    settings, left_out = pbg_settings(GraphConfig(dim=8, operator="translation", comparator="cos", loss="softmax",
+                                                  epochs=3, relation_lr=0.01, optimizer="sgd", threads=1))
+    assert (settings["dimension"], settings["operator"], settings["comparator"], settings["loss_fn"],
+            settings["num_epochs"], settings["relation_lr"], settings["workers"]) == \
+        (8, "translation", "cos", "softmax", 3, 0.01, 1)
+    assert left_out == ["optimizer sgd (PBG always uses Adagrad)"]
