@@ -196,8 +196,8 @@ def batch_gradients(emb_l, emb_r, same, lhs_params, rhs_params, edges, weights, 
     ``slots_*`` map entity rows to gradient slots (-1: none yet), ``rows_*``/``grad_*`` are the
     slots' rows and summed gradients, ``count_*[0]`` the slots in use, ``grad_p*`` the relation
     gradients and ``rel_touched`` the relations seen. Head uniform negatives come from emb_l rows
-    [lo_l, hi_l), tail ones from emb_r rows [lo_r, hi_r). Nothing is updated: apply_gradients does
-    that once every part of the batch is in. Returns (loss sum, positive edges)."""
+    [lo_l, hi_l), tail ones from emb_r rows [lo_r, hi_r). Nothing is updated: apply_rows and
+    apply_relations do that once every group of the batch is in. Returns (loss sum, positive edges)."""
     dim = emb_l.shape[1]
     n_cand_max = chunk + uniform
     if same:
