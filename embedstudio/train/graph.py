@@ -63,7 +63,8 @@ class GraphConfig(ConfigBase):
     partitions: int = param(1, "entity partitions (N² edge buckets, two partitions in memory)", low=1, high=256)
     batches_per_unit: int = param(20, "batches per unit of work (progress, cancel and checkpoint granularity)",
                                   low=1, high=10**6)
-    threads: int = param(default_threads(), "worker threads (1 = deterministic)", low=1, high=256)
+    threads: int = param(default_threads(), "worker threads (1 = deterministic; with partitions, more share "
+                         "each batch and give the 1-thread model up to rounding)", low=1, high=256)
     seed: int = param(0, "random seed", low=0, high=2**63 - 1)
 
     def check(self) -> None:
