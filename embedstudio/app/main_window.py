@@ -836,8 +836,13 @@ class MainWindow(QMainWindow):
         settings, left_out = pbg_settings(cfg)
         graph = dataset.data
 
+        resumes = os.path.isdir(os.path.join(folder, "checkpoints"))  # before PBG makes it: PBG resumes from one
+
         def done(config_path: str) -> None:
             note = f" (not carried over: {'; '.join(left_out)})" if left_out else ""
+            if resumes:
+                note += (". The folder's checkpoints/ was kept: PBG will resume from it (delete it, or choose an "
+                         "empty folder, to train anew)")
             self.pbg_export_note = (
                 f"Wrote PyTorch-BigGraph input for {graph.n_entities:,} entities and {graph.n_edges:,} edges in "
                 f"{partitions}×{partitions} buckets with the Graph panel's settings{note}. Train it with "

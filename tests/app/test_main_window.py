@@ -664,3 +664,9 @@ def test_a_graph_is_exported_for_pytorch_biggraph_with_the_graph_panels_settings
         [f"edges_{i}_{j}.h5" for i in range(2) for j in range(2)]
     note = window.pbg_export_note
     assert "torchbiggraph_train" in note and "2×2 buckets" in note and "optimizer sgd" in note
+    assert "resume" not in note
+    (tmp_path / "pbg" / "checkpoints").mkdir()  # as a PBG run leaves it: a new export would resume from it
+    window.pbg_export_note = ""
+    window.export_pbg(window.session.graphs()[0], str(tmp_path / "pbg"), 2)
+    qtbot.waitUntil(lambda: bool(window.pbg_export_note), timeout=30000)
+    assert "PBG will resume from it" in window.pbg_export_note
