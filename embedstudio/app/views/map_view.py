@@ -348,7 +348,7 @@ class MapView(pg.PlotWidget):
         if row is not None and center:
             vb = self.getViewBox()
             (x0, x1), (y0, y1) = vb.viewRange()
-            cx, cy = self.coords[row]
+            cx, cy = (float(v) for v in self.coords[row])  # float32 ranges overflow pyqtgraph's float64 limits
             vb.setRange(xRange=(cx - (x1 - x0) / 2, cx + (x1 - x0) / 2),
                         yRange=(cy - (y1 - y0) / 2, cy + (y1 - y0) / 2), padding=0)
 
