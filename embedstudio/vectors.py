@@ -54,7 +54,11 @@ class Embedding:
             self.key_to_index.setdefault(k, i)
         self.vectors = vectors
         if counts is not None:
-            counts = np.asarray(counts, dtype=np.int64)
+            raw = np.asarray(counts)
+            if raw.dtype.kind not in "iuf" or (raw.dtype.kind == "f" and not np.isfinite(raw).all()) \
+                    or (raw.size and raw.min() < 0):
+                raise ValueError("counts must be finite, non-negative numbers")
+            counts = raw.astype(np.int64)
             if counts.shape != (len(keys),):
                 raise ValueError(f"counts has shape {counts.shape}, expected ({len(keys)},)")
         self.counts = counts

@@ -149,3 +149,11 @@ def test_complex_vectors_are_refused_instead_of_losing_their_imaginary_parts():
     with pytest.raises(ValueError, match="complex"):
         Embedding(["a", "b"], np.array([[1 + 2j, 0], [0, 1j]]))
     assert Embedding(["a"], np.array([[1.5, -2.0]])).vectors.dtype == np.float32
+
+
+@pytest.mark.parametrize("counts", [[1.0, float("nan")], [3, -1], [1.0, float("inf")], ["a", "b"]])
+def test_counts_that_are_not_finite_non_negative_numbers_are_refused(counts):
+    # casting NaN or inf to int64 gave arbitrary counts without a word (found by the session fuzzer)
+    with pytest.raises(ValueError, match="counts"):
+        Embedding(["a", "b"], np.zeros((2, 3)), counts=np.array(counts))
+    assert Embedding(["a", "b"], np.zeros((2, 3)), counts=np.array([2.0, 0.0])).counts.tolist() == [2, 0]

@@ -300,6 +300,8 @@ def _parse_fast(lines: list[bytes], layout: _TextLayout) -> np.ndarray | None:
     blob = b"\n".join(rests)
     if b"\x00" in blob or b"_" in blob:  # loadtxt reads "1_0" as 10; is_number does not
         return None
+    if not blob.strip():  # nothing but separators and blanks: loadtxt would warn; the slow path names the line
+        return None
     try:
         parsed = np.loadtxt(io.StringIO(blob.decode("ascii")), dtype=np.float64, comments=None, quotechar=None,
                             delimiter=layout.sep, ndmin=2)
