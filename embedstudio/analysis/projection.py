@@ -8,6 +8,7 @@ instead of flipping or spinning the whole picture.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -91,7 +92,10 @@ def umap_layout(vectors: np.ndarray, config: UMAPConfig = UMAPConfig(), init: np
         kwargs["n_epochs"] = config.n_epochs
     if init is not None and init.shape == (n, 2):
         kwargs["init"] = np.asarray(init, dtype=np.float64)
-    return umap.UMAP(**kwargs).fit_transform(x).astype(np.float32)
+    with warnings.catch_warnings():
+        # a seeded UMAP runs on one thread and says so on every call; the seed is the point (a stable map)
+        warnings.filterwarnings("ignore", message="n_jobs value .* overridden", category=UserWarning)
+        return umap.UMAP(**kwargs).fit_transform(x).astype(np.float32)
 
 
 def tsne_layout(vectors: np.ndarray, config: TSNEConfig = TSNEConfig()) -> np.ndarray:
