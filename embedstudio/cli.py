@@ -421,15 +421,13 @@ def _read_node_labels(path: str) -> tuple[list[str], list[str]]:
 
 
 def cmd_fusion(args) -> int:
-    from embedstudio.analysis.fusion import compare_fusion, read_media_features
+    from embedstudio.analysis.fusion import NEEDS_IDS, compare_fusion_docs, read_media_features
 
     docs, rows, labels = _single_label_docs(args.data, args.tokenizer, args.label_prefix)
     if docs.ids is None:
-        raise ValueError(f"{args.data} has no id column: fusion matches documents to media features by id "
-                         "(a table with a header 'id<TAB>label<TAB>text')")
-    media = read_media_features(args.media)
-    result = compare_fusion([docs.ids[i] for i in rows], [docs.tokens(i) for i in rows], labels,
-                            load_vectors(args.text_vectors), media, folds=args.folds, seed=args.seed)
+        raise ValueError(f"{args.data} has no id column: {NEEDS_IDS}")
+    result = compare_fusion_docs(docs, rows, labels, load_vectors(args.text_vectors), read_media_features(args.media),
+                                 folds=args.folds, seed=args.seed)
     _write_result(result, args.json)
     return 0
 

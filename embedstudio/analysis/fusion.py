@@ -448,6 +448,20 @@ def _read_keys_file(path: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the comparison
+NEEDS_IDS = ("fusion matches documents to media features by id: open a table with an id column "
+             "(a header such as 'id<TAB>label<TAB>text')")
+
+
+def compare_fusion_docs(docs, rows: Sequence[int], labels: Sequence[str], text_embedding: Embedding,
+                        media: MediaFeatures, **kwargs) -> ExtrinsicResult | None:
+    """:func:`compare_fusion` on rows ``rows`` of labelled documents (a LabelledDocs with ids),
+    each matched to its media features by its id."""
+    if getattr(docs, "ids", None) is None:
+        raise ValueError(NEEDS_IDS)
+    return compare_fusion([docs.ids[i] for i in rows], [docs.tokens(i) for i in rows], labels, text_embedding,
+                          media, **kwargs)
+
+
 def compare_fusion(item_keys: Sequence[str], docs: Sequence[Sequence[str]], labels: Sequence[str],
                    text_embedding: Embedding, media: MediaFeatures, *, folds: int = 5, seed: int = 0,
                    hidden: Sequence[int] = (128,), max_iter: int = 300, missing_media: str = "drop",

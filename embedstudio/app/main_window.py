@@ -344,16 +344,14 @@ def pbg_export_job(graph, folder: str, partitions: int, settings: dict, seed: in
 
 def fusion_job(data, prefix: str, media_path: str, text_embedding, folds: int, stop: threading.Event):
     """Worker job: text vectors, media features and both, one MLP on the same folds (None when stopped)."""
-    from embedstudio.analysis.fusion import compare_fusion, read_media_features
+    from embedstudio.analysis.fusion import NEEDS_IDS, compare_fusion_docs, read_media_features
     from embedstudio.data.labelled import LabelledDocs
 
-    if not isinstance(data, LabelledDocs) or data.ids is None:
-        raise ValueError("fusion matches documents to media features by id: open a table with an id column "
-                         "(a header such as 'id<TAB>label<TAB>text')")
-    media = read_media_features(media_path)
+    if not isinstance(data, LabelledDocs) or data.ids is None:  # before reading the media file
+        raise ValueError(NEEDS_IDS)
     rows, labels = data.single_labels(prefix)
-    return compare_fusion([data.ids[i] for i in rows], [data.tokens(i) for i in rows], labels, text_embedding,
-                          media, folds=folds, seed=0, should_stop=stop.is_set)
+    return compare_fusion_docs(data, rows, labels, text_embedding, read_media_features(media_path), folds=folds,
+                               seed=0, should_stop=stop.is_set)
 
 
 class MainWindow(QMainWindow):
@@ -835,7 +833,6 @@ class MainWindow(QMainWindow):
             return
         settings, left_out = pbg_settings(cfg)
         graph = dataset.data
-
         resumes = os.path.isdir(os.path.join(folder, "checkpoints"))  # before PBG makes it: PBG resumes from one
 
         def done(config_path: str) -> None:
