@@ -105,7 +105,7 @@ def _atheris_worker(name: str, seconds: int, out_path: str, collect: str) -> Non
     os.environ["EMBEDSTUDIO_FUZZ_COLLECT"] = collect
     with atheris.instrument_imports(include=["embedstudio"]):
         import embedstudio.analysis.fusion  # noqa: F401 - every reader, instrumented for coverage
-        import embedstudio.app.session  # noqa: F401
+        import embedstudio.session  # noqa: F401
         import embedstudio.data.corpus  # noqa: F401
         import embedstudio.data.edgelist  # noqa: F401
         import embedstudio.data.hierarchy  # noqa: F401

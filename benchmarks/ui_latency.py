@@ -39,11 +39,11 @@ def training_latency(app, corpus_path: str, seconds: float, threads: int) -> dic
     window.show()
     read_corpus(corpus_path, min_count=5)  # fill the cache first: reading is not what we measure
     window.open_paths([corpus_path])
-    while not window.training.start.isEnabled():
+    while not window.workflow("word2vec").panel.start.isEnabled():
         app.processEvents()
         time.sleep(0.01)
-    window.training.form.editors["threads"].setValue(threads)
-    window.training.form.editors["epochs"].setValue(5)
+    window.workflow("word2vec").panel.form.editors["threads"].setValue(threads)
+    window.workflow("word2vec").panel.form.editors["epochs"].setValue(5)
 
     map_updates = [0]
     original = window.map.update_coords
@@ -66,7 +66,7 @@ def training_latency(app, corpus_path: str, seconds: float, threads: int) -> dic
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(tick)
-    window.training.start.click()
+    window.workflow("word2vec").panel.start.click()
     clock.start()
     timer.start()
     end = time.monotonic() + seconds
@@ -75,7 +75,7 @@ def training_latency(app, corpus_path: str, seconds: float, threads: int) -> dic
         time.sleep(0.001)
     timer.stop()
     words = window.loss.points
-    window.cancel_training()
+    window.runs.cancel()
     window.close()
     return {"ticks": len(late), "median_ms": statistics.median(late) if late else float("nan"),
             "p99_ms": percentile(late, 99), "max_ms": max(late) if late else float("nan"),

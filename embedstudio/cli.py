@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -140,13 +139,16 @@ def _read_corpus(path: str, cfg, lowercase: bool, out=sys.stderr):
     return corpus
 
 
-def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s: float | None, resume=None,
-                 bar: ProgressBar | None = None) -> bool:
-    """Drive a trainer to the end with a progress bar. Ctrl-C saves a checkpoint; returns False then.
+def run_job(job, mailbox=None, bar: ProgressBar | None = None, checkpoint_path: str | None = None,
+            checkpoint_every_s: float | None = None):
+    """Pull a job (one of :mod:`embedstudio.jobs`, the generators the window runs) to its end, printing what
+    the window draws: a progress bar for training steps, a line for each note. Returns (finished, result).
 
-    The first Ctrl-C only sets a flag, acted on after the current step: a KeyboardInterrupt raised
-    inside numba's compiler (the first step of a run on a cold cache) can be swallowed there, and one
-    raised in the middle of a step would save a checkpoint of no progress. A second Ctrl-C stops at once.
+    ``mailbox`` (the job's CheckpointMailbox) saves ``checkpoint_path`` every ``checkpoint_every_s`` and on
+    Ctrl-C; finished is then False. The first Ctrl-C only sets a flag, acted on at the job's next step: a
+    KeyboardInterrupt raised inside numba's compiler (the first step of a run on a cold cache) can be
+    swallowed there, and one raised in the middle of a step would save a checkpoint of no progress. A second
+    Ctrl-C stops at once.
     """
     import signal
     import threading
@@ -154,7 +156,8 @@ def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s:
     from embedstudio.train.base import TrainingDiverged
 
     bar = bar or ProgressBar()
-    last_save = time.monotonic()
+    if mailbox is not None:
+        mailbox.begin_run(checkpoint_path, checkpoint_every_s or 0.0)
     p = None
     interrupted = threading.Event()
 
@@ -167,43 +170,61 @@ def run_training(trainer, data, checkpoint_path: str | None, checkpoint_every_s:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        for p in trainer.fit(data, resume=resume):
+        while True:
+            try:
+                item = next(job)
+            except StopIteration as done:
+                if p is not None:
+                    bar.update(p, force=True)
+                bar.close()
+                return True, done.value
+            if isinstance(item, str):
+                sys.stderr.write(item + "\n")
+                continue
+            p = item[0]
             if interrupted.is_set():
                 raise KeyboardInterrupt
             bar.update(p)
-            if checkpoint_path and checkpoint_every_s and time.monotonic() - last_save >= checkpoint_every_s:
-                trainer.checkpoint().save(checkpoint_path)
-                last_save = time.monotonic()
-        if p is not None:
-            bar.update(p, force=True)
-        bar.close()
-        return True
     except TrainingDiverged as e:
         bar.close()
-        kept = (f"; the last good checkpoint is kept: {checkpoint_path} (saved "
-                f"{time.monotonic() - last_save:.0f} s before): resume it with a lower learning rate and --resume"
-                if checkpoint_path and os.path.exists(checkpoint_path) else "; there was no checkpoint yet")
-        raise TrainingDiverged(f"{e}{kept}") from None
+        kept = mailbox.kept_note() if mailbox is not None else ""
+        hint = f"{kept}: resume it with a lower learning rate and --resume" if kept else "there was no checkpoint yet"
+        raise TrainingDiverged(f"{e}; {hint}") from None
     except KeyboardInterrupt:
         bar.close()
-        if checkpoint_path:
-            trainer.checkpoint().save(checkpoint_path)
+        if not checkpoint_path or mailbox is None:
+            sys.stderr.write("\ninterrupted (no checkpoint path given)\n")
+        elif mailbox.save_now(checkpoint_path):
             sys.stderr.write(f"\ninterrupted: checkpoint saved to {checkpoint_path}; "
                              f"continue with the same command and --resume {checkpoint_path}\n")
-        else:
-            sys.stderr.write("\ninterrupted (no checkpoint path given)\n")
-        return False
+        else:  # a second Ctrl-C stopped the step itself: its state is not a consistent one
+            sys.stderr.write("\ninterrupted in the middle of a step: no checkpoint saved\n")
+        job.close()
+        return False, None
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
 
-# ---------------------------------------------------------------------------------------- commands
-def cmd_train(args) -> int:
+def training_mailbox(resume_path: str | None):
+    """A job's checkpoint mailbox, holding the checkpoint of ``--resume`` if one was given."""
+    from embedstudio.jobs.live import CheckpointMailbox
     from embedstudio.train.base import Checkpoint
-    from embedstudio.train.word2vec import Word2VecConfig, Word2VecTrainer
 
+    mailbox = CheckpointMailbox()
+    mailbox.resume = Checkpoint.load(resume_path) if resume_path else None
+    return mailbox
+
+
+# ---------------------------------------------------------------------------------------- commands
+def _losses(info: dict) -> str:
+    return ", ".join(f"{x:.4f}" for x in info.get("epoch_losses", []))
+
+
+def cmd_train(args) -> int:
     from embedstudio.data.sniff import detect
+    from embedstudio.jobs.word2vec import word2vec_job
+    from embedstudio.train.word2vec import Word2VecConfig
 
     cfg = config_from_args(Word2VecConfig, args)
     fmt = output_format(args.output, args.format)
@@ -215,76 +236,71 @@ def cmd_train(args) -> int:
         raise DataFormatError(args.corpus, None, f"this looks like {kind} vectors, not a text corpus: "
                               "train reads plain text (.txt, .gz, .bz2 or a folder)")
     corpus = _read_corpus(args.corpus, cfg, lowercase=not args.keep_case)
-    resume = Checkpoint.load(args.resume) if args.resume else None
-    checkpoint_path = args.checkpoint or (args.output + ".ckpt")
-    trainer = Word2VecTrainer(cfg)
+    mailbox = training_mailbox(args.resume)
     sys.stderr.write(f"training word2vec ({cfg.method}, dim {cfg.dim}, {cfg.epochs} epochs, {cfg.threads} threads)\n")
-    if not run_training(trainer, corpus, checkpoint_path, args.checkpoint_every, resume):
+    finished, result = run_job(word2vec_job(corpus, cfg, mailbox, live_map=False), mailbox, ProgressBar(),
+                               args.checkpoint or (args.output + ".ckpt"), args.checkpoint_every)
+    if not finished:
         return 130
-    embedding = trainer.embedding()
+    embedding, _ = result
     save_vectors(embedding, args.output, fmt)
-    losses = ", ".join(f"{x:.4f}" for x in trainer.epoch_losses)
-    print(f"wrote {len(embedding):,} vectors x {embedding.dim} to {args.output} ({fmt}); loss per epoch: {losses}")
+    print(f"wrote {len(embedding):,} vectors x {embedding.dim} to {args.output} ({fmt}); "
+          f"loss per epoch: {_losses(embedding.info)}")
     return 0
 
 
 def cmd_poincare(args) -> int:
     from embedstudio.analysis.hierarchy import reconstruction
     from embedstudio.data.hierarchy import read_hierarchy
-    from embedstudio.train.base import Checkpoint
-    from embedstudio.train.poincare import PoincareConfig, PoincareTrainer
+    from embedstudio.jobs.poincare import poincare_job
+    from embedstudio.train.poincare import PoincareConfig
 
     cfg = config_from_args(PoincareConfig, args)
     fmt = output_format(args.output, args.format)
     hierarchy = read_hierarchy(args.hierarchy, closure=args.closure)
     sys.stderr.write(f"read {hierarchy.n_nodes:,} nodes and {hierarchy.n_edges:,} edges"
                      f"{' (transitive closure taken)' if args.closure else ''}\n")
-    resume = Checkpoint.load(args.resume) if args.resume else None
-    trainer = PoincareTrainer(cfg)
-    if not run_training(trainer, hierarchy, args.checkpoint or (args.output + ".ckpt"), args.checkpoint_every,
-                        resume, ProgressBar(unit="edges")):
+    mailbox = training_mailbox(args.resume)
+    finished, embedding = run_job(poincare_job(hierarchy, cfg, mailbox, live=False), mailbox,
+                                  ProgressBar(unit="edges"), args.checkpoint or (args.output + ".ckpt"),
+                                  args.checkpoint_every)
+    if not finished:
         return 130
-    embedding = trainer.embedding()
     save_vectors(embedding, args.output, fmt)
-    result = reconstruction(trainer.vectors, hierarchy, max_nodes=args.eval_nodes)
+    result = reconstruction(embedding.vectors, hierarchy, max_nodes=args.eval_nodes)
     print(f"wrote {len(embedding):,} Poincaré vectors x {embedding.dim} to {args.output} ({fmt}); "
           f"reconstruction: mean rank {result.mean_rank:.2f}, MAP {result.map:.3f}")
-    norms = np.linalg.norm(trainer.vectors, axis=1)
-    order = np.argsort(norms)
+    order = np.argsort(np.linalg.norm(embedding.vectors, axis=1))
     print("most general: " + ", ".join(hierarchy.names[i] for i in order[:8]))
     print("most specific: " + ", ".join(hierarchy.names[i] for i in order[-8:][::-1]))
     return 0
 
 
 def cmd_graph(args) -> int:
-    from embedstudio.analysis.linkpred import evaluate_link_prediction
-    from embedstudio.data.edgelist import read_edgelist, split_edges
-    from embedstudio.train.base import Checkpoint
-    from embedstudio.train.graph import GraphConfig, GraphTrainer
+    from embedstudio.data.edgelist import read_edgelist
+    from embedstudio.jobs.graph import MIN_EDGES_TO_HOLD_OUT, graph_job
+    from embedstudio.train.graph import GraphConfig
 
     cfg = config_from_args(GraphConfig, args)
     graph = read_edgelist(args.edges)
     sys.stderr.write(f"read {graph.n_entities:,} entities of {graph.n_types} type(s), {graph.n_relations} relation(s), "
                      f"{graph.n_edges:,} edges\n")
-    split = split_edges(graph, valid=0.0, test=args.test, seed=cfg.seed) if args.test > 0 else None
-    resume = Checkpoint.load(args.resume) if args.resume else None
-    trainer = GraphTrainer(cfg, work_dir=args.work_dir)
-    try:
-        if not run_training(trainer, (graph, split.train) if split else graph, args.checkpoint or (args.output + ".ckpt"),
-                            args.checkpoint_every, resume, ProgressBar(unit="edges")):
-            return 130
-        model = trainer.model()
-    finally:
-        trainer.close()
+    if args.test > 0 and graph.n_edges < MIN_EDGES_TO_HOLD_OUT:
+        sys.stderr.write(f"fewer than {MIN_EDGES_TO_HOLD_OUT} edges: none held out for link prediction\n")
+    mailbox = training_mailbox(args.resume)
+    job = graph_job(graph, cfg, mailbox, test_fraction=args.test, protocols=("filtered", "raw", "sampled"),
+                    eval_edges=args.eval_edges, work_dir=args.work_dir, live_map=False)
+    finished, result = run_job(job, mailbox, ProgressBar(unit="edges"), args.checkpoint or (args.output + ".ckpt"),
+                               args.checkpoint_every)
+    if not finished:
+        return 130
+    model = result.model
     model.save(args.output)
     print(f"wrote the graph model ({len(model.embedding):,} entities x {model.dim}, {model.n_relations} relations, "
           f"{cfg.operator}/{cfg.comparator}) to {args.output}")
     _write_entity_vectors(model, args)
-    if split is not None and len(split.test):
-        for protocol in ("filtered", "raw", "sampled"):
-            result = evaluate_link_prediction(model, split.test, graph.edges, protocol=protocol,
-                                              max_edges=args.eval_edges, seed=cfg.seed)
-            print(f"held-out {len(split.test):,} edges, {result.table()}")
+    for scores in result.scores.values():
+        print(f"held-out {len(result.test_edges):,} edges, {scores.table()}")
     return 0
 
 
@@ -297,53 +313,48 @@ def _write_entity_vectors(model, args) -> None:
 
 
 def cmd_starspace(args) -> int:
-    from embedstudio.analysis.tagging import evaluate_recommendations, evaluate_tags, popularity_recommendations
-    from embedstudio.data.labelled import hold_out_items, read_labelled, read_user_items, split_docs
-    from embedstudio.train.base import Checkpoint
-    from embedstudio.train.starspace import StarSpaceConfig, StarSpaceTrainer
+    from embedstudio.data.labelled import read_labelled, read_user_items
+    from embedstudio.jobs.starspace import starspace_job
+    from embedstudio.train.starspace import StarSpaceConfig
 
     cfg = config_from_args(StarSpaceConfig, args)
-    held = test_docs = None
+    test_docs = None
     if cfg.mode == "tagspace":
         data = read_labelled(args.data, tokenizer=args.tokenizer)
         sys.stderr.write(f"read {data.summary()}\n")
         if args.test_file:
             test_docs = read_labelled(args.test_file, tokenizer=args.tokenizer, words=data.words, labels=data.labels)
-        elif args.test > 0:
-            data, _, test_docs = split_docs(data, valid=0.0, test=args.test, seed=cfg.seed)
     else:
         data = read_user_items(args.data)
         sys.stderr.write(f"read {data.summary()}\n")
-        if args.test > 0:
-            data, held = hold_out_items(data, share=args.test, seed=cfg.seed)
-    resume = Checkpoint.load(args.resume) if args.resume else None
-    trainer = StarSpaceTrainer(cfg)
+    mailbox = training_mailbox(args.resume)
     started = time.monotonic()
     unit = "documents" if cfg.mode == "tagspace" else "users"
-    if not run_training(trainer, data, args.checkpoint or (args.output + ".ckpt"), args.checkpoint_every, resume,
-                        ProgressBar(unit=unit)):
+    job = starspace_job(data, cfg, mailbox, test_fraction=args.test, test_docs=test_docs, live_map=False)
+    finished, result = run_job(job, mailbox, ProgressBar(unit=unit), args.checkpoint or (args.output + ".ckpt"),
+                               args.checkpoint_every)
+    if not finished:
         return 130
     wall = time.monotonic() - started
-    model = trainer.model()
+    model = result.model
     model.save(args.output)
     print(f"wrote the {cfg.mode} model ({len(model.words):,} words, {len(model.labels):,} "
           f"{'labels' if cfg.mode == 'tagspace' else 'items'} x {model.dim}) to {args.output} "
-          f"in {wall:.1f}s; loss per epoch: {', '.join(f'{x:.4f}' for x in trainer.epoch_losses)}")
+          f"in {wall:.1f}s; loss per epoch: {_losses(model.info)}")
     if args.vectors:
         fmt = output_format(args.vectors, args.format)
         save_vectors(model.embedding(), args.vectors, fmt)
         print(f"wrote every vector (words and labels) to {args.vectors} ({fmt})")
-    if test_docs is not None and len(test_docs):
-        m = evaluate_tags(model, test_docs, ks=(1, 5, 10))
+    m = result.scores
+    if m is not None and cfg.mode == "tagspace":
         print(f"held-out {m['documents']:,} documents: P@1 {m['hits@1']:.4f}  hits@10 {m['hits@10']:.4f}  "
               f"P@5 {m['precision@5']:.4f}  R@5 {m['recall@5']:.4f}  mean rank {m['mean_rank']:.2f}  "
               f"MRR {m['mrr']:.4f}")
-    if held is not None and len(held):
-        ours = evaluate_recommendations(model, data, held, ks=(1, 10, 50))
-        popular = popularity_recommendations(data, held, ks=(1, 10, 50))
-        for name, m in (("ours", ours), ("popularity", popular)):
-            print(f"held-out item of {m['users']:,} users, {name:>10}: recall@1 {m['recall@1']:.4f}  "
-                  f"recall@10 {m['recall@10']:.4f}  recall@50 {m['recall@50']:.4f}  mean rank {m['mean_rank']:.1f}")
+    elif m is not None:
+        for name, scores in (("ours", m), ("popularity", result.baseline)):
+            print(f"held-out item of {scores['users']:,} users, {name:>10}: recall@1 {scores['recall@1']:.4f}  "
+                  f"recall@10 {scores['recall@10']:.4f}  recall@50 {scores['recall@50']:.4f}  "
+                  f"mean rank {scores['mean_rank']:.1f}")
     return 0
 
 
@@ -367,18 +378,6 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def _single_label_docs(path: str, tokenizer: str, prefix: str):
-    from embedstudio.data.labelled import read_labelled
-
-    docs = read_labelled(path, tokenizer=tokenizer)
-    rows, labels = docs.single_labels(prefix)
-    multi = int(sum(len(docs.doc_labels(i)) > 1 for i in rows))
-    if multi:
-        sys.stderr.write(f"{multi:,} of {len(rows):,} documents have several labels: the first"
-                         f"{' starting with ' + repr(prefix) if prefix else ''} is the class\n")
-    return docs, rows, labels
-
-
 def _write_result(result, path: str | None) -> None:
     print(result.table())
     if path:
@@ -387,7 +386,8 @@ def _write_result(result, path: str | None) -> None:
 
 
 def cmd_extrinsic(args) -> int:
-    from embedstudio.analysis.extrinsic import compare_embeddings, compare_node_embeddings
+    from embedstudio.data.labelled import read_labelled
+    from embedstudio.jobs.extrinsic import extrinsic_job
 
     embeddings = {}
     for path in args.vectors:
@@ -395,13 +395,11 @@ def cmd_extrinsic(args) -> int:
         while name in embeddings:
             name += "'"
         embeddings[name] = load_vectors(path)
-    if args.nodes:
-        nodes, labels = _read_node_labels(args.data)
-        result = compare_node_embeddings(nodes, labels, embeddings, folds=args.folds, seed=args.seed, model=args.model)
-    else:
-        docs, rows, labels = _single_label_docs(args.data, args.tokenizer, args.label_prefix)
-        result = compare_embeddings([docs.tokens(i) for i in rows], labels, embeddings, folds=args.folds,
-                                    seed=args.seed, model=args.model)
+    data = _read_node_labels(args.data) if args.nodes else read_labelled(args.data, tokenizer=args.tokenizer)
+    _, result = run_job(extrinsic_job(data, embeddings, prefix=args.label_prefix, folds=args.folds, seed=args.seed,
+                                      model=args.model))
+    if result is None:
+        return 130
     _write_result(result, args.json)
     if len(embeddings) >= 2:
         names = list(embeddings)
@@ -412,22 +410,24 @@ def cmd_extrinsic(args) -> int:
     return 0
 
 
-def _read_node_labels(path: str) -> tuple[list[str], list[str]]:
+def _read_node_labels(path: str):
     """node<TAB>label lines (an edge-list-like file with two columns)."""
     from embedstudio.data.edgelist import read_edgelist
+    from embedstudio.jobs.extrinsic import NodeLabels
 
     g = read_edgelist(path, columns="head,tail", typed=False)
-    return [g.names[h] for h in g.edges[:, 0]], [g.names[t] for t in g.edges[:, 2]]
+    return NodeLabels([g.names[h] for h in g.edges[:, 0]], [g.names[t] for t in g.edges[:, 2]])
 
 
 def cmd_fusion(args) -> int:
-    from embedstudio.analysis.fusion import NEEDS_IDS, compare_fusion_docs, read_media_features
+    from embedstudio.data.labelled import read_labelled
+    from embedstudio.jobs.extrinsic import fusion_job
 
-    docs, rows, labels = _single_label_docs(args.data, args.tokenizer, args.label_prefix)
-    if docs.ids is None:
-        raise ValueError(f"{args.data} has no id column: {NEEDS_IDS}")
-    result = compare_fusion_docs(docs, rows, labels, load_vectors(args.text_vectors), read_media_features(args.media),
-                                 folds=args.folds, seed=args.seed)
+    docs = read_labelled(args.data, tokenizer=args.tokenizer)
+    _, result = run_job(fusion_job(docs, load_vectors(args.text_vectors), args.media, prefix=args.label_prefix,
+                                   folds=args.folds, seed=args.seed))
+    if result is None:
+        return 130
     _write_result(result, args.json)
     return 0
 
@@ -447,11 +447,10 @@ def cmd_links(args) -> int:
 
 
 def cmd_pbg_export(args) -> int:
-    from embedstudio.data.edgelist import read_edgelist, split_edges
-    from embedstudio.data.pbg import export_pbg
+    from embedstudio.data.edgelist import read_edgelist
+    from embedstudio.jobs.graph import pbg_export_job
 
     graph = read_edgelist(args.edges)
-    edges = split_edges(graph, valid=0.0, test=args.test, seed=args.seed).train if args.test > 0 else None
     overrides = {}
     for item in args.set or []:
         key, _, value = item.partition("=")
@@ -459,11 +458,11 @@ def cmd_pbg_export(args) -> int:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    config = export_pbg(graph, args.folder, edges=edges, partitions=args.partitions, config=overrides, seed=args.seed)
+    config = pbg_export_job(graph, args.folder, args.partitions, overrides, args.seed, test_fraction=args.test)
     print(f"wrote PyTorch-BigGraph input for {graph.n_entities:,} entities and "
-          f"{graph.n_edges if edges is None else len(edges):,} edges in {args.partitions}x{args.partitions} buckets; "
-          f"train it with:\n  torchbiggraph_train {config}\nthen bring the result back with:\n"
-          f"  embedstudio pbg-import {args.folder} -o model.esgraph")
+          f"{graph.n_edges:,} edges{f' ({args.test:.0%} held out)' if args.test > 0 else ''} in "
+          f"{args.partitions}x{args.partitions} buckets; train it with:\n  torchbiggraph_train {config}\n"
+          f"then bring the result back with:\n  embedstudio pbg-import {args.folder} -o model.esgraph")
     return 0
 
 
@@ -575,20 +574,22 @@ def sample_corpus_path() -> Path:
 def cmd_demo(args) -> int:
     from embedstudio.analysis.evaluate import evaluate_analogies
     from embedstudio.resources import resource
-    from embedstudio.train.word2vec import Word2VecConfig, Word2VecTrainer
+    from embedstudio.jobs.live import CheckpointMailbox
+    from embedstudio.jobs.word2vec import word2vec_job
+    from embedstudio.train.word2vec import Word2VecConfig
 
     corpus_path = sample_corpus_path()
     print(f"EmbedStudio {__version__} demo: word2vec on the bundled sample corpus {corpus_path.name}")
     cfg = Word2VecConfig(method=args.method, epochs=args.epochs, threads=args.threads or Word2VecConfig().threads)
     corpus = _read_corpus(str(corpus_path), cfg, lowercase=True)
-    trainer = Word2VecTrainer(cfg)
     started = time.monotonic()
-    if not run_training(trainer, corpus, None, None):
+    finished, result = run_job(word2vec_job(corpus, cfg, CheckpointMailbox(), live_map=False))
+    if not finished:
         return 130
     wall = time.monotonic() - started
-    embedding = trainer.embedding()
+    embedding, _ = result
     print(f"trained {cfg.method} in {wall:.1f}s ({cfg.epochs * corpus.n_tokens / wall / 1000:,.0f}k words/s); "
-          f"loss per epoch: {', '.join(f'{x:.3f}' for x in trainer.epoch_losses)}")
+          f"loss per epoch: {', '.join(f'{x:.3f}' for x in embedding.info.get('epoch_losses', []))}")
     for name in ("questions-sample.txt", "questions-words.txt"):
         path = resource("eval", name)
         if path.exists():

@@ -284,7 +284,7 @@ class GraphModel:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "GraphModel":
         """Read a file written by :meth:`save`; any problem is a DataFormatError."""
-        from embedstudio.data.errors import DataFormatError
+        from embedstudio.errors import DataFormatError
 
         header, arrays = read_json_arrays(path, _FORMAT_TAG, "graph model")
         try:

@@ -194,7 +194,7 @@ class SpaceModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "SpaceModel":
-        from embedstudio.data.errors import DataFormatError
+        from embedstudio.errors import DataFormatError
 
         header, arrays = read_json_arrays(path, _FORMAT_TAG, "StarSpace model")
         try:

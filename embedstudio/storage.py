@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterator
 
 import numpy as np
 
-from embedstudio.data.errors import DataFormatError
+from embedstudio.errors import DataFormatError
 
 # What zipfile, json and numpy raise on damaged or crafted files: odd compression or encryption
 # (NotImplementedError/RuntimeError), a damaged deflate or LZMA member (zlib.error, lzma.LZMAError), a .npy

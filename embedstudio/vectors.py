@@ -260,7 +260,7 @@ class Embedding:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Embedding":
         """Read a file written by :meth:`save`; any problem is a DataFormatError."""
-        from embedstudio.data.errors import DataFormatError
+        from embedstudio.errors import DataFormatError
 
         header, arrays = read_json_arrays(path, _FORMAT_TAG, "embedding")
         if "vectors" not in arrays:

@@ -29,7 +29,9 @@ def main() -> int:
     from embedstudio.app import main_window as mw
     from embedstudio.resources import resource
 
-    mw.SNAPSHOT_EVERY_S = 0.5
+    from embedstudio.jobs import live
+
+    live.SNAPSHOT_EVERY_S = 0.5
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
     w = mw.MainWindow(settings)
     w.resize(1500, 940)
@@ -38,22 +40,22 @@ def main() -> int:
     state = {"phase": "load", "done": False}
 
     def step() -> None:
-        if state["phase"] == "load" and w.graph.start.isEnabled():
+        if state["phase"] == "load" and w.workflow("graph").panel.start.isEnabled():
             w.docks["Graph"].raise_()
-            form = w.graph.form.editors
+            form = w.workflow("graph").panel.form.editors
             form["dim"].setValue(32)
             form["epochs"].setValue(60)
             form["batch_size"].setValue(200)
             form["batch_negatives"].setValue(50)
             form["uniform_negatives"].setValue(50)
-            w.graph.start.click()
+            w.workflow("graph").panel.start.click()
             state["phase"] = "train"
-        elif state["phase"] == "train" and w.graph_model is not None:
+        elif state["phase"] == "train" and w.workflow("graph").model is not None:
             w.docks["Graph"].raise_()
-            w.links.entity.setText("dog.n.01")
-            w.links.relation.setCurrentText("_hyponym")
-            w.links.run_query()
-            w.search.setText("^(dog|cat|horse|whale|bat|primate|rodent|carnivore)\\.n\\.01$")
+            w.workflow("graph").links.entity.setText("dog.n.01")
+            w.workflow("graph").links.relation.setCurrentText("_hyponym")
+            w.workflow("graph").links.run_query()
+            w.map_page.search.setText("^(dog|cat|horse|whale|bat|primate|rodent|carnivore)\\.n\\.01$")
             app.processEvents()
             w.grab().save(str(out / "graph.png"))
             state["done"] = True

@@ -53,15 +53,15 @@ def main() -> int:
     w.grab().save(str(out / "welcome.png"))
 
     w.open_paths([os.path.join(args.data, "tags.train.txt")])
-    wait(app, lambda: w.starspace.start.isEnabled())
-    form = w.starspace.form.editors
+    wait(app, lambda: w.workflow("starspace").panel.start.isEnabled())
+    form = w.workflow("starspace").panel.form.editors
     for name, value in (("epochs", 10), ("ngrams", 2)):
         form[name].setValue(value)
     w.docks["StarSpace"].raise_()
-    w.starspace.start.click()
-    wait(app, lambda: w.space_model is not None)
-    w.space.text.setPlainText("fast lightweight terminal emulator for x11 written in c")
-    w.search.setText("^__label__(use|role)::")
+    w.workflow("starspace").panel.start.click()
+    wait(app, lambda: w.workflow("starspace").model is not None)
+    w.workflow("starspace").space.text.setPlainText("fast lightweight terminal emulator for x11 written in c")
+    w.map_page.search.setText("^__label__(use|role)::")
     w.resize(1500, 940)
     app.processEvents()
     print("window", w.size())
@@ -73,12 +73,12 @@ def main() -> int:
     w.session.add_embedding("random vectors", Embedding(trained.keys, rng.standard_normal(trained.vectors.shape)),
                             make_current=False)
     w.open_paths([str(ROOT / "resources" / "sample" / "sotu-vectors.vec.gz"), os.path.join(args.data, "tags.valid.txt")])
-    wait(app, lambda: len(w.session.embeddings) >= 3 and w.extrinsic.dataset.count() >= 2)
-    w.extrinsic.dataset.setCurrentText("tags.valid.txt")  # 3,000 documents: a quick comparison
-    w.show_extrinsic_panel()
-    w.extrinsic.prefix.setText("role::")
-    w.extrinsic.run.click()
-    wait(app, lambda: w.extrinsic.result is not None, timeout=1200)
+    wait(app, lambda: len(w.session.embeddings) >= 3 and w.workflow("extrinsic").panel.dataset.count() >= 2)
+    w.workflow("extrinsic").panel.dataset.setCurrentText("tags.valid.txt")  # 3,000 documents: a quick comparison
+    w.workflow("extrinsic").show_panel()
+    w.workflow("extrinsic").panel.prefix.setText("role::")
+    w.workflow("extrinsic").panel.run.click()
+    wait(app, lambda: w.workflow("extrinsic").panel.result is not None, timeout=1200)
     w.resize(1500, 940)
     app.processEvents()
     w.grab().save(str(out / "extrinsic.png"))

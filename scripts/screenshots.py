@@ -30,7 +30,9 @@ def main() -> int:
     from embedstudio.app import main_window as mw
     from embedstudio.resources import resource
 
-    mw.SNAPSHOT_EVERY_S = 1.0
+    from embedstudio.jobs import live
+
+    live.SNAPSHOT_EVERY_S = 1.0
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
     w = mw.MainWindow(settings)
     w.resize(1500, 940)
@@ -45,26 +47,26 @@ def main() -> int:
         state["shots"].append(path)
 
     def step() -> None:
-        if state["phase"] == "load" and w.training.start.isEnabled():
-            w.training.form.editors["epochs"].setValue(args.epochs)
-            w.training.start.click()
+        if state["phase"] == "load" and w.workflow("word2vec").panel.start.isEnabled():
+            w.workflow("word2vec").panel.form.editors["epochs"].setValue(args.epochs)
+            w.workflow("word2vec").panel.start.click()
             state["phase"] = "train"
         elif state["phase"] == "train" and w.loss.points > 40 and w.session.embedding is None:
             shot("training.png")
             state["phase"] = "wait"
         elif state["phase"] in ("train", "wait") and w.session.embedding is not None:
-            w.search.setText("^(war|peace|president|congress|economy|freedom)$")
+            w.map_page.search.setText("^(war|peace|president|congress|economy|freedom)$")
             w.neighbors.query.setText("war")
             w.neighbors.run_query()
-            w.colour.setCurrentText("frequency")
-            w.apply_colour("frequency")
+            w.map_page.colour.setCurrentText("frequency")
+            w.map_page.apply_colour("frequency")
             shot("explore.png")
-            w.search.setText("")
-            w.projection.setCurrentText("word axes")
-            w.x_axis.setText("war > peace")
-            w.y_axis.setText("past > future")
-            w.compute_projection("word axes")
-            w.search.setText("^(army|navy|treaty|trade|schools|children|science|tariff|taxes|soldiers)$")
+            w.map_page.search.setText("")
+            w.map_page.projection.setCurrentText("word axes")
+            w.map_page.x_axis.setText("war > peace")
+            w.map_page.y_axis.setText("past > future")
+            w.map_page.compute_projection("word axes")
+            w.map_page.search.setText("^(army|navy|treaty|trade|schools|children|science|tariff|taxes|soldiers)$")
             shot("word-axes.png")
             app.quit()
 

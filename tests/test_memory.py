@@ -46,5 +46,5 @@ def test_the_window_refuses_a_tsne_that_cannot_fit(qtbot, tmp_path, monkeypatch)
     monkeypatch.setattr(memory, "available_bytes", lambda: 1 << 20)  # 1 MB left
     started = []
     monkeypatch.setattr(w.worker, "start", lambda *a, **k: started.append(a))
-    w.compute_projection("t-SNE")
-    assert not started and "not started" in w.errors[-1] and w.projection.currentText() == "PCA"
+    w.map_page.compute_projection("t-SNE")
+    assert not started and "not started" in w.errors[-1] and w.map_page.projection.currentText() == "PCA"

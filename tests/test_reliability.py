@@ -63,8 +63,9 @@ def test_a_killed_training_resumes_from_its_last_checkpoint_to_the_uninterrupted
 
 
 def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
-    from embedstudio.cli import run_training
+    from embedstudio.cli import run_job
     from embedstudio.data.corpus import read_corpus
+    from embedstudio.jobs.live import CheckpointMailbox, live_training
     from embedstudio.train.word2vec import Word2VecConfig, Word2VecTrainer
 
     corpus = read_corpus(small_corpus(tmp_path / "c.txt", 6000), min_count=1, cache_dir=tmp_path / "cache")
@@ -80,9 +81,11 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_
     monkeypatch.setattr(trainer, "_run_chunk", blow_up)
     ckpt = tmp_path / "good.ckpt"
     clock = iter(range(0, 10**6, 1))
-    monkeypatch.setattr("embedstudio.cli.time.monotonic", lambda: float(next(clock)))  # a save at every step
+    monkeypatch.setattr("embedstudio.jobs.live.time.monotonic", lambda: float(next(clock)))  # a save at every step
+    mailbox = CheckpointMailbox()
     with pytest.raises(TrainingDiverged, match="last good checkpoint is kept"):
-        run_training(trainer, corpus, str(ckpt), checkpoint_every_s=0.5)
+        run_job(live_training(trainer, corpus, mailbox, snapshots=False), mailbox, checkpoint_path=str(ckpt),
+                checkpoint_every_s=0.5)
     good = Checkpoint.load(ckpt)
     assert good.cursor <= 40 and all(np.isfinite(a).all() for a in good.arrays.values())
 
@@ -146,7 +149,7 @@ def test_no_pickle_and_no_eval_anywhere_in_the_package():
 def test_a_crafted_session_cannot_read_or_write_outside_its_folder(tmp_path):
     import json
 
-    from embedstudio.app.session import Session, read_session, save_session
+    from embedstudio.session import Session, read_session, save_session
     from embedstudio.data.errors import DataFormatError
     from embedstudio.vectors import Embedding
 

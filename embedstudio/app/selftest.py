@@ -52,11 +52,11 @@ def run_selftest(out=sys.stdout) -> int:
             if window.errors:
                 raise RuntimeError(window.errors[-1])
             say(f"loaded the sample corpus: {window.data_list.item(0).text()}")
-            form = window.training.form.editors
+            form = window.workflow("word2vec").panel.form.editors
             form["dim"].setValue(32)
             form["epochs"].setValue(1)
             form["threads"].setValue(1)
-            window.training.start.click()
+            window.workflow("word2vec").panel.start.click()
             _wait(app, lambda: window.loss.points >= 3 or window.errors, "three training steps")
             if window.errors:
                 raise RuntimeError(window.errors[-1])

@@ -16,6 +16,11 @@ SAMPLES = (
      "Word vectors of the State of the Union corpus. Runs the gender audit: direction, WEAT, debiasing."),
 )
 
+SAMPLE_FILES = {  # a sample's file under resources/sample/, and the kind to open it as (None: sniffed)
+    "corpus": ("sotu.txt.gz", None), "hierarchy": ("mammal_closure.tsv", "hierarchy"),
+    "graph": ("mammal_relations.tsv", None), "vectors": ("sotu-vectors.vec.gz", None),
+}
+
 
 class WelcomePage(QWidget):
     sample_requested = Signal(str)  # a SAMPLES key

@@ -1,20 +1,6 @@
-"""The one error type every reader raises for a bad file."""
+"""Re-exported from :mod:`embedstudio.errors`, where the error type lives beside the storage and
+vectors modules that raise it too (the readers import it from here, as they always have)."""
 
-from __future__ import annotations
+from embedstudio.errors import DataFormatError
 
-import os
-
-
-class DataFormatError(ValueError):
-    """A file could not be read as the format it claims to be.
-
-    ``line`` is 1-based (the line of a text file, or the record number of a binary one);
-    ``None`` when the problem is the file as a whole (empty, unreadable, missing).
-    """
-
-    def __init__(self, path: str | os.PathLike, line: int | None, reason: str):
-        self.path = os.fspath(path)
-        self.line = line
-        self.reason = reason
-        where = self.path if line is None else f"{self.path}, line {line}"
-        super().__init__(f"{where}: {reason}")
+__all__ = ["DataFormatError"]

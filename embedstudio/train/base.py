@@ -17,7 +17,7 @@ from typing import Any, Iterator, Protocol
 
 import numpy as np
 
-from embedstudio.data.errors import DataFormatError
+from embedstudio.errors import DataFormatError
 from embedstudio.storage import read_json_arrays, write_json_arrays
 from embedstudio.vectors import Embedding
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 
 from embedstudio.app import main_window as mw  # noqa: E402
 from embedstudio.app.crash import CrashReporter, setup_logging  # noqa: E402
+from embedstudio.jobs import live  # noqa: E402
 from embedstudio.resources import resource  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,22 +99,24 @@ def test_uncaught_exceptions_are_logged_and_shown_with_the_log_path(tmp_path, mo
 
 
 def test_the_window_opens_on_the_welcome_page_and_a_sample_trains_with_one_click(window, qtbot, monkeypatch):
+    poincare = window.workflow("poincare").panel
     assert window.views.currentWidget() is window.welcome
-    monkeypatch.setattr(mw, "SNAPSHOT_EVERY_S", 0.0)
+    monkeypatch.setattr(live, "SNAPSHOT_EVERY_S", 0.0)
     window.welcome.buttons["hierarchy"].click()
-    qtbot.waitUntil(lambda: window.poincare.cancel.isEnabled() or "done" in window.poincare.status.text(),
+    qtbot.waitUntil(lambda: poincare.cancel.isEnabled() or "done" in poincare.status.text(),
                     timeout=60000)
     assert window.views.currentIndex() == 1  # the Poincaré disk
     assert "mammal_closure.tsv" in window.data_list.item(0).text()
-    window.cancel_training()
+    window.runs.cancel()
 
 
 def test_the_vectors_sample_opens_and_is_audited_with_one_click(window, qtbot):
     window.welcome.buttons["vectors"].click()
-    qtbot.waitUntil(lambda: window.audit_result is not None, timeout=120000)
+    qtbot.waitUntil(lambda: window.workflow("bias").result is not None, timeout=120000)
     assert window.session.current == "sotu-vectors.vec.gz"
-    assert window.bias.summary.text().startswith("Direction from 7 pairs")  # the gender preset's pairs found
-    assert window.audit_result[0].before.weat  # WEAT ran on the sample's words
+    summary = window.workflow("bias").panel.summary.text()
+    assert summary.startswith("Direction from 7 pairs")  # the gender preset's pairs found
+    assert window.workflow("bias").result[0].before.weat  # WEAT ran on the sample's words
 
 
 def test_warm_up_prepares_every_kernel_on_the_worker(window, qtbot):
@@ -129,6 +132,7 @@ def test_model_files_and_saved_sessions_open_like_any_dropped_file(window, qtbot
     from embedstudio.train.starspace import StarSpaceConfig, train_starspace
     from tests.train.test_starspace import planted_docs
 
+    links = window.workflow("graph").links
     trainer = GraphTrainer(GraphConfig(dim=8, epochs=2, threads=1))
     for _ in trainer.fit(read_edgelist(resource("sample", "mammal_relations.tsv"))):
         pass
@@ -136,12 +140,13 @@ def test_model_files_and_saved_sessions_open_like_any_dropped_file(window, qtbot
     train_starspace(read_labelled(planted_docs(tmp_path / "d.txt", 300, 0)),
                     StarSpaceConfig(dim=8, epochs=3, threads=1)).save(tmp_path / "tags.esspace")
     window.open_paths([str(tmp_path / "wn.esgraph"), str(tmp_path / "tags.esspace")])
-    qtbot.waitUntil(lambda: window.space_model is not None and window.graph_model is not None, timeout=30000)
+    graph, starspace = window.workflow("graph"), window.workflow("starspace")
+    qtbot.waitUntil(lambda: starspace.model is not None and graph.model is not None, timeout=30000)
     assert not window.errors
-    window.links.entity.setText("dog.n.01")
-    assert window.links.run_query()
-    window.space.text.setPlainText("t3_1 t3_4")
-    assert window.space.table.rowCount() > 0
+    links.entity.setText("dog.n.01")
+    assert links.run_query()
+    window.workflow("starspace").space.text.setPlainText("t3_1 t3_4")
+    assert window.workflow("starspace").space.table.rowCount() > 0
     window.save_session(str(tmp_path / "session"))
     other = mw.MainWindow(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(other)

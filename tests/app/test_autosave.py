@@ -137,18 +137,18 @@ def test_a_run_resumed_in_the_window_from_its_checkpoint_ends_as_the_uninterrupt
     corpus = small_corpus(tmp_path / "c.txt", 8000)
     w = _window(qtbot, tmp_path)
     w.open_paths([str(corpus)])
-    qtbot.waitUntil(lambda: w.training.start.isEnabled(), timeout=30000)
-    form = w.training.form.editors
+    qtbot.waitUntil(lambda: w.workflow("word2vec").panel.start.isEnabled(), timeout=30000)
+    form = w.workflow("word2vec").panel.form.editors
     for name, value in (("dim", 16), ("epochs", 3), ("threads", 1), ("min_count", 1), ("chunk_words", 2000)):
         form[name].setValue(value)
     ckpt = str(tmp_path / "mid.ckpt")
-    w.request_checkpoint(ckpt)  # saved at the run's first step
-    w.training.start.click()
+    w.runs.request_checkpoint(ckpt)  # saved at the run's first step
+    w.workflow("word2vec").panel.start.click()
     qtbot.waitUntil(lambda: w.session.embedding is not None, timeout=60000)
     whole = w.session.embedding
     assert os.path.exists(ckpt)
     form["epochs"].setValue(1)  # the checkpoint's settings come back with it
-    w.resume_training(ckpt)
+    w.runs.resume(ckpt)
     assert form["epochs"].value() == 3
     qtbot.waitUntil(lambda: w.session.embedding is not whole and w.session.embedding is not None, timeout=60000)
     assert np.array_equal(w.session.embedding.vectors, whole.vectors)
@@ -165,16 +165,16 @@ def test_divergence_in_the_window_names_the_last_good_checkpoint(qtbot, tmp_path
     edges.write_text("".join(f"e{a}\tr\te{b}\n" for a, b in rng.integers(0, 200, size=(3000, 2))))
     w = _window(qtbot, tmp_path)
     w.open_paths([str(edges)])
-    qtbot.waitUntil(lambda: w.graph.start.isEnabled(), timeout=30000)
-    form = w.graph.form.editors
+    qtbot.waitUntil(lambda: w.workflow("graph").panel.start.isEnabled(), timeout=30000)
+    form = w.workflow("graph").panel.form.editors
     form["lr"].setText("100")
     form["optimizer"].setCurrentText("sgd")
     form["operator"].setCurrentText("none")
     form["threads"].setValue(1)
     form["epochs"].setValue(5)
-    w.graph.start.click()
-    qtbot.waitUntil(lambda: bool(w.errors) or w.graph_model is not None, timeout=60000)
-    assert w.errors, (w.graph.status.text(), w.graph.form.config())
+    w.workflow("graph").panel.start.click()
+    qtbot.waitUntil(lambda: bool(w.errors) or w.workflow("graph").model is not None, timeout=60000)
+    assert w.errors, (w.workflow("graph").panel.status.text(), w.workflow("graph").panel.form.config())
     assert "non-finite" in w.errors[-1] and "last good checkpoint is kept" in w.errors[-1]
     good = Checkpoint.load(tmp_path / "state" / "training.ckpt")
     assert all(np.isfinite(a).all() for a in good.arrays.values())
@@ -188,18 +188,18 @@ def test_the_automatic_checkpoint_interval_is_chosen_in_the_file_menu_and_rememb
     menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&File")
     sub = next(a.menu() for a in menu.actions() if a.text() == "Automatic &checkpoints")
     assert [a.text() for a in sub.actions()][:2] == ["Off", "Every minute"]
-    assert w.checkpoint_actions[5].isChecked()  # the default
-    w._begin_run(w.training, "x", 0)
-    assert w.checkpoints.auto_every_s == 300
-    w.checkpoint_actions[0].trigger()
-    w._begin_run(w.training, "x", 0)
-    assert w.checkpoints.auto_every_s == 0  # off: serve() never writes one
-    w.checkpoint_actions[15].trigger()
+    assert w.runs.checkpoint_actions[5].isChecked()  # the default
+    w.runs.begin(w.workflow("word2vec"), "x")
+    assert w.runs.mailbox.auto_every_s == 300
+    w.runs.checkpoint_actions[0].trigger()
+    w.runs.begin(w.workflow("word2vec"), "x")
+    assert w.runs.mailbox.auto_every_s == 0  # off: serve() never writes one
+    w.runs.checkpoint_actions[15].trigger()
     w.settings.sync()
     again = _window(qtbot, tmp_path)  # a later start of the app, same settings file
-    assert again.checkpoint_actions[15].isChecked() and not again.checkpoint_actions[5].isChecked()
-    again._begin_run(again.training, "x", 0)
-    assert again.checkpoints.auto_every_s == 900
+    assert again.runs.checkpoint_actions[15].isChecked() and not again.runs.checkpoint_actions[5].isChecked()
+    again.runs.begin(again.workflow("word2vec"), "x")
+    assert again.runs.mailbox.auto_every_s == 900
     monkeypatch.setenv("EMBEDSTUDIO_CHECKPOINT_S", "2.5")  # the environment still wins (tests, scripts)
-    again._begin_run(again.training, "x", 0)
-    assert again.checkpoints.auto_every_s == 2.5
+    again.runs.begin(again.workflow("word2vec"), "x")
+    assert again.runs.mailbox.auto_every_s == 2.5

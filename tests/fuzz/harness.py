@@ -49,7 +49,7 @@ MEMORY_BOUND = 2 << 30  # a call that raises the process's peak memory by more t
 # A bug found in a file whose fix must wait (target name, file): until it lands, an exception other than
 # DataFormatError whose innermost embedstudio frame is in that file is counted as "known" (and saved in
 # collect mode) instead of failing the test; EMBEDSTUDIO_FUZZ_STRICT=1 fails on them too. Remove the entry
-# with the fix. (app/session.py and train/base.py were listed here until their fixes landed.)
+# with the fix. (session.py and train/base.py were listed here until their fixes landed.)
 KNOWN_ISSUES: tuple[tuple[str, str], ...] = ()
 
 
@@ -1214,7 +1214,7 @@ def pbg_seeds() -> list[Case]:
 
 @lru_cache(maxsize=None)
 def session_seeds() -> list[Case]:
-    from embedstudio.app.session import Session, save_session
+    from embedstudio.session import Session, save_session
     from embedstudio.vectors import Embedding
 
     s = Session()
@@ -1298,7 +1298,7 @@ def _pbg_call(entry, case_dir, options):
 
 
 def _session_call(entry, case_dir, options):
-    from embedstudio.app.session import read_session
+    from embedstudio.session import read_session
 
     return read_session(entry)
 

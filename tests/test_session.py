@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from embedstudio.app.session import Session, describe, read_session, save_session
+from embedstudio.session import Session, describe, read_session, save_session
 from embedstudio.data.errors import DataFormatError
 from embedstudio.vectors import Embedding
 
@@ -75,7 +75,7 @@ def test_damaged_or_crafted_session_documents_are_data_format_errors(tmp_path):
 
     import numpy as np
 
-    from embedstudio.app.session import Session, read_session, save_session
+    from embedstudio.session import Session, read_session, save_session
     from embedstudio.data.errors import DataFormatError
     from embedstudio.vectors import Embedding
 

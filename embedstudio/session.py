@@ -98,15 +98,8 @@ class Session:
     def corpora(self) -> list[Dataset]:
         return [d for d in self.datasets if d.kind == "corpus"]
 
-    def hierarchies(self) -> list[Dataset]:
-        return [d for d in self.datasets if d.kind == "hierarchy"]
-
     def graphs(self) -> list[Dataset]:
         return [d for d in self.datasets if d.kind == "edgelist"]
-
-    def starspace_data(self) -> list[Dataset]:
-        """Labelled documents (TagSpace) and user -> items lists (PageSpace)."""
-        return [d for d in self.datasets if d.kind in ("labelled", "user-items")]
 
 
 # ---------------------------------------------------------------------------------- save / open
@@ -172,7 +165,7 @@ def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]
     """
     import json
 
-    from embedstudio.data.errors import DataFormatError
+    from embedstudio.errors import DataFormatError
 
     folder = os.path.abspath(os.fspath(folder))
     path = os.path.join(folder, SESSION_FILE)

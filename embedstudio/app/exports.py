@@ -1,0 +1,100 @@
+"""File ▸ Export: the current vectors in any format, the map's coordinates, and pictures of the plots
+(PNG at a chosen width, or SVG)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QIODevice, QRect
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from embedstudio.storage import atomic_write
+
+
+def render_view(view, fmt: str, width: int = 2000) -> bytes:
+    """A plot widget as PNG bytes (``width`` pixels wide) or SVG bytes (vector)."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if fmt == "svg":
+        generator = QSvgGenerator()
+        generator.setOutputDevice(buffer)
+        generator.setSize(view.size())
+        generator.setViewBox(QRect(0, 0, view.width(), view.height()))
+        generator.setTitle("EmbedStudio")
+        painter = QPainter(generator)
+        view.render(painter)
+        painter.end()
+    else:
+        import pyqtgraph.exporters as exporters
+
+        exporter = exporters.ImageExporter(view.getPlotItem())
+        exporter.parameters()["width"] = int(width)
+        image = exporter.export(toBytes=True)
+        if not image.save(buffer, "PNG"):
+            raise ValueError("the image could not be encoded as PNG")
+    return bytes(buffer.data())
+
+
+def write_image(view, path: str, width: int = 2000) -> None:
+    """PNG at ``width`` pixels, or SVG (by the extension) by Qt's own SVG painter (pyqtgraph 0.14's SVG
+    exporter fails on current Qt's path syntax); written atomically."""
+    with atomic_write(path) as f:
+        f.write(render_view(view, "svg" if path.lower().endswith(".svg") else "png", width))
+
+
+class Exports:
+    """The File menu's exports of the window ``shell``: its current embedding, map and plots."""
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    def vectors_dialog(self) -> None:
+        if self.shell.session.embedding is None:
+            self.shell.show_error("There are no vectors to export yet: open or train some first")
+            return
+        path, _ = QFileDialog.getSaveFileName(self.shell, "Export vectors", "vectors.bin",
+                                              "word2vec binary (*.bin);;word2vec text (*.txt);;fastText (*.vec);;"
+                                              "Projector TSV (*.tsv);;EmbedStudio (*.npz)")
+        if path:
+            self.vectors(path)
+
+    def vectors(self, path: str, fmt: str | None = None) -> None:
+        from embedstudio.data.vectors_io import format_for_path, write_vectors
+
+        embedding = self.shell.session.embedding
+        try:
+            write_vectors(embedding, path, format_for_path(path, fmt))
+        except (OSError, ValueError) as e:
+            self.shell.show_error(f"Could not export to {path}: {e}")
+            return
+        self.shell.statusBar().showMessage(f"exported {len(embedding):,} vectors to {path}")
+
+    def image_dialog(self, view, name: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.shell, f"Export the {name}", f"{name}.png",
+                                              "PNG (*.png);;SVG (*.svg)")
+        if not path:
+            return
+        width = 2000
+        if not path.lower().endswith(".svg"):
+            width, ok = QInputDialog.getInt(self.shell, "Image size", "width in pixels (300 dpi x 6.7 in = 2000)",
+                                            2000, 200, 20000, 100)
+            if not ok:
+                return
+        self.image(view, path, width)
+
+    def image(self, view, path: str, width: int = 2000) -> None:
+        try:
+            write_image(view, path, width)
+        except (OSError, ValueError) as e:
+            self.shell.show_error(f"Could not export to {path}: {e}")
+            return
+        self.shell.statusBar().showMessage(f"exported {path}")
+
+    def coordinates_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.shell, "Export map coordinates", "map.csv",
+                                              "CSV (*.csv);;TSV (*.tsv)")
+        if path:
+            try:
+                self.shell.map.export_coordinates(path)
+            except OSError as e:
+                self.shell.show_error(f"Could not export to {path}: {e}")

@@ -1,0 +1,229 @@
+"""The Map tab: every point of the current embedding, with the search box, the projection, the
+selection tools, the colouring and the word axes above it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from embedstudio.analysis.projection import pca
+from embedstudio.app.views.map_view import MapView
+from embedstudio.config import ConfigError
+
+PROJECTIONS = ("PCA", "UMAP", "t-SNE", "word axes")
+
+
+class MapPage(QWidget):
+    """The map of the session's current embedding. ``shell`` gives the session, the worker, the
+    projection panel and the error messages."""
+
+    def __init__(self, shell, parent=None):
+        super().__init__(parent)
+        self.shell = shell
+        box = QVBoxLayout(self)
+        box.setContentsMargins(4, 4, 4, 4)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("search words (regular expression)…")
+        self.search.setClearButtonEnabled(True)
+        self.search_info = QLabel("")
+        box.addWidget(self.search)
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("map"))
+        self.projection = QComboBox()
+        self.projection.addItems(PROJECTIONS)
+        self.projection.setToolTip("PCA is instant; UMAP and t-SNE run in the background")
+        tools.addWidget(self.projection)
+        self.select_mode = QComboBox()
+        self.select_mode.addItems(["pan/zoom", "lasso", "rectangle"])
+        self.select_mode.setToolTip("what a left-drag on the map does")
+        tools.addWidget(self.select_mode)
+        self.isolate = QPushButton("Isolate")
+        self.isolate.setToolTip("show only the selected points")
+        self.show_all = QPushButton("Show all")
+        tools.addWidget(self.isolate)
+        tools.addWidget(self.show_all)
+        tools.addWidget(QLabel("colour"))
+        self.colour = QComboBox()
+        self.colour.setToolTip("colour points by frequency or a metadata column")
+        tools.addWidget(self.colour)
+        tools.addStretch(1)
+        box.addLayout(tools)
+        self.axes_row = QWidget()
+        axes = QHBoxLayout(self.axes_row)
+        axes.setContentsMargins(0, 0, 0, 0)
+        self.x_axis = QLineEdit("man > woman")
+        self.y_axis = QLineEdit("")
+        self.y_axis.setPlaceholderText("y axis, e.g. bad > good (empty: none)")
+        for label, edit in (("x:", self.x_axis), ("y:", self.y_axis)):
+            edit.setToolTip("words at the low end > words at the high end, commas between words")
+            axes.addWidget(QLabel(label))
+            axes.addWidget(edit, 1)
+        self.axes_apply = QPushButton("Apply")
+        axes.addWidget(self.axes_apply)
+        self.axes_row.hide()
+        box.addWidget(self.axes_row)
+        box.addWidget(self.search_info)
+        self.map = MapView()
+        box.addWidget(self.map, 1)
+        self._live_started = False
+
+        self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
+        self.select_mode.currentTextChanged.connect(
+            lambda t: self.map.set_select_mode({"lasso": "lasso", "rectangle": "rect"}.get(t)))
+        self.isolate.clicked.connect(self.map.isolate_selection)
+        self.show_all.clicked.connect(self.map.show_all)
+        self.axes_apply.clicked.connect(self.apply_word_axes)
+        self.x_axis.returnPressed.connect(self.apply_word_axes)
+        self.y_axis.returnPressed.connect(self.apply_word_axes)
+        self.map.selection_changed.connect(lambda rows: self.search_info.setText(f"{len(rows):,} points selected"))
+        self.colour.activated.connect(lambda _i: self.apply_colour(self.colour.currentText()))
+
+    # ------------------------------------------------------------------ the current embedding
+    def show_embedding(self, emb, coords=None) -> None:
+        """Draw ``emb`` (None: nothing) at ``coords``, or at its PCA when they do not fit it."""
+        if emb is None:
+            self.map.set_points([], np.zeros((0, 2), np.float32))
+            return
+        if coords is None or len(coords) != len(emb):
+            coords = pca(emb.vectors)[0]
+        self.map.set_points(emb.keys, coords, emb.counts)
+        self.run_search(self.search.text())
+        self.colour.clear()
+        self.colour.addItems(["none"] + (["frequency"] if emb.counts is not None else []) + list(emb.metadata))
+        self.projection.setCurrentText("PCA")
+
+    def begin_live(self) -> None:
+        """A new training run: its first snapshot replaces the map's points."""
+        self._live_started = False
+
+    def show_snapshot(self, snapshot, coords, colour_by: str | None = None) -> None:
+        """A live run's snapshot at ``coords`` (coloured by its ``colour_by`` metadata column when it has more
+        than one value); later snapshots of the run move the same points."""
+        if not self._live_started:
+            self.map.set_points(snapshot.keys, coords, snapshot.counts)
+            groups = snapshot.metadata.get(colour_by) if colour_by else None
+            if groups is not None and len(set(groups)) > 1:
+                self.map.color_by(groups, "categorical")
+            self._live_started = True
+        else:
+            self.map.update_coords(coords)
+
+    def colour_by(self, choice: str) -> None:
+        """Choose a colouring by name, as the colour box does."""
+        self.colour.setCurrentText(choice)
+        self.apply_colour(choice)
+
+    def apply_colour(self, choice: str) -> None:
+        emb = self.shell.session.embedding
+        if emb is None:
+            return
+        if choice == "frequency" and emb.counts is not None:
+            self.map.color_by(emb.counts, "continuous")
+        elif choice in emb.metadata:
+            self.map.color_by(emb.metadata[choice], "categorical")
+        else:
+            self.map.color_by(None)
+
+    def run_search(self, text: str) -> None:
+        try:
+            rows = self.map.search(text)
+        except Exception as e:  # noqa: BLE001 - re.error while typing a pattern
+            self.search_info.setText(f"not a valid pattern: {e}")
+            return
+        self.search_info.setText(f"{len(rows):,} matches" if text else "")
+
+    def select_word(self, word: str) -> None:
+        if word in self.map.keys:
+            self.map.select(self.map.keys.index(word), center=True)
+
+    # ------------------------------------------------------------------ view state in a session
+    def state(self) -> dict:
+        return {"search": self.search.text(), "projection": self.projection.currentText(),
+                "colour": self.colour.currentText(), "x_axis": self.x_axis.text(), "y_axis": self.y_axis.text()}
+
+    def restore(self, view: dict) -> None:
+        self.x_axis.setText(str(view.get("x_axis", self.x_axis.text())))
+        self.y_axis.setText(str(view.get("y_axis", "")))
+        if view.get("projection") in PROJECTIONS:
+            self.projection.setCurrentText(view["projection"])
+            self.axes_row.setVisible(view["projection"] == "word axes")
+        if view.get("colour") and self.colour.findText(view["colour"]) >= 0:
+            self.colour_by(view["colour"])
+        self.search.setText(str(view.get("search", "")))
+
+    # ------------------------------------------------------------------ projections
+    def compute_projection(self, method: str) -> None:
+        """PCA at once; UMAP and t-SNE on the worker (umap is imported there, never at start-up)."""
+        shell = self.shell
+        emb = shell.session.embedding
+        if emb is None or shell.runs.running:
+            return
+        self.axes_row.setVisible(method == "word axes")
+        self.map.show_axis_labels(None, None)
+        if method == "word axes":
+            self.apply_word_axes()
+            return
+        key = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}[method]
+        if key == "pca":
+            self.map.update_coords(pca(emb.vectors)[0], autorange=True)
+            return
+        from embedstudio.analysis.projection import project
+        from embedstudio.memory import fits, projection_bytes
+
+        panel = shell.projection_panel
+        try:
+            config = panel.config(key)
+        except ConfigError as e:
+            shell.show_error(str(e))
+            return
+        refusal = fits(projection_bytes(key, len(emb), emb.dim, config.to_dict()), f"{method} of {len(emb):,} points")
+        if refusal is not None:  # asked before starting: a projection that cannot fit would swap the machine
+            self.projection.setCurrentText("PCA")
+            shell.show_error(refusal)
+            return
+        self.projection.setCurrentText(method)
+        panel.set_running(True, f"computing {method} of {len(emb):,} points… (the first UMAP compiles for a while)")
+
+        def done(coords):
+            panel.set_running(False, f"{method} map of {len(emb):,} points")
+            if shell.session.embedding is emb:
+                self.map.update_coords(coords, autorange=True)
+
+        def failed(message, _detail):
+            panel.set_running(False, "")
+            shell.show_error(message)
+
+        shell.worker.start(method, project, emb.vectors, key, config, on_finished=done, on_failed=failed)
+
+    def cancel_projection(self) -> None:
+        """The result is dropped; UMAP/t-SNE cannot stop mid-call, so the next job waits for it."""
+        self.shell.worker.cancel(wait=0)
+        self.shell.projection_panel.set_running(False, "cancelled")
+
+    def apply_word_axes(self) -> None:
+        """TensorBoard-style custom projection: each axis runs from one set of words to another."""
+        from embedstudio.analysis.projection import word_axes
+
+        emb = self.shell.session.embedding
+        if emb is None:
+            return
+
+        def parse(text: str):
+            if not text.strip():
+                return None
+            if ">" not in text:
+                raise ValueError(f"write an axis as 'low words > high words', not {text!r}")
+            low, high = text.split(">", 1)
+            return ([w.strip() for w in low.split(",") if w.strip()], [w.strip() for w in high.split(",") if w.strip()])
+
+        try:
+            x, y = parse(self.x_axis.text()), parse(self.y_axis.text())
+            if x is None:
+                raise ValueError("the x axis needs words, e.g. man > woman")
+            coords, missing = word_axes(emb, x, y)
+        except (ValueError, KeyError) as e:
+            self.search_info.setText(str(e).strip("'\""))
+            return
+        self.map.update_coords(coords, autorange=True)
+        self.map.show_axis_labels(self.x_axis.text(), self.y_axis.text() if y is not None else None)
+        self.search_info.setText(f"not in the vocabulary: {', '.join(missing)}" if missing else "")

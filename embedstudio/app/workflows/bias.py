@@ -1,0 +1,91 @@
+"""The bias audit: a direction from word pairs or sets, WEAT, debiasing with before and after, and
+an exportable report."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from embedstudio.app.docks.bias import BiasPanel
+from embedstudio.app.workflows.base import RIGHT, Workflow
+
+
+class BiasWorkflow(Workflow):
+    name = "bias"
+    sample = "vectors"
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.panel = BiasPanel()
+        self.result = None  # (AuditResult, Preset) of the last audit
+        self.panel.audit_requested.connect(self.run_audit)
+        self.panel.export_requested.connect(self._ask_report)
+
+    def docks(self):
+        return [("Bias", self.panel, RIGHT)]
+
+    def actions(self):
+        return [("Tools", "&Bias audit…", self.show_panel)]
+
+    def show_panel(self) -> None:
+        """The Bias panel in front, with room for its plot."""
+        shell = self.shell
+        dock = shell.docks["Bias"]
+        shell.raise_dock("Bias")
+        shell.resizeDocks([dock, shell.docks["Loss"]], [shell.height() - 200, 100], Qt.Orientation.Vertical)
+        shell.resizeDocks([dock], [max(520, shell.width() // 3)], Qt.Orientation.Horizontal)
+
+    def run_audit(self) -> None:
+        """The Audit button: on the worker (WEAT permutations, clustering); the result comes back to the panel,
+        the debiased vectors become a new embedding of the session (the original stays)."""
+        emb = self.session.embedding
+        if emb is None or self.shell.runs.running:
+            self.shell.show_error("Load or train vectors first, then audit them")
+            return
+        from embedstudio.analysis.audit import run_audit
+
+        name, panel = self.session.current, self.panel
+        preset = panel.current_preset()
+        panel.summary.setText("auditing…")
+        self.shell.worker.start("bias audit", run_audit, emb, preset, debias=panel.debias.currentText(),
+                                y_axis=panel.y_axis_words(), strictness=panel.strictness.value(),
+                                vectors_path=next((d.path for d in self.session.datasets if d.data is emb), None),
+                                on_finished=lambda out: self._audited(out, name, preset),
+                                on_failed=lambda message, _detail: self.shell.show_error(message))
+
+    def _audited(self, out, name, preset) -> None:
+        result, debiased = out
+        self.result = (result, preset)
+        self.panel.show_result(result)
+        if debiased is not None:
+            self.session.add_embedding(f"{name} · {result.debias} debiased", debiased, make_current=False)
+        self.show_panel()
+
+    def run_sample(self, dataset) -> None:
+        self.show_panel()
+        self.run_audit()
+
+    def _ask_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.shell, "Export the audit report", "audit.html", "HTML (*.html)")
+        if path:
+            self.export_report(path)
+
+    def export_report(self, path: str) -> None:
+        from embedstudio.analysis.audit import write_report
+
+        if self.result is None:
+            return
+        result, preset = self.result
+        try:
+            write_report(result, preset, path)
+        except OSError as e:
+            self.shell.show_error(f"{path}: {e.strerror or e}")
+            return
+        self.shell.statusBar().showMessage(f"wrote {path} and its .json")
+
+    def save_state(self, view):
+        view["bias"] = self.panel.state()  # edited lists travel with the session
+        return None
+
+    def restore_state(self, view, _files) -> None:
+        self.panel.restore(view.get("bias"))

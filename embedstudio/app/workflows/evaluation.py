@@ -1,0 +1,57 @@
+"""Intrinsic evaluation of the current embedding: the bundled Google analogies and any word-similarity
+files, in a table."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QFileDialog
+
+from embedstudio.app.workflows.base import Workflow
+
+
+def evaluation_job(embedding, similarity_files, restrict_vocab: int):
+    """Job: analogy accuracy on the bundled questions and Spearman's ρ on each similarity file."""
+    from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
+    from embedstudio.resources import resource
+
+    analogy = evaluate_analogies(embedding, str(resource("eval", "questions-words.txt")), restrict_vocab=restrict_vocab)
+    return analogy, [(os.path.basename(p), evaluate_similarity(embedding, p)) for p in similarity_files]
+
+
+class EvaluationWorkflow(Workflow):
+    name = "evaluation"
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.last = None  # (analogy result, [(file name, similarity result)]) of the last evaluation
+        self.dialog = None
+
+    def actions(self):
+        return [("Tools", "&Evaluate (analogies)", lambda: self.evaluate()),
+                ("Tools", "Evaluate with a &similarity file…", self._dialog)]
+
+    def _dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self.shell, "Word-similarity files (WordSim353, SimLex-999 style)")
+        if paths:
+            self.evaluate(paths)
+
+    def evaluate(self, similarity_files: list[str] = (), restrict_vocab: int = 30000) -> None:
+        """Bundled Google analogies plus any similarity files, on the worker; results in a table."""
+        emb = self.session.embedding
+        if emb is None:
+            self.shell.show_error("Open or train vectors first")
+            return
+        self.shell.statusBar().showMessage("evaluating…")
+        self.shell.worker.start("evaluation", evaluation_job, emb, list(similarity_files), restrict_vocab,
+                                on_finished=self._show, on_failed=lambda message, _d: self.shell.show_error(message))
+
+    def _show(self, result) -> None:
+        from embedstudio.app.docks.evaluation import EvaluationDialog, evaluation_rows
+
+        analogy, sims = result
+        self.last = result
+        self.dialog = EvaluationDialog(self.session.current or "vectors", evaluation_rows(analogy, sims), self.shell)
+        self.dialog.show()
+        self.shell.statusBar().showMessage(f"analogy accuracy {100 * analogy.accuracy:.1f}% "
+                                           f"({100 * analogy.coverage:.0f}% of questions answerable)")

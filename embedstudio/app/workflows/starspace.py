@@ -1,0 +1,120 @@
+"""StarSpace: TagSpace on labelled documents, PageSpace on user -> items lists, and the Tags panel
+that predicts tags, recommends items and finds an item's nearest items."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QFileDialog
+
+from embedstudio.app.docks.starspace import SpacePanel
+from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
+from embedstudio.jobs.starspace import starspace_job
+from embedstudio.train.starspace import StarSpaceConfig
+
+SPACE_MODEL_FILE = "space-model.esspace"  # a session's StarSpace model (words, labels or items, bigram rows)
+
+
+def _what(model) -> str:
+    return f"{len(model.labels):,} {'labels' if model.mode == 'tagspace' else 'items'}"
+
+
+class StarSpaceWorkflow(TrainingWorkflow):
+    name = "starspace"
+    trainer = "starspace"
+    title = "StarSpace"
+    dataset_kinds = ("labelled", "user-items")
+    job = staticmethod(starspace_job)
+    run_title = "{cfg.mode} d={cfg.dim} · {dataset.name}"
+    config_class = StarSpaceConfig
+    data_label = "data"
+    hint = ("Drop labelled documents (__label__tag words…) or open a user → items list (File ▸ Open user → "
+            "items…), then Start")
+    missing = "Drop labelled documents or open a user → items list first"
+    job_name = "StarSpace training"
+    colour_by = "kind"
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.space = SpacePanel()
+        self.space.name_chosen.connect(shell.map_page.select_word)
+        self.model = None  # the model the Tags panel asks
+        self.model_embedding = None  # its embedding in the session (words and labels or items)
+
+    def docks(self):
+        return super().docks() + [("Tags", self.space, RIGHT)]
+
+    def actions(self):
+        return [("File/open", "Open &user → items…", self._open_user_items_dialog)]
+
+    def start_run(self, dataset, cfg) -> None:
+        mode = "pagespace" if dataset.kind == "user-items" else "tagspace"
+        if cfg.mode != mode:  # the data decides: labelled documents are TagSpace, user -> items PageSpace
+            cfg = cfg.replace(mode=mode)
+            self.panel.form.set_config(cfg)
+        super().start_run(dataset, cfg)
+
+    def finished(self, name, result) -> None:
+        model, scores, baseline, data = result.model, result.scores, result.baseline, result.data
+        self._use(model, model.embedding())
+        name = self.shell.add_embedding(name, self.model_embedding, result.coords)
+        if model.mode == "tagspace":
+            self.shell.map_page.colour_by("kind")
+        summary = (f"{model.mode}: {len(model.words):,} words, {len(model.labels):,} labels" if model.mode == "tagspace"
+                   else f"{model.mode}: {len(data):,} users, {len(model.labels):,} items")
+        if scores is not None and model.mode == "tagspace":
+            summary += (f". Held-out {scores['documents']:,} documents: P@1 {scores['hits@1']:.3f}, "
+                        f"hits@10 {scores['hits@10']:.3f}, mean rank {scores['mean_rank']:.1f}")
+        elif scores is not None:
+            summary += (f". Held-out item of {scores['users']:,} users: recall@10 {scores['recall@10']:.3f} "
+                        f"(popularity {baseline['recall@10']:.3f})")
+        self.space.set_model(model, data if model.mode == "pagespace" else None, summary)
+        self.shell.raise_dock("Tags")
+        self.panel.status.setText(f"done: {name}")
+        self.shell.statusBar().showMessage(f"trained {name}. {summary}")
+
+    def _use(self, model, embedding) -> None:
+        self.model, self.model_embedding = model, embedding
+
+    # ------------------------------------------------------------------ files and sessions
+    def _open_user_items_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.shell,
+                                              "Open a user → items list (user item item … or user item pairs)")
+        if path:
+            self.shell.open_as(path, "user-items")  # a file of pairs would otherwise open as a graph
+
+    def dataset_opened(self, dataset) -> None:
+        if dataset.kind != "space-model":
+            return
+        model = dataset.data
+        self._use(model, model.embedding())
+        self.session.add_embedding(dataset.name, self.model_embedding)
+        self.space.set_model(model, None, f"{model.mode} model {dataset.name}: {_what(model)}")
+        self.shell.raise_dock("Tags")
+
+    def save_state(self, view):
+        name = next((n for n, emb in self.session.embeddings.items()
+                     if self.model is not None and emb is self.model_embedding), None)
+        if name is None:
+            return None
+        view["space_model"] = name  # the whole model, so tag prediction and recommendations survive too
+        model = self.model
+        return lambda folder: model.save(os.path.join(folder, SPACE_MODEL_FILE))
+
+    def read_session_files(self, folder, view, embeddings):
+        from embedstudio.starspacemodel import SpaceModel
+
+        name = view.get("space_model")
+        path = os.path.join(folder, SPACE_MODEL_FILE)
+        if isinstance(name, str) and name in embeddings and os.path.isfile(path):
+            return name, SpaceModel.load(path)
+        return None
+
+    def restore_state(self, view, files) -> None:
+        if files is None:
+            return
+        name, model = files
+        self._use(model, self.session.embeddings[name])
+        users = next((d.data for d in self.session.datasets if d.kind == "user-items"), None)
+        self.space.set_model(model, users if model.mode == "pagespace" else None,
+                             f"{model.mode}: {_what(model)}, from the session")
