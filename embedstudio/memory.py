@@ -50,10 +50,27 @@ def square_matrix_bytes(n: int, itemsize: int = 4) -> int:
     return n * n * itemsize
 
 
-def fits(need: int, what: str, headroom: float = 0.8) -> str | None:
+PROJECTION_ADVICE = "Select fewer points (lasso, then Isolate) or use PCA."
+
+
+def fits(need: int, what: str, headroom: float = 0.8, advice: str = PROJECTION_ADVICE) -> str | None:
     """None when ``need`` bytes fit in ``headroom`` of the available memory, else a message saying so."""
     have = available_bytes()
     if have is None or need <= headroom * have:
         return None
     return (f"{what} needs about {need / _GB:,.1f} GB of memory and this machine has {have / _GB:,.1f} GB "
-            "available: it was not started. Select fewer points (lasso, then Isolate) or use PCA.")
+            f"available: it was not started. {advice}")
+
+
+def check_reading(need: int, path, line: int | None, what: str, headroom: float = 0.5) -> None:
+    """For a reader about to grow what it holds to ``need`` bytes: a DataFormatError (naming the file and
+    the line reached) when that would not fit in ``headroom`` of the available memory. Readers call it
+    when their storage grows (geometrically), so a file whose rows never end -- a decompression bomb, a
+    runaway generator -- stops with a message instead of swapping the machine to a halt."""
+    have = available_bytes()
+    if have is None or need <= headroom * have:
+        return
+    from embedstudio.errors import DataFormatError
+
+    raise DataFormatError(path, line, f"{what} would need about {need / _GB:,.1f} GB of memory and this machine "
+                                      f"has {have / _GB:,.1f} GB available: reading stopped here")

@@ -25,11 +25,9 @@ Case handling (``case_insensitive=True``, the default, as in gensim)
 
 from __future__ import annotations
 
-import gzip
 import math
 import os
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple, Sequence
 
@@ -51,27 +49,26 @@ __all__ = [
 ]
 
 # ====================================================================== reading text files
+MAX_LINE_BYTES = 1 << 20  # an analogy or similarity line holds a few words
+
+
 def _read_lines(path: str | os.PathLike) -> list[str]:
-    """All lines of a UTF-8 text file (gzip-compressed if it starts with the gzip magic)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as e:
-        raise DataFormatError(path, None, f"cannot read file: {e}") from None
-    if b"\x00" in data[:4096]:
-        raise DataFormatError(path, None, "binary data, not a text file")
-    text_lines = data.split(b"\n")
+    """All lines of a UTF-8 text file (gzip or bzip2 compressed, by its magic bytes), read in bounded lines."""
+    from embedstudio.data.sniff import LineReader, binary_reason, read_head
+
+    path = os.fspath(path)
+    reason = binary_reason(read_head(path, 4096)[0])
+    if reason is not None:
+        raise DataFormatError(path, 1, reason)
     out = []
-    for no, raw in enumerate(text_lines, 1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise DataFormatError(path, no, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
-        out.append(line[1:] if no == 1 and line.startswith("\ufeff") else line)
-    if out and out[-1] == "":
-        out.pop()
+    with LineReader(path, MAX_LINE_BYTES) as reader:
+        for raw in reader:
+            try:
+                out.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as e:
+                raise DataFormatError(path, reader.line_no, f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+    if not any(line.strip() for line in out):
+        raise DataFormatError(path, 1, "the file is empty" if not out else "the file holds only blank lines")
     return out
 
 

@@ -39,6 +39,12 @@ CONTROL_SHARE = 0.10
 """A text whose first KiB has more than this share of control bytes is treated as binary."""
 DECOMPRESSION_ERRORS = (EOFError, OSError, zlib.error)
 _BLOCK_BYTES = 1 << 20  # LineReader's read size when iterating
+MAX_EXPANSION = 100
+"""A compressed file may decompress to at most this many times its size (real text: 3 to 10 times;
+gzip's own limit is about 1,000, bzip2's far beyond): more is a decompression bomb, refused."""
+EXPANSION_ALLOWANCE = 64 << 20
+"""Bytes any compressed file may decompress to before the ratio is checked (a tiny file of zeros may
+expand a lot without harm)."""
 
 
 # --------------------------------------------------------------------------- opening files
@@ -80,13 +86,47 @@ def open_stream(path: str | os.PathLike, buffer_size: int = 1 << 20):
         # GzipFile / BZ2File buffer internally; read1() on them returns whatever decompressed so far,
         # so the data before a corrupt or truncated spot is delivered before the error.
         if kind == "gzip":
-            return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+            return _BoundedExpansion(gzip.GzipFile(fileobj=raw, mode="rb"), raw, path), raw
         if kind == "bz2":
-            return bz2.BZ2File(raw, mode="rb"), raw
+            return _BoundedExpansion(bz2.BZ2File(raw, mode="rb"), raw, path), raw
     except BaseException:
         raw.close()
         raise
     return raw, raw
+
+
+class _BoundedExpansion:
+    """A decompressing stream that stops (DataFormatError) once it has given out more than MAX_EXPANSION
+    times the compressed bytes read so far (beyond EXPANSION_ALLOWANCE): every reader opens files through
+    :func:`open_stream`, so none of them can be made to read gigabytes out of a few compressed megabytes."""
+
+    def __init__(self, stream, raw, path: str):
+        self._stream, self._raw, self._path = stream, raw, path
+        self.decompressed = 0
+
+    def _counted(self, data: bytes) -> bytes:
+        self.decompressed += len(data)
+        if self.decompressed > EXPANSION_ALLOWANCE:
+            compressed = max(1, self._raw.tell())
+            if self.decompressed > MAX_EXPANSION * compressed:
+                raise DataFormatError(
+                    self._path, None,
+                    f"it decompresses to more than {MAX_EXPANSION} times its size ({self.decompressed / 1e6:,.0f} MB "
+                    f"out of the first {compressed / 1e6:,.1f} MB): a decompression bomb? Real text expands 3 to 10 "
+                    "times; if this file is genuine, decompress it yourself and open the result")
+        return data
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._counted(self._stream.read1(n))
+
+    def read(self, n: int = -1) -> bytes:
+        return self._counted(self._stream.read(n))
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self._counted(self._stream.readline(limit))
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def read_some(stream, n: int) -> tuple[bytes, Exception | None]:
@@ -185,6 +225,8 @@ class LineReader:
             raise DataFormatError(
                 self.path, self.line_no + 1, f"compressed data is corrupt or truncated: {e}"
             ) from None
+        except DataFormatError as e:  # the stream's own (a decompression bomb): say where it was met
+            raise DataFormatError(e.path, self.line_no + 1, e.reason) from None
 
     def readline(self) -> bytes | None:
         limit = self.max_line_bytes
@@ -235,6 +277,8 @@ class LineReader:
                 raise DataFormatError(
                     self.path, self.line_no + 1, f"compressed data is corrupt or truncated: {e}"
                 ) from None
+            except DataFormatError as e:
+                raise DataFormatError(e.path, self.line_no + 1, e.reason) from None
             if not block:
                 break
             if b"\n" not in block:

@@ -155,10 +155,11 @@ def test_read_analogies_bad_lines(tmp_path, text, line, fragment):
 
 
 def test_read_analogies_whole_file_errors(tmp_path):
-    for name, data in [("empty.txt", b""), ("only_headers.txt", b": a\n: b\n"), ("bin.txt", b"\x00\x01\x02: a\n")]:
+    for name, data, line in [("empty.txt", b"", 1), ("blank.txt", b"\n  \n", 1), ("bin.txt", b"\x00\x01\x02: a\n", 1),
+                             ("only_headers.txt", b": a\n: b\n", None)]:
         with pytest.raises(DataFormatError) as e:
             read_analogies(_write(tmp_path, name, data))
-        assert e.value.line is None
+        assert e.value.line == line, name
     with pytest.raises(DataFormatError) as e:
         read_analogies(_write(tmp_path, "latin1.txt", b": s\na b c d\ncaf\xe9 b c d\n"))
     assert e.value.line == 3 and "UTF-8" in e.value.reason
@@ -387,10 +388,11 @@ def test_read_similarity_bad_lines(tmp_path, text, line, fragment):
 
 
 def test_read_similarity_whole_file_errors(tmp_path):
-    for name, text in [("empty.tsv", ""), ("comments.tsv", "# a\n# b\n"), ("header.tsv", "word1\tword2\tscore\n")]:
+    for name, text, line in [("empty.tsv", "", 1), ("comments.tsv", "# a\n# b\n", None),
+                             ("header.tsv", "word1\tword2\tscore\n", None)]:
         with pytest.raises(DataFormatError) as e:
             read_similarity(_write(tmp_path, name, text))
-        assert e.value.line is None
+        assert e.value.line == line, name
 
 
 # ====================================================================== scoring similarity
