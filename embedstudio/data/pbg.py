@@ -37,7 +37,10 @@ atomically; absolute paths in the config)::
 ``embeddings_<type>_<part>.vN.h5``, ``model.vN.h5``) and the entity names from the config's
 ``entity_path`` into a :class:`~embedstudio.graphmodel.GraphModel`. Nothing is unpickled: the
 optimizer states stored beside the parameters are never read. Every problem with the files is a
-:class:`~embedstudio.data.errors.DataFormatError` naming the file.
+:class:`~embedstudio.data.errors.DataFormatError` naming the file. A partition's names, its embedding
+rows and its ``entity_count_<type>_<part>.txt`` must agree (the one that differs from the other two is
+named); a missing count file is accepted (PBG always writes one, but entity files copied by hand may
+come without it), and the names and rows are then checked against each other.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ import os
 import pprint
 import re
 import tempfile
+from typing import NamedTuple
 
 import numpy as np
 
@@ -330,6 +334,8 @@ _PARAM_NAMES = {
 }
 _PUBLIC_OPERATOR = re.compile(r"relations/(?P<idx>[^./]+)/operator/(?P<side>[^./]+)/(?P<param>[^./]+)")
 _PUBLIC_GLOBAL = re.compile(r"entities/(?P<type>[^./]+)/global_embedding")
+_VERSIONED_FILE = re.compile(r"(?:embeddings_.+|model)\.v([0-9]+)\.h5")
+_MAX_INT_FILE = 64  # bytes of checkpoint_version.txt and the count files: one integer and a newline
 
 
 def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | None = None,
@@ -352,9 +358,7 @@ def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | N
     ``bias``, the l2/squared_l2 comparators, the affine operator.
     """
     ckpt_dir = _checkpoint_dir(os.path.abspath(os.fspath(checkpoint_path_or_folder)))
-    if version is None:
-        version = _read_version(os.path.join(ckpt_dir, "checkpoint_version.txt"))
-    version = int(version)
+    version = _checked_version(ckpt_dir, version)
     config_path = os.path.join(ckpt_dir, "config.json")
     cfg = _read_json(config_path, dict, "PBG config")
 
@@ -407,8 +411,11 @@ def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | N
             part_names = _read_json(names_path, list, "PBG entity names")
             if not all(isinstance(x, str) for x in part_names):
                 raise DataFormatError(names_path, None, "entity names must be strings")
+            count_path = os.path.join(ent_dir, f"entity_count_{t}_{p}.txt")
+            count = _read_entity_count(count_path)
             emb_path = os.path.join(ckpt_dir, f"embeddings_{t}_{p}.v{version}.h5")
-            blocks[t, p] = (part_names, _read_embeddings(emb_path, len(part_names), dim, names_path))
+            sizes = _PartitionSizes(names_path, len(part_names), count_path, count)
+            blocks[t, p] = (part_names, _read_embeddings(emb_path, dim, sizes))
 
     # ---- operators and global embeddings from the model file
     global_emb = bool(cfg.get("global_emb", not dynamic))  # PBG's default: True (impossible when dynamic)
@@ -506,18 +513,97 @@ def _checkpoint_dir(path: str) -> str:
     return folder
 
 
-def _read_version(path: str) -> int:
+def _read_int(path: str, what: str, minimum: int) -> int:
+    """The one integer of a small text file PBG writes (``N`` and a newline), read with a bound:
+    anything else on line 1 is refused. FileNotFoundError is the caller's to word."""
     try:
         with open(path, "rb") as f:
-            text = f.read(100).decode("ascii").strip()
+            data = f.read(_MAX_INT_FILE + 1)
     except FileNotFoundError:
-        raise DataFormatError(path, None, "missing: not a PBG checkpoint folder, or training has not "
-                                          "finished an epoch yet") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataFormatError(path, None, f"cannot read the checkpoint version: {e}") from None
-    if not text.isdigit() or int(text) < 1:
-        raise DataFormatError(path, None, f"expected a checkpoint version >= 1, found {text[:20]!r}")
+        raise
+    except OSError as e:
+        raise DataFormatError(path, None, f"cannot read {what}: {e}") from None
+    if len(data) > _MAX_INT_FILE:  # a truncated read of a longer file would be a silent misread
+        raise DataFormatError(path, 1, f"more than {_MAX_INT_FILE} bytes: expected {what}, one integer")
+    text = data.decode("utf-8", "replace").strip()
+    if not text:
+        raise DataFormatError(path, 1, f"empty: expected {what}")
+    if not re.fullmatch(r"[0-9]+", text):  # not isdigit(): it takes "²" and other Unicode digits
+        raise DataFormatError(path, 1, f"holds {text[:20]!r}, not {what}")
+    if int(text) < minimum:
+        raise DataFormatError(path, 1, f"holds {int(text)}, expected {what} >= {minimum}")
     return int(text)
+
+
+def _versions_held(folder: str) -> list[int]:
+    """The checkpoint versions with an embeddings or model file in ``folder``."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return sorted({int(m[1]) for name in names if (m := _VERSIONED_FILE.fullmatch(name))})
+
+
+def _versions(held: list[int]) -> str:
+    return f"version{'s' * (len(held) > 1)} {', '.join(map(str, held))}"
+
+
+def _checked_version(ckpt_dir: str, version) -> int:
+    """The checkpoint version to read: ``version``, else checkpoint_version.txt's; either way one
+    the folder has files of (so a wrong version is blamed on its source, not on a missing .h5)."""
+    path = os.path.join(ckpt_dir, "checkpoint_version.txt")
+    held = _versions_held(ckpt_dir)
+    from_file = version is None
+    if from_file:
+        try:
+            version = _read_int(path, "a checkpoint version number", 1)
+        except FileNotFoundError:
+            hint = (f"it holds checkpoint {_versions(held)}: pass version=" if held
+                    else "it holds no embeddings_*.vN.h5 either: has training finished an epoch yet?")
+            raise DataFormatError(path, None, "no checkpoint_version.txt: is this PyTorch-BigGraph's checkpoint "
+                                              f"folder? ({hint})") from None
+    version = int(version)
+    if version not in held:
+        files = f"embeddings_*.v{version}.h5 or model.v{version}.h5"
+        others = f"it holds only {_versions(held)}" if held else "it holds no other version either"
+        if from_file:
+            raise DataFormatError(path, 1, f"version {version}, but the folder has no {files}; {others}")
+        raise DataFormatError(ckpt_dir, None, f"no checkpoint version {version} in the folder (no {files}); {others}")
+    return version
+
+
+def _read_entity_count(path: str) -> int | None:
+    """entity_count_<type>_<part>.txt, or None when it is missing: PBG always writes it, but entity files
+    copied by hand may come without it (the names and embedding rows are still checked together)."""
+    try:
+        return _read_int(path, "an entity count", 0)
+    except FileNotFoundError:
+        return None
+
+
+class _PartitionSizes(NamedTuple):
+    """A partition's size as its names file and its entity_count file (None: missing) give it."""
+
+    names_path: str
+    names: int
+    count_path: str
+    count: int | None
+
+    def check(self, emb_path: str, rows: int) -> None:
+        """Names, embedding rows and count agree; else the odd one out is blamed, with all the numbers
+        (the count file when all three differ)."""
+        n, c = self.names, self.count
+        names_f, count_f, emb_f = (os.path.basename(x) for x in (self.names_path, self.count_path, emb_path))
+        if rows == n and c in (None, n):
+            return
+        if c is None or c == n:
+            also = "" if c is None else f" ({count_f} says {c} too)"
+            raise DataFormatError(emb_path, None, f"{rows} embedding rows for the {n} names of {names_f}{also}")
+        if c == rows:
+            raise DataFormatError(self.names_path, None, f"{n} names, but {emb_f} has {rows} embedding rows and "
+                                                         f"{count_f} says {c} (names of another export?)")
+        raise DataFormatError(self.count_path, 1, f"says {c} entities, but {names_f} has {n} names and {emb_f} "
+                                                  f"{rows} embedding rows")
 
 
 def _read_json(path: str, kind: type, what: str):
@@ -628,7 +714,7 @@ def _open_h5(path: str):
     return hf
 
 
-def _read_embeddings(path: str, rows: int, dim: int, names_path: str) -> np.ndarray:
+def _read_embeddings(path: str, dim: int, sizes: _PartitionSizes) -> np.ndarray:
     import h5py
 
     hf = _open_h5(path)
@@ -641,9 +727,7 @@ def _read_embeddings(path: str, rows: int, dim: int, names_path: str) -> np.ndar
                 raise DataFormatError(path, None, f"embeddings of type {ds.dtype}, expected floats")
             if ds.ndim != 2 or ds.shape[1] != dim:
                 raise DataFormatError(path, None, f"embeddings of shape {ds.shape}, expected (n, {dim})")
-            if ds.shape[0] != rows:
-                raise DataFormatError(path, None, f"{ds.shape[0]} embedding rows for the {rows} names of "
-                                                  f"{os.path.basename(names_path)}")
+            sizes.check(path, ds.shape[0])  # before reading rows that may not belong
             emb = np.asarray(ds[...], dtype=np.float32)
     except DataFormatError:
         raise
@@ -769,15 +853,9 @@ def _common_operator(per_rel: list[tuple[str, np.ndarray]], dim: int, config_pat
 def _dynamic_relation_names(ent_dir: str) -> list[str]:
     count_path = os.path.join(ent_dir, "dynamic_rel_count.txt")
     try:
-        with open(count_path, "rb") as f:
-            text = f.read(100).decode("ascii").strip()
+        count = _read_int(count_path, "a relation count", 1)
     except FileNotFoundError:
         raise DataFormatError(count_path, None, "missing (a checkpoint with dynamic relations needs it)") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataFormatError(count_path, None, f"cannot read the relation count: {e}") from None
-    if not text.isdigit() or int(text) < 1:
-        raise DataFormatError(count_path, None, f"expected a relation count >= 1, found {text[:20]!r}")
-    count = int(text)
     names_path = os.path.join(ent_dir, "dynamic_rel_names.json")
     if not os.path.exists(names_path):
         if count > _MAX_UNNAMED_RELATIONS:  # nothing else bounds it: do not build a name for each
@@ -788,7 +866,9 @@ def _dynamic_relation_names(ent_dir: str) -> list[str]:
     if len(names) != count:
         raise DataFormatError(names_path, None,
                               f"{len(names)} names for the {count} relations of dynamic_rel_count.txt")
-    return [str(x) for x in names]
+    if not all(isinstance(x, str) for x in names):  # str() would make null or a list a relation's name
+        raise DataFormatError(names_path, None, "relation names must be strings")
+    return names
 
 
 def _lookup(emb: np.ndarray, max_norm: float | None) -> np.ndarray:

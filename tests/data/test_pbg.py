@@ -477,26 +477,55 @@ def good(tmp_path):
     return ck
 
 
-def expect_bad(ck, path, *words, **kwargs) -> DataFormatError:
+def expect_bad(ck, path, *words, line=None, **kwargs) -> DataFormatError:
     with pytest.raises(DataFormatError) as info:
         import_pbg(ck, **kwargs)
     err = info.value
-    assert err.path == str(path) and err.line is None, str(err)
+    assert err.path == str(path) and err.line == line, (str(err), err.line)
     for w in words:
         assert w in str(err), str(err)
     return err
 
 
 def test_bad_version_file(good):
+    """checkpoint_version.txt is named, with what was expected, and line 1 when its content is wrong."""
     vf = good / "checkpoint_version.txt"
     vf.unlink()
-    expect_bad(good, vf, "missing")
+    expect_bad(good, vf, "no checkpoint_version.txt", "PyTorch-BigGraph's checkpoint folder", "version 3", "version=")
+    vf.write_text("")
+    expect_bad(good, vf, "empty", "checkpoint version number", line=1)
     vf.write_text("\n")
-    expect_bad(good, vf, "version")
+    expect_bad(good, vf, "empty", line=1)
     vf.write_text("x3\n")
-    expect_bad(good, vf, "version")
-    vf.write_text("7\n")  # a version whose files are not there
-    expect_bad(good, good / "embeddings_entity_0.v7.h5", "missing")
+    expect_bad(good, vf, "holds 'x3', not a checkpoint version number", line=1)
+    vf.write_text("abc")
+    expect_bad(good, vf, "holds 'abc'", line=1)
+    vf.write_text("0\n")
+    expect_bad(good, vf, ">= 1", line=1)
+    vf.write_bytes(b"\xff3\n")
+    expect_bad(good, vf, "not a checkpoint version number", line=1)
+    vf.write_text("3" + " " * 100 + "garbage\n")  # a read of the first bytes only took it for 3
+    expect_bad(good, vf, "more than 64 bytes", line=1)
+    vf.write_text("7\n")  # a version whose files are not there: the version file is wrong, not a .v7.h5
+    expect_bad(good, vf, "version 7", "embeddings_*.v7.h5", "only version 3", line=1)
+    vf.write_text("3\n")
+    expect_bad(good, good, "no checkpoint version 7", "only version 3", version=7)  # the argument: the folder
+
+
+def test_version_errors_list_the_versions_held(good):
+    for v in (2, 5):
+        for name in ("embeddings_entity_0", "embeddings_entity_1", "model"):
+            shutil.copy(good / f"{name}.v3.h5", good / f"{name}.v{v}.h5")
+    (good / "checkpoint_version.txt").write_text("7\n")
+    expect_bad(good, good / "checkpoint_version.txt", "version 7", "only versions 2, 3, 5", line=1)
+    np.testing.assert_array_equal(import_pbg(good, version=5).embedding.vectors, import_pbg(good, version=3)
+                                  .embedding.vectors)
+    (good / "checkpoint_version.txt").unlink()
+    expect_bad(good, good / "checkpoint_version.txt", "no checkpoint_version.txt", "versions 2, 3, 5", "version=")
+    for f in good.glob("*.h5"):
+        f.unlink()
+    expect_bad(good, good / "checkpoint_version.txt", "no checkpoint_version.txt", "finished an epoch")
+    expect_bad(good, good, "no checkpoint version 3", "no other version", version=3)
 
 
 def test_truncated_and_garbage_h5(good):
@@ -533,7 +562,55 @@ def test_wrong_dataset_shapes(good, tmp_path):
 def test_names_count_differs_from_rows(good, tmp_path):
     emb = good / "embeddings_entity_0.v3.h5"
     write_h5(emb, {"embeddings": (np.zeros((5, 6), np.float32), None)})
+    expect_bad(good, emb, "5 embedding rows", "6 names", "entity_names_entity_0.json",
+               "entity_count_entity_0.txt says 6")
+    (tmp_path / "entity_count_entity_0.txt").unlink()
     expect_bad(good, emb, "5 embedding rows", "6 names", "entity_names_entity_0.json")
+
+
+def test_entity_count_must_agree_with_names_and_rows(good, tmp_path):
+    """entity_count_<type>_<part>.txt was never read: a count that disagreed loaded silently. The file
+    that differs from the other two is named, with all three numbers."""
+    count = tmp_path / "entity_count_entity_0.txt"  # partition 0: 6 names, 6 rows
+    count.write_text("99\n")
+    expect_bad(good, count, "says 99", "6 names", "6 embedding rows", "entity_names_entity_0.json",
+               "embeddings_entity_0.v3.h5", line=1)
+    count.write_text("6\n")
+    names = tmp_path / "entity_names_entity_0.json"
+    names.write_text(json.dumps(json.loads(names.read_text())[:5]))
+    expect_bad(good, names, "5 names", "6 embedding rows", "entity_count_entity_0.txt says 6")
+    count.write_text("7\n")  # all three differ: the count file, with the three numbers
+    expect_bad(good, count, "says 7", "5 names", "6 embedding rows", line=1)
+
+
+def test_bad_entity_count_files(good, tmp_path):
+    count = tmp_path / "entity_count_entity_1.txt"
+    for data, words in ((b"", ("empty", "entity count")), (b"\n", ("empty",)),
+                        (b"abc\n", ("holds 'abc', not an entity count",)), (b"-5\n", ("'-5'",)),
+                        (b"5.0\n", ("'5.0'",)), (b"5\n6\n", ("not an entity count",)),
+                        (b"\xff\xfe5\n", ("not an entity count",)),
+                        (b"5" * 70 + b"\n", ("more than 64 bytes",)),
+                        (b"5\n" + b" " * 100, ("more than 64 bytes",))):
+        count.write_bytes(data)
+        expect_bad(good, count, *words, line=1)
+    # a missing count file is accepted: names and rows still agree (and are still checked together)
+    for p in (0, 1):
+        (tmp_path / f"entity_count_entity_{p}.txt").unlink()
+    want = import_pbg(good).embedding.vectors
+    (tmp_path / "entity_count_entity_1.txt").write_text("5\n")  # PBG's own layout: "N" and a newline
+    (tmp_path / "entity_count_entity_0.txt").write_text(" 6")  # no newline, blanks around it: still 6
+    np.testing.assert_array_equal(import_pbg(good).embedding.vectors, want)
+
+
+def test_empty_partition_count_zero(tmp_path):
+    """3 entities in 4 partitions: a partition with no entities has count 0, names [] and 0 rows."""
+    g = make_graph(["a", "b", "c"], [0, 0, 0], ["entity"], ["to"], [[0, 0]], [[0, 0, 1], [1, 0, 2]])
+    export_pbg(g, tmp_path, partitions=4)
+    assert (tmp_path / "entity_count_entity_3.txt").read_text() == "0\n"
+    ck, vec, _ = fake_checkpoint(tmp_path, np.random.default_rng(0))
+    np.testing.assert_array_equal(import_pbg(ck).embedding.vectors, vec)
+    (tmp_path / "entity_count_entity_3.txt").write_text("1\n")
+    expect_bad(ck, tmp_path / "entity_count_entity_3.txt", "says 1", "0 names", "0 embedding rows", line=1)
 
 
 def test_bad_model_parameters(good):
@@ -578,6 +655,15 @@ def test_bad_configs_and_names(good, tmp_path):
     expect_bad(good, ent, "missing")
 
 
+def test_relation_names_must_be_strings(good, tmp_path):
+    """dynamic_rel_names.json entries went through str(): null became a relation named 'None'."""
+    names = tmp_path / "dynamic_rel_names.json"
+    names.write_text('[null, ["likes"]]')
+    expect_bad(good, names, "relation names must be strings")
+    names.write_text('{"knows": 0, "likes": 1}')
+    expect_bad(good, names, "JSON list")
+
+
 def test_names_json_from_another_export(good, tmp_path):
     mapping_path = tmp_path / NAMES_FILE
     mapping = json.loads(mapping_path.read_text())
@@ -589,6 +675,12 @@ def test_names_json_from_another_export(good, tmp_path):
 
 
 def test_missing_dynamic_relation_files(good, tmp_path):
+    (tmp_path / "dynamic_rel_count.txt").write_text("")
+    expect_bad(good, tmp_path / "dynamic_rel_count.txt", "empty", "relation count", line=1)
+    (tmp_path / "dynamic_rel_count.txt").write_text("two\n")
+    expect_bad(good, tmp_path / "dynamic_rel_count.txt", "holds 'two', not a relation count", line=1)
+    (tmp_path / "dynamic_rel_count.txt").write_text("0\n")
+    expect_bad(good, tmp_path / "dynamic_rel_count.txt", ">= 1", line=1)
     (tmp_path / "dynamic_rel_count.txt").unlink()
     expect_bad(good, tmp_path / "dynamic_rel_count.txt", "missing")
     (tmp_path / "dynamic_rel_count.txt").write_text("3\n")
@@ -632,7 +724,8 @@ def test_static_operators_recast_as_linear_are_bounded(tmp_path):
 
 def test_not_a_checkpoint_folder(tmp_path):
     expect_bad(tmp_path / "nope", tmp_path / "nope", "no such folder")
-    expect_bad(tmp_path, tmp_path / "checkpoint_version.txt", "missing")
+    expect_bad(tmp_path, tmp_path / "checkpoint_version.txt", "no checkpoint_version.txt", "PyTorch-BigGraph",
+               "finished an epoch")
     export_pbg(untyped_graph(), tmp_path / "fresh")
     expect_bad(tmp_path / "fresh", tmp_path / "fresh" / "checkpoints", "no PBG checkpoint yet")
 
