@@ -107,10 +107,26 @@ def output_format(path: str, explicit: str | None) -> str:
         raise SystemExit(f"{e} with --format") from None
 
 
-def load_vectors(path: str):
-    from embedstudio.data.vectors_io import read_vectors
+def note_input(path: str) -> None:
+    """Say on stderr what a user should know about an input before it is read (a misnamed compression)."""
+    from embedstudio.data.sniff import misnamed_compression
 
-    return read_vectors(path)
+    notice = misnamed_compression(path)
+    if notice:
+        sys.stderr.write(f"note: {notice}\n")
+
+
+def load_vectors(path: str, drop_bad_rows: bool = False):
+    """A vectors file; rows with NaN/inf or a repeated key are refused, or with ``drop_bad_rows`` skipped
+    and reported on stderr."""
+    from embedstudio.data.vectors_io import dropped_summary, read_vectors
+
+    note_input(path)
+    embedding = read_vectors(path, bad_rows="drop" if drop_bad_rows else "error")
+    summary = dropped_summary(embedding)
+    if summary:
+        sys.stderr.write(f"{path}: {summary}\n")
+    return embedding
 
 
 def save_vectors(embedding, path: str, fmt: str) -> None:
@@ -235,6 +251,7 @@ def cmd_train(args) -> int:
     if kind != "corpus":
         raise DataFormatError(args.corpus, None, f"this looks like {kind} vectors, not a text corpus: "
                               "train reads plain text (.txt, .gz, .bz2 or a folder)")
+    note_input(args.corpus)
     corpus = _read_corpus(args.corpus, cfg, lowercase=not args.keep_case)
     mailbox = training_mailbox(args.resume)
     sys.stderr.write(f"training word2vec ({cfg.method}, dim {cfg.dim}, {cfg.epochs} epochs, {cfg.threads} threads)\n")
@@ -257,6 +274,7 @@ def cmd_poincare(args) -> int:
 
     cfg = config_from_args(PoincareConfig, args)
     fmt = output_format(args.output, args.format)
+    note_input(args.hierarchy)
     hierarchy = read_hierarchy(args.hierarchy, closure=args.closure)
     sys.stderr.write(f"read {hierarchy.n_nodes:,} nodes and {hierarchy.n_edges:,} edges"
                      f"{' (transitive closure taken)' if args.closure else ''}\n")
@@ -282,6 +300,7 @@ def cmd_graph(args) -> int:
     from embedstudio.train.graph import GraphConfig
 
     cfg = config_from_args(GraphConfig, args)
+    note_input(args.edges)
     graph = read_edgelist(args.edges)
     sys.stderr.write(f"read {graph.n_entities:,} entities of {graph.n_types} type(s), {graph.n_relations} relation(s), "
                      f"{graph.n_edges:,} edges\n")
@@ -318,6 +337,7 @@ def cmd_starspace(args) -> int:
     from embedstudio.train.starspace import StarSpaceConfig
 
     cfg = config_from_args(StarSpaceConfig, args)
+    note_input(args.data)
     test_docs = None
     if cfg.mode == "tagspace":
         data = read_labelled(args.data, tokenizer=args.tokenizer)
@@ -394,7 +414,7 @@ def cmd_extrinsic(args) -> int:
         name = Path(path).name
         while name in embeddings:
             name += "'"
-        embeddings[name] = load_vectors(path)
+        embeddings[name] = load_vectors(path, args.drop_bad_rows)
     data = _read_node_labels(args.data) if args.nodes else read_labelled(args.data, tokenizer=args.tokenizer)
     _, result = run_job(extrinsic_job(data, embeddings, prefix=args.label_prefix, folds=args.folds, seed=args.seed,
                                       model=args.model))
@@ -424,7 +444,8 @@ def cmd_fusion(args) -> int:
     from embedstudio.jobs.extrinsic import fusion_job
 
     docs = read_labelled(args.data, tokenizer=args.tokenizer)
-    _, result = run_job(fusion_job(docs, load_vectors(args.text_vectors), args.media, prefix=args.label_prefix,
+    text_vectors = load_vectors(args.text_vectors, args.drop_bad_rows)
+    _, result = run_job(fusion_job(docs, text_vectors, args.media, prefix=args.label_prefix,
                                    folds=args.folds, seed=args.seed))
     if result is None:
         return 130
@@ -480,7 +501,7 @@ def cmd_pbg_import(args) -> int:
 def cmd_audit(args) -> int:
     from embedstudio.analysis.audit import load_preset, run_audit, write_report
 
-    embedding = load_vectors(args.vectors)
+    embedding = load_vectors(args.vectors, args.drop_bad_rows)
     preset = load_preset(args.preset)
     result, _ = run_audit(embedding, preset, debias=args.debias, vectors_path=args.vectors)
     write_report(result, preset, args.report, args.json)
@@ -509,7 +530,7 @@ def cmd_evaluate(args) -> int:
     from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
     from embedstudio.resources import resource
 
-    embedding = load_vectors(args.vectors)
+    embedding = load_vectors(args.vectors, args.drop_bad_rows)
     analogies = args.analogies or [str(resource("eval", "questions-words.txt"))]
     for path in analogies:
         result = evaluate_analogies(embedding, path, restrict_vocab=args.restrict_vocab, method=args.method)
@@ -523,7 +544,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_neighbors(args) -> int:
-    embedding = load_vectors(args.vectors)
+    embedding = load_vectors(args.vectors, args.drop_bad_rows)
     status = 0
     for word in args.words:
         if word not in embedding:
@@ -536,7 +557,7 @@ def cmd_neighbors(args) -> int:
 
 
 def cmd_analogy(args) -> int:
-    embedding = load_vectors(args.vectors)
+    embedding = load_vectors(args.vectors, args.drop_bad_rows)
     missing = [w for w in (args.a, args.b, args.c) if w not in embedding]
     if missing:
         print(f"not in the vocabulary: {', '.join(missing)}", file=sys.stderr)
@@ -550,7 +571,7 @@ def cmd_analogy(args) -> int:
 
 
 def cmd_export(args) -> int:
-    embedding = load_vectors(args.vectors)
+    embedding = load_vectors(args.vectors, args.drop_bad_rows)
     if args.limit:
         embedding = embedding.restrict(args.limit)
     fmt = output_format(args.output, args.format)
@@ -609,6 +630,12 @@ def cmd_demo(args) -> int:
 
 
 # ---------------------------------------------------------------------------------------- parser
+def drop_bad_rows_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--drop-bad-rows", action="store_true",
+                        help="skip vectors holding NaN or infinite values and repeated keys (keeping a key's "
+                             "first row) instead of refusing the file; what was skipped is listed on stderr")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from embedstudio.train.graph import GraphConfig
     from embedstudio.train.poincare import PoincareConfig
@@ -674,6 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also save the result (JSON)")
+    drop_bad_rows_option(p)
     p.set_defaults(func=cmd_extrinsic)
 
     p = sub.add_parser("fusion", help="text vectors, media features and both, in one MLP (VideoSpace-style)")
@@ -685,6 +713,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="also save the result (JSON)")
+    drop_bad_rows_option(p)
     p.set_defaults(func=cmd_fusion)
 
     p = sub.add_parser("links", help="predict links with a graph model: tails of (entity, r, ?) or heads")
@@ -719,6 +748,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debias", choices=("hard", "projection", "none"), default="hard")
     p.add_argument("--report", default="audit.html", help="HTML report (the numbers also go to a .json beside it)")
     p.add_argument("--json", default=None, help="where the JSON goes (default: beside the report)")
+    drop_bad_rows_option(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("evaluate", help="analogy accuracy and word-similarity correlation")
@@ -727,6 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--similarity", action="append", help="word-pair similarity file (WordSim353, SimLex-999 style)")
     p.add_argument("--restrict-vocab", type=int, default=30000)
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
+    drop_bad_rows_option(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("neighbors", help="nearest neighbours of words")
@@ -734,6 +765,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("words", nargs="+")
     p.add_argument("-n", "--topn", type=int, default=10)
     p.add_argument("--restrict-vocab", type=int, default=None)
+    drop_bad_rows_option(p)
     p.set_defaults(func=cmd_neighbors)
 
     p = sub.add_parser("analogy", help="a : b :: c : ?")
@@ -744,6 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--topn", type=int, default=5)
     p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd")
     p.add_argument("--restrict-vocab", type=int, default=None)
+    drop_bad_rows_option(p)
     p.set_defaults(func=cmd_analogy)
 
     p = sub.add_parser("export", help="convert vectors to another format")
@@ -752,6 +785,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", help="word2vec-text, word2vec-binary, glove, fasttext-vec, projector-tsv, embedstudio")
     p.add_argument("--metadata", help="projector-tsv: also write this metadata TSV")
     p.add_argument("--limit", type=int, help="only the first N (most frequent) vectors")
+    drop_bad_rows_option(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo", help="train on the bundled sample corpus, evaluate, show neighbours")

@@ -8,8 +8,10 @@ a million points, an N x N matrix) with a message, instead of swapping the machi
 from __future__ import annotations
 
 import os
+import shutil
 
 _GB = 1e9
+DISK_MARGIN = 256 << 20  # what a cache leaves free on its disk
 
 
 def available_bytes() -> int | None:
@@ -72,5 +74,29 @@ def check_reading(need: int, path, line: int | None, what: str, headroom: float 
         return
     from embedstudio.errors import DataFormatError
 
-    raise DataFormatError(path, line, f"{what} would need about {need / _GB:,.1f} GB of memory and this machine "
-                                      f"has {have / _GB:,.1f} GB available: reading stopped here")
+    raise DataFormatError(path, line, f"{what} would need about {size_text(need)} of memory and this machine has "
+                                      f"{size_text(have)} available: reading stopped here")
+
+
+def size_text(n: float) -> str:
+    """Bytes for a person: '1.4 GB', '310 MB', '12 kB'."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}" if n < 10 * scale else f"{n / scale:,.0f} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_disk(folder, need: int, path, line: int | None, what: str) -> None:
+    """For a reader writing a cache in ``folder``: a DataFormatError when ``need`` more bytes would leave less
+    than DISK_MARGIN free there (a huge or endless input must not fill the disk)."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if need + DISK_MARGIN <= free:
+        return
+    from embedstudio.errors import DataFormatError
+
+    raise DataFormatError(path, line, f"{what} would need about {size_text(need)} more in {folder} and only "
+                                      f"{size_text(free)} is free there: reading stopped here (set "
+                                      "EMBEDSTUDIO_CACHE to a folder on a larger disk)")

@@ -86,10 +86,74 @@ def write_json_arrays(path: str | os.PathLike, header: dict, arrays: dict[str, n
                 z.writestr(f"{name}.npy", buf.getvalue())
 
 
+MAX_JSON_BYTES = 1 << 30
+"""The largest header.json we read (an embedding's keys live there: 3M words take about 50 MB)."""
+_MAX_EXPANSION = 100  # a deflated member may inflate to at most this many times its stored size ...
+_EXPANSION_ALLOWANCE = 64 << 20  # ... beyond this many bytes (our own writer stores members uncompressed)
+
+
+def _member(z: zipfile.ZipFile, name: str, path: str, what: str, cap: int | None = None) -> zipfile.ZipInfo:
+    """The zip directory's entry of ``name``, refused when its declared size is beyond ``cap``, inflates more
+    than _MAX_EXPANSION-fold, or would not fit in memory: checked before a byte of it is inflated."""
+    from embedstudio.memory import check_reading
+
+    info = z.getinfo(name)
+    size = info.file_size
+    if cap is not None and size > cap:
+        raise DataFormatError(path, None, f"cannot read {what}: {name} declares {size:,} bytes, more than the "
+                                          f"{cap:,} such a member may hold")
+    if size > _EXPANSION_ALLOWANCE and size > _MAX_EXPANSION * max(1, info.compress_size):
+        raise DataFormatError(path, None, f"cannot read {what}: {name} would inflate {info.compress_size:,} bytes "
+                                          f"to {size:,} (a decompression bomb?)")
+    check_reading(size, path, None, f"{what}: {name}")
+    return info
+
+
+def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The member's bytes; zipfile never inflates past the declared size and checks the CRC at the end, so
+    a directory that lies about the size is a BadZipFile, not a runaway read."""
+    with z.open(info) as f:
+        return f.read(info.file_size)
+
+
+def _read_npy(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, what: str) -> np.ndarray:
+    """One .npy member, its header checked against the member's size before the data is read (a crafted
+    shape never allocates) and the data read once, with no copy of the member on the side."""
+    fmt = np.lib.format
+    with z.open(info) as f:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+        if dtype.hasobject:
+            raise ValueError("the array holds Python objects (pickles are never read)")
+        count = 1
+        for n in shape:
+            count *= int(n)
+        if dtype.itemsize == 0 and count:
+            # Items of size 0 ('<U0', '|V0') need no data: such an array may claim any shape, and
+            # converting it (to float32, say) would then allocate without bound.
+            raise DataFormatError(path, None, f"cannot read {what}: {info.filename} holds {count:,} items of size 0 "
+                                              f"({dtype.str})")
+        nbytes = count * dtype.itemsize
+        if nbytes > info.file_size:
+            raise ValueError(f"its header declares {nbytes:,} bytes of data in a member of {info.file_size:,}")
+        data = f.read(nbytes)
+    if len(data) != nbytes:
+        raise ValueError(f"the data ends after {len(data):,} of {nbytes:,} bytes")
+    array = np.frombuffer(data, dtype=dtype, count=count)
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
 def read_json_arrays(path: str | os.PathLike, tag: str, what: str) -> tuple[dict, dict[str, np.ndarray]]:
     """Read a file written by :func:`write_json_arrays` whose header's "format" is ``tag``.
 
-    Every problem is a DataFormatError naming the file; ``what`` names the kind in messages.
+    Every problem is a DataFormatError naming the file; ``what`` names the kind in messages. Members are
+    bounded by their declared sizes (checked against caps and the memory before inflating, and by zipfile
+    while inflating). Arrays come back read-only (they view the bytes read): copy one before changing it.
     """
     path = os.fspath(path)
     try:
@@ -97,17 +161,12 @@ def read_json_arrays(path: str | os.PathLike, tag: str, what: str) -> tuple[dict
             names = set(z.namelist())
             if "header.json" not in names:
                 raise DataFormatError(path, None, f"not an EmbedStudio {what} (no header.json)")
-            header = json.loads(z.read("header.json").decode("utf-8"))
+            info = _member(z, "header.json", path, what, MAX_JSON_BYTES)
+            header = json.loads(_read_member(z, info).decode("utf-8"))
             if not isinstance(header, dict) or header.get("format") != tag:
                 raise DataFormatError(path, None, f"not an EmbedStudio {what} (wrong format tag)")
-            arrays = {name[:-4]: np.load(io.BytesIO(z.read(name)), allow_pickle=False)
+            arrays = {name[:-4]: _read_npy(z, _member(z, name, path, what), path, what)
                       for name in names if name.endswith(".npy")}
-        for name, array in arrays.items():
-            # Items of size 0 ('<U0', '|V0') need no data: such an array may claim any shape, and
-            # converting it (to float32, say) would then allocate without bound.
-            if array.dtype.itemsize == 0 and array.size:
-                raise DataFormatError(path, None, f"cannot read {what}: {name}.npy holds {array.size:,} "
-                                                  f"items of size 0 ({array.dtype.str})")
     except DataFormatError:
         raise
     except READ_ERRORS as e:

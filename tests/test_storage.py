@@ -185,3 +185,93 @@ def test_space_model_load_rejects_what_it_cannot_use(tmp_path, header, arrays, w
     with pytest.raises(DataFormatError, match=words) as info:
         SpaceModel.load(path)
     assert info.value.path == str(path)
+
+
+# ---------------------------------------------------------------------------------- decompression bombs
+def test_a_header_deflated_from_gigabytes_of_spaces_is_refused_before_it_inflates(tmp_path):
+    """A small file whose header.json inflates to 512 MB of spaces (valid JSON): refused from the zip
+    directory, in a fraction of the time and memory inflating it would take."""
+    from tests.bombs import LIMIT_MB, LIMIT_S, embedding_header, measured, zip_with_deflated_member
+
+    path = tmp_path / "bomb.npz"
+    zip_with_deflated_member(path, "header.json", embedding_header(["a"])[:-1], b" " * 4096, 512 << 20)
+    assert path.stat().st_size < 2 << 20
+    out, rss, seconds = measured(f"""
+        from embedstudio.vectors import Embedding
+        Embedding.load({str(path)!r})
+    """)
+    assert out.startswith("DataFormatError") and "decompression bomb" in out and "header.json" in out, out
+    assert rss < LIMIT_MB and seconds < LIMIT_S, (rss, seconds)
+
+
+def test_a_zip_directory_that_understates_a_member_is_refused(tmp_path):
+    """A member that inflates past the size its directory entry declares: zipfile stops at that size and
+    the CRC check fails; never a runaway read."""
+    import struct
+    import zipfile
+
+    import numpy as np
+
+    from embedstudio.data.errors import DataFormatError
+    from embedstudio.vectors import Embedding
+
+    path = tmp_path / "e.npz"
+    Embedding(["a", "b"], np.ones((2, 3), np.float32)).save(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("vectors.npy")
+    true_size = info.file_size
+    for signature, size_offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):  # central, local headers
+        start = 0
+        while (at := data.find(signature, start)) >= 0:
+            if struct.unpack_from("<I", data, at + size_offset)[0] == true_size:
+                struct.pack_into("<I", data, at + size_offset, true_size - 8)
+                if signature == b"PK\x03\x04":
+                    struct.pack_into("<I", data, at + size_offset - 4, true_size - 8)  # stored: compressed too
+            start = at + 4
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFormatError) as info:
+        Embedding.load(path)
+    assert info.value.path == str(path)
+
+
+def test_an_npy_header_claiming_more_data_than_its_member_holds_never_allocates(tmp_path):
+    import io
+
+    import numpy as np
+
+    from embedstudio.data.errors import DataFormatError
+    from embedstudio.vectors import Embedding
+
+    path = tmp_path / "e.npz"
+    Embedding(["a"], np.ones((1, 3), np.float32)).save(path)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                  "shape": (1 << 20, 1 << 20)})
+    _rewrite_member(path, "vectors.npy", header.getvalue() + b"\x00" * 12)
+    with pytest.raises(DataFormatError, match="declares 4,398,046,511,104 bytes of data"):
+        Embedding.load(path)
+
+
+def _rewrite_member(path, name, data: bytes) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members[name] = data
+    with zipfile.ZipFile(path, "w") as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+
+
+def test_loaded_arrays_are_read_only_views_not_copies(tmp_path):
+    """Arrays are read once from the member (no copy of the whole member on the side); a caller that
+    changes one must copy it, and the trainers do."""
+    import numpy as np
+
+    from embedstudio.vectors import Embedding
+
+    Embedding(["a", "b"], np.arange(6, dtype=np.float32).reshape(2, 3)).save(tmp_path / "e.npz")
+    emb = Embedding.load(tmp_path / "e.npz")
+    np.testing.assert_array_equal(emb.vectors, np.arange(6).reshape(2, 3))
+    assert not emb.vectors.flags.writeable

@@ -37,6 +37,7 @@ import numpy as np
 
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.sniff import CONTROL_SHARE, LineReader, control_share, corpus_files
+from embedstudio.memory import check_disk, check_reading
 from embedstudio.storage import atomic_write
 
 __all__ = [
@@ -61,6 +62,7 @@ ENCODING_ERRORS = ("strict", "replace", "ignore")
 NORMALIZATIONS = (None, "NFC", "NFKC")
 CACHE_VERSION = 1
 _CHUNK_TOKENS = 1 << 20  # provisional ids buffered before a write
+_CACHE_CHECK_BYTES = 64 << 20  # the free disk space is checked each time the provisional file grows this much
 _REMAP_CHUNK = 1 << 22  # tokens per numpy step in pass 2
 _PROGRESS_EVERY = 1 << 20  # bytes between progress calls
 
@@ -271,7 +273,8 @@ def _iter_decoded_lines(
         progress(total, total)
     if not any_content:
         where = root or files[0]
-        raise DataFormatError(where, None, "the corpus is empty" + ("" if len(files) == 1 else " (every file is empty)"))
+        raise DataFormatError(where, 1 if len(files) == 1 else None,
+                              "the corpus is empty" + ("" if len(files) == 1 else " (every file is empty)"))
 
 
 def _check_control(fpath: str, head: bytes, line: int | None) -> None:
@@ -284,8 +287,35 @@ def _check_control(fpath: str, head: bytes, line: int | None) -> None:
 def _resolve_files(path: str | os.PathLike) -> list[str]:
     files = corpus_files(path)
     if len(files) == 1 and os.path.getsize(files[0]) == 0:
-        raise DataFormatError(files[0], None, "the file is empty")
+        raise DataFormatError(files[0], 1, "the file is empty")
+    if len(files) == 1 and not os.path.isdir(path):
+        _refuse_numeric_rows(files[0])
     return files
+
+
+def _refuse_numeric_rows(path: str) -> None:
+    """A file of numbers in rows is a (damaged) vectors or edge-list file, not text to train word2vec on:
+    read it as what it resembles, so the error names its bad line; if it reads, say what it is."""
+    from embedstudio.data.sniff import numeric_shape
+
+    shape = numeric_shape(path)
+    if shape is None:
+        return
+    try:
+        if shape == "edgelist":
+            from embedstudio.data.edgelist import read_edgelist
+
+            what = "edge list"
+            read_edgelist(path)
+        else:
+            from embedstudio.data import vectors_io
+
+            what = "vectors file"
+            vectors_io.read_vectors(path, vectors_io._format_for_error(path, "corpus"))
+    except DataFormatError as e:
+        raise DataFormatError(e.path, e.line, f"this looks like a damaged {what}, not a text corpus: {e.reason}") \
+            from None
+    raise DataFormatError(path, None, f"this is {'an' if what == 'edge list' else 'a'} {what}, not a text corpus")
 
 
 def iter_sentences(path: str | os.PathLike, options: TokenizerOptions = TokenizerOptions()) -> Iterator[list[str]]:
@@ -412,7 +442,7 @@ def _usable_cache_dir(cache_dir: str | os.PathLike | None) -> str:
 
 
 # --------------------------------------------------------------------------- the two passes
-def _pass1(files, options, prov_file, progress, root):
+def _pass1(files, options, prov_file, progress, root, cache_dir):
     """Tokenise everything; write provisional ids (first-appearance order) to ``prov_file``.
 
     Returns (words in first-appearance order, counts int64, tokens per line int64 array).
@@ -430,8 +460,14 @@ def _pass1(files, options, prov_file, progress, root):
     def flush():
         nonlocal counts
         ids = np.fromiter(map(lookup, buffer), dtype=np.int32, count=len(buffer))
+        # the token cache written in pass 2 is as large as this provisional file: both must fit on the disk
+        written = prov_file.tell()
+        if written // _CACHE_CHECK_BYTES != (written + 4 * len(ids)) // _CACHE_CHECK_BYTES:
+            check_disk(cache_dir, written + 8 * len(ids), root, None, "the corpus cache")
         prov_file.write(ids.tobytes())
         if len(counts) < len(index):
+            # the vocabulary: a dict entry, a str and its count (about 120 bytes a word)
+            check_reading(120 * len(index), root, None, f"a vocabulary of {len(index):,} words")
             counts = np.concatenate([counts, np.zeros(len(index) - len(counts) + (len(index) >> 2), np.int64)])
         counts[: len(index)] += np.bincount(ids, minlength=len(index))[: len(index)]
         buffer.clear()
@@ -456,7 +492,8 @@ def _build_vocab(path, words, counts, min_count, max_vocab) -> tuple[Vocabulary,
     """The vocabulary and the provisional-id -> final-id map (-1 = dropped)."""
     total = int(counts.sum())
     if total == 0:
-        raise DataFormatError(path, None, "the corpus holds no tokens (no line has a word the tokenizer accepts)")
+        raise DataFormatError(path, 1 if os.path.isfile(path) else None,
+                              "the corpus holds no tokens (no line has a word the tokenizer accepts)")
     order = np.argsort(-counts, kind="stable")  # ties keep first-appearance order
     order = order[counts[order] >= min_count]
     if max_vocab is not None:
@@ -550,7 +587,7 @@ def read_corpus(
     fd, prov_path = tempfile.mkstemp(prefix=f"{key}.", suffix=".pass1.tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as prov_file:
-            words, counts, line_lengths = _pass1(files, options, prov_file, progress, path)
+            words, counts, line_lengths = _pass1(files, options, prov_file, progress, path, directory)
         n_prov = int(line_lengths.sum())
         vocab, remap = _build_vocab(path, words, counts, min_count, max_vocab)
         del words, counts

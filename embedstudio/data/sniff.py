@@ -129,6 +129,21 @@ class _BoundedExpansion:
         self._stream.close()
 
 
+def misnamed_compression(path: str | os.PathLike) -> str | None:
+    """A notice when a file's name promises compression its content lacks (a plain text named .gz): it is
+    read by its content, which the user should know (a renamed file, a failed download)."""
+    path = os.fspath(path)
+    name = path.lower()
+    for suffix, kind in ((".gz", "gzip"), (".bz2", "bz2")):
+        if name.endswith(suffix) and os.path.isfile(path):
+            found = compression_of(path)
+            if found != kind:
+                what = {"gzip": "gzip-compressed", "bz2": "bzip2-compressed"}.get(found, "not compressed")
+                return (f"{os.path.basename(path)} is named {suffix} but is {what}: read as "
+                        f"{'plain text' if found is None else 'such'}")
+    return None
+
+
 def read_some(stream, n: int) -> tuple[bytes, Exception | None]:
     """Up to ``n`` bytes (fewer only at the end), and the decompression error that stopped it, if any.
 
@@ -170,9 +185,21 @@ def control_share(data: bytes) -> float:
     return (len(data) - len(data.translate(None, CONTROL_BYTES))) / len(data)
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII-range text with a NUL byte beside every character."""
+    sample = head[:1024] if len(head) % 2 == 0 else head[:1023]
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    for text, zeros in ((even, odd), (odd, even)):
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) == 0:
+            return True
+    return False
+
+
 def binary_reason(head: bytes) -> str | None:
     """Why ``head`` (a file's first bytes) is not text, or None when it looks like text."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
         return "this is UTF-16 text; save it as UTF-8"
     if b"\x00" in head:
         return "it contains NUL bytes: this is binary data, not text"
@@ -416,7 +443,9 @@ def detect(path: str | os.PathLike) -> str:
             head = head[3:]
         sample = Sample(path, head=head, complete=complete, compression=compression_of(path))
         if not head:
-            raise DataFormatError(path, None, "the file is empty" + (" (after decompression)" if sample.compression else ""))
+            raise DataFormatError(path, 1, "the file is empty" + (" (after decompression)" if sample.compression else ""))
+        if complete and not head.strip():
+            raise DataFormatError(path, 1, "the file holds only blank lines")
     for _, name, func in SNIFFERS:
         try:
             if func(sample):
@@ -428,7 +457,7 @@ def detect(path: str | os.PathLike) -> str:
     if sample.is_dir:
         raise DataFormatError(path, None, "the folder holds no file of a known format")
     reason = sample.text_problem() or "no known format matches its start"
-    raise DataFormatError(path, None, f"unrecognised format: {reason}")
+    raise DataFormatError(path, 1, f"unrecognised format: {reason}")
 
 
 # ----------------------------------------------------------------- start-of-file checks
@@ -443,13 +472,45 @@ def check_text_start(path: str) -> None:
     reason = binary_reason(head)
     if reason is None:
         return
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if reason.startswith("this is UTF-16"):
         line = 1
     elif b"\x00" in head:
-        line = line_of(head, head.index(b"\x00"))
+        nul = head.index(b"\x00")
+        try:  # text up to a NUL byte: name the NUL's line; binary from the start (an image): line 1
+            codecs.getincrementaldecoder("utf-8")().decode(head[:nul], final=False)
+            line = line_of(head, nul)
+        except UnicodeDecodeError:
+            line = 1
     else:
         line = line_of(head, next((i for i, b in enumerate(head) if b in CONTROL_BYTES), 0))
     raise DataFormatError(path, line, reason)
+
+
+def numeric_shape(path: str | os.PathLike) -> str | None:
+    """What a text file "mostly numbers in rows" resembles -- "vectors" (a word, then numbers; or a
+    'count dim' header) or "edgelist" (short rows of numbers) -- or None for prose. A corpus reader asks
+    so that a damaged vectors or edge-list file is reported as one, with its bad line, instead of being
+    trained on as text."""
+    head, complete = read_head(path, HEAD_BYTES)
+    sample = Sample(os.fspath(path), head=head, complete=complete)
+    if sample.text_problem():
+        return None
+    rows = [line.split() for line in sample.data_lines()[:200]]
+    if not rows and sample.partial_line().strip():
+        rows = [sample.partial_line().split()[:-1]]
+    rows = [r for r in rows if r]
+    if not rows:
+        return None
+    header = parse_header(b" ".join(rows[0]))
+    if header is not None and len(rows) > 1:  # 'count dim', then mostly 'word v1 ... vdim' rows
+        keyed = sum(len(r) == header[1] + 1 or not is_number(r[0]) for r in rows[1:])
+        if keyed >= 0.5 * (len(rows) - 1):
+            return "vectors"
+    fields = [f for r in rows for f in r]
+    if len(fields) < 3 or sum(map(is_number, fields)) < 0.75 * len(fields):
+        return None
+    widths = sorted(len(r) for r in rows)
+    return "edgelist" if widths[len(widths) // 2] <= 4 and all(map(is_number, fields)) else "vectors"
 
 
 # ----------------------------------------------------------------- number and header helpers

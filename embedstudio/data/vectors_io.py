@@ -21,8 +21,11 @@ a line may not exceed ``_row_limit(dim)`` bytes, a word in a binary file 64 KiB,
 count never allocates more rows than the file can hold. Writers are atomic (temp file, then
 ``os.replace``).
 
-Decision: NaN and ±inf values are accepted as read (gensim accepts them too; dropping or zeroing
-them would silently change the data). A text value beyond float32 range becomes ±inf.
+Rows that would silently poison every distance, map and audit are refused with their line (record,
+row) and key: a vector holding NaN or ±inf (a text value beyond float32's range reads as ±inf), and a
+key that repeats an earlier one (``index(key)`` would reach only the first). ``bad_rows="drop"`` (the
+CLI's ``--drop-bad-rows``, the window's "Load the rest") skips such rows instead, keeping a key's first
+row, and lists what it dropped in ``info["dropped_rows"]``.
 
 Text values are written as ``%.9g``: nine significant digits always bring back the same float32,
 whether parsed straight to float32 or (as numpy, gensim and this module do) to float64 first —
@@ -44,11 +47,12 @@ import numpy as np
 from embedstudio.data import sniff
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.sniff import DECOMPRESSION_ERRORS, LineReader, is_number, open_stream, parse_header, read_some
+from embedstudio.memory import check_reading
 from embedstudio.storage import atomic_write
 from embedstudio.vectors import Embedding
 
-__all__ = ["VECTOR_FORMATS", "VectorFormat", "read_vectors", "write_vectors", "default_metadata_path",
-           "format_for_path"]
+__all__ = ["VECTOR_FORMATS", "VectorFormat", "BadRowsError", "read_vectors", "write_vectors",
+           "default_metadata_path", "format_for_path", "dropped_summary"]
 
 # The format a file name asks for when none is given (exports from the CLI and the app).
 EXTENSION_FORMATS = {
@@ -61,16 +65,30 @@ EXTENSION_FORMATS = {
 
 
 def format_for_path(path: str | os.PathLike, explicit: str | None = None) -> str:
-    """``explicit`` if given, else the format the file's extension names; ValueError if none does."""
+    """``explicit`` if given, else the format the file's extension names (before a .gz or .bz2, which the
+    writers compress by); ValueError if none does."""
     if explicit:
         return explicit
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    stem = os.fspath(path)
+    if stem.lower().endswith((".gz", ".bz2")):
+        stem = stem.rsplit(".", 1)[0]
+    suffix = os.path.splitext(stem)[1].lower()
     if suffix not in EXTENSION_FORMATS:
         raise ValueError(f"cannot tell the output format from {os.fspath(path)!r}; give a format "
                          f"({', '.join(sorted(set(EXTENSION_FORMATS.values())))})")
     return EXTENSION_FORMATS[suffix]
 
 ENCODING_ERRORS = ("strict", "replace", "ignore")
+BAD_ROWS = ("error", "drop")
+_FIRST_LINE = {"word2vec-text": 2, "fasttext-vec": 2}  # the line of row 0 (after the header); others: 1
+_ROW_WORD = {"word2vec-binary": "record", "embedstudio": "row"}  # what a position is called; others: line
+_DROP_HINT = ("open the file with bad rows dropped to skip such rows (the command line's --drop-bad-rows, the "
+              "window's 'Load the rest')")
+
+
+class BadRowsError(DataFormatError):
+    """A row that would poison the vectors (NaN, ±inf) or a key that repeats: the file may be opened with
+    ``bad_rows="drop"`` to skip such rows."""
 MAX_DIM = 1 << 22  # 4M dimensions: far beyond any real embedding, small enough to bound reads
 _HEADER_LIMIT = 4096  # bytes of a word2vec header line
 _FIRST_ROW_LIMIT = 16 << 20  # the first row of a headerless file, before its dimension is known
@@ -91,18 +109,25 @@ def _row_limit(dim: int) -> int:
 class _Rows:
     """A float32 matrix filled block by block; never allocates more than it is told may exist."""
 
-    def __init__(self, dim: int, capacity: int, max_rows: int | None):
+    def __init__(self, dim: int, capacity: tuple[int, bool], max_rows: int | None, path: str, line: int | None):
+        capacity, expected = capacity
         self.dim = dim
         self.max_rows = max_rows
+        self.path = path
+        if expected:
+            check_reading(4 * dim * max(1, capacity), path, line, f"{capacity:,} vectors of dimension {dim:,}")
         self.data = np.empty((max(1, capacity), dim), dtype=np.float32)
         self.n = 0
 
-    def add(self, block: np.ndarray) -> None:
+    def add(self, block: np.ndarray, line: int | None = None) -> None:
         need = self.n + len(block)
         if need > len(self.data):
             grown = max(need, int(len(self.data) * 1.5) + 64)
             if self.max_rows is not None:
                 grown = max(need, min(grown, self.max_rows))
+            # the old and the new storage live together while rows move over
+            check_reading(4 * self.dim * (grown + len(self.data)), self.path, line,
+                          f"{grown:,} vectors of dimension {self.dim:,}")
             bigger = np.empty((grown, self.dim), dtype=np.float32)
             bigger[: self.n] = self.data[: self.n]
             self.data = bigger
@@ -123,9 +148,15 @@ def _file_size(path: str) -> int | None:
         return None
 
 
-def _initial_capacity(dim: int, count: int | None, size: int | None, min_row_bytes: int) -> int:
-    bound = size // min_row_bytes + 1 if size is not None else max(1, (64 << 20) // (4 * dim))
-    return max(1, min(bound, count) if count is not None else bound)
+_UNKNOWN_SIZE_BYTES = 64 << 20  # the first storage of a file whose size says nothing (compressed, no count)
+
+
+def _initial_capacity(dim: int, count: int | None, size: int | None, min_row_bytes: int) -> tuple[int, bool]:
+    """Rows to allocate first, and whether that many are expected (a count or the file's size says so)
+    rather than a guess: only an expected size is checked against the memory up front (a guess costs no
+    memory until rows fill it; growing past it is checked)."""
+    bound = size // min_row_bytes + 1 if size is not None else max(1, _UNKNOWN_SIZE_BYTES // (4 * dim))
+    return max(1, min(bound, count) if count is not None else bound), size is not None or count is not None
 
 
 # --------------------------------------------------------------------------- text formats
@@ -208,11 +239,12 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
                errors: str) -> tuple[list[str], np.ndarray]:
     keys: list[str] = []
     count = None
+    sniff.check_text_start(path)  # UTF-16 or binary data is named as such, not as a bad first row
     with LineReader(path, _HEADER_LIMIT if header else _FIRST_ROW_LIMIT) as reader:
         if header:
             line = reader.readline()
             if line is None:
-                raise DataFormatError(path, None, "the file is empty")
+                raise DataFormatError(path, 1, "the file is empty")
             parsed = parse_header(line)
             if parsed is None:
                 _reject_binary(path, 1, line)
@@ -246,9 +278,9 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
                 est = size // avg + 16 if size is not None and count is None else None
                 capacity = _initial_capacity(dim, wanted, size, 2 * dim + 2)
                 if est is not None:
-                    capacity = min(capacity, int(est * 1.05) + 16)
-                rows = _Rows(dim, capacity, wanted)
-            rows.add(v)
+                    capacity = (min(capacity[0], int(est * 1.05) + 16), capacity[1])
+                rows = _Rows(dim, capacity, wanted, path, block_first)
+            rows.add(v, block_first)
             keys.extend(k)
             block.clear()
 
@@ -292,7 +324,7 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
                 "the file is truncated or the header's count is wrong",
             )
     if rows is None or rows.n == 0:
-        raise DataFormatError(path, None, "the file is empty" if dim is None else "the file holds no vectors")
+        raise DataFormatError(path, 1, "the file is empty" if dim is None else "the file holds no vectors")
     return keys, rows.result()
 
 
@@ -340,24 +372,27 @@ def _read_binary_records(path, stream, limit, errors):
     except DECOMPRESSION_ERRORS as e:
         raise DataFormatError(path, None, f"compressed data is corrupt or truncated: {e}") from None
     if not line:
-        raise DataFormatError(path, None, "the file is empty")
+        raise DataFormatError(path, 1, "the file is empty")
     if line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
     parsed = parse_header(line) if line.endswith(b"\n") else None
     if parsed is None:
+        reason = sniff.binary_reason(line)
         raise DataFormatError(
-            path, None,
-            f"the header (first line) should be 'count dimension', got {line[:60].decode('utf-8', 'replace')!r}",
+            path, 1,
+            f"the header (first line) should be 'count dimension', got {line[:60].decode('utf-8', 'replace')!r}"
+            + (f" ({reason})" if reason and "UTF-16" in reason else ""),
         )
     count, dim = parsed
     if count < 1:
-        raise DataFormatError(path, None, "the header declares no vectors")
+        raise DataFormatError(path, 1, "the header declares no vectors")
     size = _file_size(path)
     header_len = len(line)
-    _check_dim(path, None, dim, None if size is None else size - header_len, 4 * dim + 2)
+    _check_dim(path, 1, dim, None if size is None else size - header_len, 4 * dim + 2)
     wanted = count if limit is None else min(count, limit)
     row_bytes = 4 * dim
-    rows = _Rows(dim, _initial_capacity(dim, wanted, None if size is None else size - header_len, row_bytes + 2), wanted)
+    rows = _Rows(dim, _initial_capacity(dim, wanted, None if size is None else size - header_len, row_bytes + 2), wanted,
+                 path, 1)
     keys: list[str] = []
     buf = b""
     pos = 0
@@ -428,11 +463,11 @@ def _read_binary_records(path, stream, limit, errors):
             ) from None
         batch.append(np.frombuffer(buf, dtype="<f4", count=dim, offset=start))
         if len(batch) >= 1024:
-            rows.add(np.stack(batch))
+            rows.add(np.stack(batch), record)
             batch.clear()
         pos = start + row_bytes
     if batch:
-        rows.add(np.stack(batch))
+        rows.add(np.stack(batch), wanted)
     if limit is None or limit >= count:
         # Only whitespace may follow the declared records.
         offset = base + pos
@@ -460,12 +495,12 @@ def _read_binary_records(path, stream, limit, errors):
 def default_metadata_path(vectors_path: str | os.PathLike) -> str:
     """The metadata TSV that goes with a Projector vectors TSV.
 
-    "vectors.tsv" / "tensors.tsv" (any name containing either word) -> the name with that word
-    replaced by "metadata"; any other "X.tsv" -> "X_metadata.tsv".
+    "vectors.tsv" / "tensors.tsv" / gensim's word2vec2tensor "X_tensor.tsv" (any name containing one of
+    the words) -> the name with that word replaced by "metadata"; any other "X.tsv" -> "X_metadata.tsv".
     """
     vectors_path = os.fspath(vectors_path)
     folder, name = os.path.split(vectors_path)
-    for word in ("vectors", "tensors"):
+    for word in ("vectors", "tensors", "tensor"):
         i = name.lower().rfind(word)
         if i >= 0:
             return os.path.join(folder, name[:i] + "metadata" + name[i + len(word):])
@@ -620,6 +655,8 @@ def _binary_writer(emb, path, metadata_path):
 
 
 def _read_embedstudio(path, limit, errors, metadata_path):
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise DataFormatError(path, 1, "the file is empty")
     try:
         emb = Embedding.load(path)
     except DataFormatError:
@@ -686,12 +723,15 @@ def read_vectors(
     limit: int | None = None,
     metadata_path: str | os.PathLike | None = None,
     encoding_errors: str = "strict",
+    bad_rows: str = "error",
 ) -> Embedding:
     """Read an embedding; ``format=None`` sniffs it. ``limit`` keeps the first ``limit`` vectors.
 
     ``metadata_path`` (projector-tsv only) defaults to :func:`default_metadata_path` when that file
     exists; without metadata the keys are the row numbers "0", "1", ...
     ``encoding_errors`` ("strict", "replace", "ignore") applies to words that are not valid UTF-8.
+    ``bad_rows``: "error" refuses a row with NaN or ±inf and a repeated key (a BadRowsError naming its
+    line); "drop" skips them (a key's first row stays) and lists them in ``info["dropped_rows"]``.
     """
     path = os.fspath(path)
     if format is not None:
@@ -700,6 +740,8 @@ def read_vectors(
         raise ValueError(f"limit must be None or an integer >= 1, got {limit!r}")
     if encoding_errors not in ENCODING_ERRORS:
         raise ValueError(f"unknown encoding_errors {encoding_errors!r}; known: {', '.join(ENCODING_ERRORS)}")
+    if bad_rows not in BAD_ROWS:
+        raise ValueError(f"unknown bad_rows {bad_rows!r}; known: {', '.join(BAD_ROWS)}")
     if format is None:
         sniffed = sniff.detect(path)
         format = sniffed if sniffed in VECTOR_FORMATS else _format_for_error(path, sniffed)
@@ -712,9 +754,65 @@ def read_vectors(
         raise DataFormatError(path, None, "this is a folder, not a vectors file")
     emb = spec.read(path, None if limit is None else int(limit), encoding_errors,
                     None if metadata_path is None else os.fspath(metadata_path))
+    emb = _check_rows(emb, path, format, bad_rows)
     emb.info.setdefault("source", os.path.abspath(path))
     emb.info.setdefault("source_format", format)
     return emb
+
+
+def _nonfinite_rows(vectors: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """Rows holding NaN or ±inf, checked a block at a time (no full-size temporary)."""
+    bad = [start + np.flatnonzero(~np.isfinite(vectors[start: start + block]).all(axis=1))
+           for start in range(0, len(vectors), block)]
+    return np.concatenate(bad) if bad else np.zeros(0, np.int64)
+
+
+def _check_rows(emb: Embedding, path: str, fmt: str, bad_rows: str) -> Embedding:
+    """Refuse (or with "drop", skip) rows with NaN/±inf and keys that repeat; see :func:`read_vectors`."""
+    nonfinite = _nonfinite_rows(emb.vectors)
+    repeats = len(emb.key_to_index) != len(emb.keys)
+    if not len(nonfinite) and not repeats:
+        return emb
+    word = _ROW_WORD.get(fmt, "line")
+    first = _FIRST_LINE.get(fmt, 1)
+    key_path, key_first = path, first
+    if fmt == "projector-tsv" and emb.info.get("metadata_path"):  # keys come from the metadata file
+        key_path, key_first = emb.info["metadata_path"], 2 if "projector_key_column" in emb.info else 1
+    problems: list[tuple[int, str, str, int, str]] = []  # (row, key, file, its line there, reason)
+    for row in nonfinite.tolist():
+        values = emb.vectors[row]
+        j = int(np.flatnonzero(~np.isfinite(values))[0])
+        what = "NaN" if np.isnan(values[j]) else "infinity (a number beyond float32's range reads so)"
+        problems.append((row, emb.keys[row], path, row + first,
+                         f"the vector of {emb.keys[row]!r} holds {what} at value {j + 1} of {emb.dim}"))
+    if repeats:
+        for row, key in enumerate(emb.keys):
+            earlier = emb.key_to_index[key]
+            if earlier != row:
+                problems.append((row, key, key_path, row + key_first,
+                                 f"the key {key!r} appears again (first on {word} {earlier + key_first})"))
+    problems.sort()
+    if bad_rows == "error":
+        _row, _key, where, line, reason = problems[0]
+        more = f" ({len(problems):,} bad rows in all)" if len(problems) > 1 else ""
+        prefix = f"{word} {line}: " if word != "line" else ""  # DataFormatError says "line": name records so
+        raise BadRowsError(where, line, f"{prefix}{reason}{more}; {_DROP_HINT}")
+    keep = np.ones(len(emb), dtype=bool)
+    keep[[row for row, *_ in problems]] = False
+    kept = emb.subset(np.flatnonzero(keep))
+    kept.info = dict(emb.info)
+    kept.info["dropped_rows"] = [{"key": key, "file": where, word: line, "reason": reason}
+                                 for _row, key, where, line, reason in problems]
+    return kept
+
+
+def dropped_summary(emb: Embedding, shown: int = 5) -> str:
+    """One line on the rows ``bad_rows="drop"`` skipped ("" when none were)."""
+    dropped = emb.info.get("dropped_rows") or []
+    if not dropped:
+        return ""
+    names = ", ".join(repr(d["key"]) for d in dropped[:shown]) + (", …" if len(dropped) > shown else "")
+    return f"dropped {len(dropped):,} bad rows (NaN or infinite values, or repeated keys): {names}"
 
 
 def write_vectors(

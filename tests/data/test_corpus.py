@@ -250,15 +250,15 @@ def test_long_lines_can_be_split_instead_of_rejected(tmp_path):
 def test_missing_empty_and_empty_folder(tmp_path):
     expect_error(tmp_path / "missing.txt", None, "no such file")
     (tmp_path / "empty.txt").write_bytes(b"")
-    expect_error(tmp_path / "empty.txt", None, "empty")
+    expect_error(tmp_path / "empty.txt", 1, "empty")  # a file's problem is on its line 1
     (tmp_path / "empty.gz").write_bytes(gzip.compress(b""))
-    expect_error(tmp_path / "empty.gz", None, "empty")
+    expect_error(tmp_path / "empty.gz", 1, "empty")
     (tmp_path / "folder").mkdir()
     expect_error(tmp_path / "folder", None, "no corpus files")
     (tmp_path / "folder" / "readme.md").write_text("not a corpus file")
     expect_error(tmp_path / "folder", None, "no corpus files")
     (tmp_path / "folder" / "a.txt").write_bytes(b"")
-    expect_error(tmp_path / "folder", None, "empty")
+    assert expect_error(tmp_path / "folder", 1, "empty").path.endswith("a.txt")  # the empty file is named
 
 
 @pytest.mark.parametrize(
@@ -330,7 +330,7 @@ def test_vocabulary_empty_after_min_count(text_file):
 
 def test_no_tokens_at_all(tmp_path):
     (tmp_path / "p.txt").write_text("... !!! ???\n\n-- --\n")
-    expect_error(tmp_path / "p.txt", None, "no tokens", min_count=1)
+    expect_error(tmp_path / "p.txt", 1, "no tokens", min_count=1)
 
 
 def test_invalid_settings_are_value_errors(text_file):
@@ -355,3 +355,45 @@ def test_property_arbitrary_bytes_give_a_corpus_or_a_data_format_error(tmp_path_
         assert e.path == str(path)
     else:
         assert c.n_tokens == int(c.vocab.counts.sum()) and c.sentence_starts[-1] == c.n_tokens
+
+
+def test_a_corpus_cache_that_would_fill_the_disk_stops_with_a_message(tmp_path, monkeypatch):
+    import shutil
+
+    from embedstudio.data import corpus
+
+    (tmp_path / "c.txt").write_text("alpha beta gamma delta\n" * 20000)
+    monkeypatch.setattr(corpus, "_CACHE_CHECK_BYTES", 1024)  # check at every few KB written
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: real(folder)._replace(free=300 << 20))  # 44 MB spare
+    read_corpus(tmp_path / "c.txt", min_count=1, cache_dir=tmp_path / "cache1")  # 80k tokens: fits
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: real(folder)._replace(free=256 << 20))  # none spare
+    err = expect_error(tmp_path / "c.txt", None, "corpus cache", "EMBEDSTUDIO_CACHE", min_count=1,
+                       cache_dir=tmp_path / "cache2")
+    assert "free" in err.reason
+    assert not [p for p in (tmp_path / "cache2").iterdir() if p.name.endswith(".tmp")]  # no partial file left
+
+
+def test_a_vocabulary_beyond_memory_stops_with_a_message(tmp_path, monkeypatch):
+    from embedstudio import memory
+
+    (tmp_path / "c.txt").write_text("".join(f"word{i} " for i in range(200_000)) + "\n")
+    monkeypatch.setattr(memory, "available_bytes", lambda: 4 << 20)
+    expect_error(tmp_path / "c.txt", None, "vocabulary of", "memory", min_count=1, cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("text, line, what", [
+    ("3 4\na 0.1 0.2 0.3 0.4\nb 0.1 0.2 0.3\nc 0.1 0.2 0.3 0.4\n", 3, "damaged vectors file"),  # ragged rows
+    ("a 0.1 0.2 0.3 0.4\nb 0.1 0.2 0.3\n", 2, "damaged vectors file"),  # GloVe-like, ragged
+    ("2 99999999999\na 0.1\nb 0.2\n", 1, "damaged vectors file"),  # an absurd dimension
+    ("1 2\n3 4\n5 6 7 8 9\n2 3\n", 3, "damaged edge list"),  # ragged numeric edges
+])
+def test_a_damaged_vectors_or_edge_file_is_reported_as_one_not_read_as_text(tmp_path, text, line, what):
+    (tmp_path / "x.txt").write_text(text)
+    err = expect_error(tmp_path / "x.txt", line, what, "not a text corpus", min_count=1, cache_dir=tmp_path / "c")
+    assert err.path == str(tmp_path / "x.txt")
+
+
+def test_prose_with_numbers_is_still_a_corpus(tmp_path):
+    (tmp_path / "p.txt").write_text("in 1998 the 3 ministers met 12 times\nprices rose 4 percent in 2001\n" * 10)
+    assert read_corpus(tmp_path / "p.txt", min_count=1, cache_dir=tmp_path / "c").n_tokens > 100

@@ -94,12 +94,12 @@ def test_a_corpus_line_with_numbers_is_not_mistaken_for_vectors(tmp_path):
         (b"\x01\x02\x03\x04\x05\x06\x07\x08" * 200, "control"),
     ],
 )
-def test_garbage_and_empty_files_raise_without_a_line(tmp_path, content, words):
+def test_garbage_and_empty_files_raise_on_line_1(tmp_path, content, words):
     path = tmp_path / "x.dat"
     path.write_bytes(content)
     with pytest.raises(DataFormatError) as info:
         detect(path)
-    assert info.value.line is None
+    assert info.value.line == 1
     assert str(path) in str(info.value)
     assert words in str(info.value)
 

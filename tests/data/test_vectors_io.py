@@ -102,12 +102,134 @@ def test_limit_reads_the_first_vectors(tmp_path, small_embedding):
         assert np.array_equal(got.vectors, small_embedding.vectors[:3])
 
 
-def test_nan_and_inf_are_kept(tmp_path):
-    v = np.array([[np.nan, np.inf], [-np.inf, 1.5]], dtype=np.float32)
-    emb = Embedding(["a", "b"], v)
-    for fmt in ["word2vec-text", "word2vec-binary", "glove", "projector-tsv"]:
-        write_vectors(emb, tmp_path / f"n{SUFFIX[fmt]}", fmt)
-        assert np.array_equal(read_vectors(tmp_path / f"n{SUFFIX[fmt]}", fmt).vectors, v, equal_nan=True)
+NONFINITE_FORMATS = [("word2vec-text", 3, "line"), ("fasttext-vec", 3, "line"), ("word2vec-binary", 2, "record"),
+                     ("glove", 2, "line"), ("projector-tsv", 2, "line"), ("embedstudio", 2, "row")]
+
+
+@pytest.mark.parametrize("fmt, line, word", NONFINITE_FORMATS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_nan_or_infinite_value_is_refused_with_its_line_and_key(tmp_path, fmt, line, word, bad):
+    from embedstudio.data.vectors_io import BadRowsError
+
+    v = np.array([[0.5, 1.0], [2.0, bad], [3.0, 4.0]], dtype=np.float32)
+    path = tmp_path / f"n{SUFFIX.get(fmt, '.npz')}"
+    write_vectors(Embedding(["a", "b", "c"], v), path, fmt)
+    with pytest.raises(BadRowsError) as info:
+        read_vectors(path, fmt)
+    e = info.value
+    assert e.path == str(path) and e.line == line and "'b'" in e.reason and "value 2 of 2" in e.reason
+    assert ("NaN" if np.isnan(bad) else "infinity") in e.reason and "drop" in e.reason
+    if word != "line":
+        assert f"{word} {line}" in e.reason
+    kept = read_vectors(path, fmt, bad_rows="drop")  # the explicit opt-in: the rest, and what was dropped
+    assert kept.keys == ["a", "c"] and np.array_equal(kept.vectors, v[[0, 2]])
+    assert [(d["key"], d[word]) for d in kept.info["dropped_rows"]] == [("b", line)]
+
+
+def test_a_text_value_beyond_float32_is_refused_as_infinity(tmp_path):
+    (tmp_path / "big.txt").write_text("2 2\na 1 2\nhuge 1e39 3\n")
+    with pytest.raises(DataFormatError, match="infinity .*beyond float32") as info:
+        read_vectors(tmp_path / "big.txt")
+    assert info.value.line == 3
+
+
+@pytest.mark.parametrize("fmt, first, second, word", [("word2vec-text", 2, 4, "line"), ("glove", 1, 3, "line"),
+                                                      ("word2vec-binary", 1, 3, "record"),
+                                                      ("embedstudio", 1, 3, "row")])
+def test_a_repeated_key_is_refused_naming_both_lines(tmp_path, fmt, first, second, word):
+    from embedstudio.data.vectors_io import BadRowsError, dropped_summary
+
+    v = np.arange(8, dtype=np.float32).reshape(4, 2)
+    path = tmp_path / f"d{SUFFIX.get(fmt, '.npz')}"
+    write_vectors(Embedding(["x", "y", "x", "z"], v), path, fmt)
+    with pytest.raises(BadRowsError) as info:
+        read_vectors(path, fmt)
+    assert info.value.line == second and f"'x' appears again (first on {word} {first})" in info.value.reason
+    kept = read_vectors(path, fmt, bad_rows="drop")  # the first row of a key stays
+    assert kept.keys == ["x", "y", "z"] and np.array_equal(kept.vectors, v[[0, 1, 3]])
+    assert kept.index("x") == 0 and "'x'" in dropped_summary(kept) and "1 bad row" in dropped_summary(kept)
+
+
+def test_a_repeated_key_in_projector_metadata_names_the_metadata_file(tmp_path):
+    from embedstudio.data.vectors_io import BadRowsError
+
+    (tmp_path / "vectors.tsv").write_text("1\t2\n3\t4\n5\t6\n")
+    (tmp_path / "metadata.tsv").write_text("word\tpos\nx\tn\ny\tv\nx\tn\n")
+    with pytest.raises(BadRowsError) as info:
+        read_vectors(tmp_path / "vectors.tsv")
+    assert info.value.path == str(tmp_path / "metadata.tsv") and info.value.line == 4
+    assert "first on line 2" in info.value.reason
+    kept = read_vectors(tmp_path / "vectors.tsv", bad_rows="drop")
+    assert kept.keys == ["x", "y"] and kept.metadata["pos"] == ["n", "v"]
+
+
+def test_gensims_word2vec2tensor_pair_is_found(tmp_path):
+    """gensim's word2vec2tensor writes PREFIX_tensor.tsv and PREFIX_metadata.tsv (one word per line)."""
+    (tmp_path / "model_tensor.tsv").write_text("0.1\t0.2\n0.3\t0.4\n")
+    (tmp_path / "model_metadata.tsv").write_text("king\nqueen\n")
+    emb = read_vectors(tmp_path / "model_tensor.tsv")
+    assert emb.keys == ["king", "queen"]
+
+
+def test_utf16_is_called_utf16_by_every_text_reader(tmp_path):
+    text = "2 3\na 0.1 0.2 0.3\nb 0.4 0.5 0.6\n"
+    for name, data in (("bom.txt", text.encode("utf-16")), ("le.txt", text.encode("utf-16-le")),
+                       ("be.txt", text.encode("utf-16-be"))):
+        (tmp_path / name).write_bytes(data)
+        for fmt in ("word2vec-text", "glove", None):
+            with pytest.raises(DataFormatError, match="UTF-16") as info:
+                read_vectors(tmp_path / name, fmt)
+            assert info.value.line == 1, (name, fmt)
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n  \n", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+                                  bytes(range(256)) * 8])
+def test_empty_blank_and_binary_files_say_line_1(tmp_path, data):
+    (tmp_path / "f.txt").write_bytes(data)
+    for fmt in (None, "word2vec-text", "glove", "word2vec-binary"):
+        with pytest.raises(DataFormatError) as info:
+            read_vectors(tmp_path / "f.txt", fmt)
+        assert info.value.line == 1, (fmt, str(info.value))
+
+
+def test_an_output_name_with_a_compression_suffix_keeps_its_format():
+    from embedstudio.data.vectors_io import format_for_path
+
+    assert format_for_path("out.txt.gz") == "word2vec-text" and format_for_path("v.vec.bz2") == "fasttext-vec"
+    with pytest.raises(ValueError):
+        format_for_path("out.gz")
+
+
+def test_rows_that_outgrow_memory_stop_with_a_message(tmp_path, monkeypatch):
+    from embedstudio import memory
+
+    (tmp_path / "g.txt").write_text("".join(f"w{i} {i} 1 2 3\n" for i in range(100_000)))
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2 << 20)
+    with pytest.raises(DataFormatError, match="vectors of dimension 4 would need about .* of memory") as info:
+        read_vectors(tmp_path / "g.txt", "glove")
+    assert info.value.line is not None and "reading stopped" in info.value.reason
+    gz = tmp_path / "g.txt.gz"  # compressed: the size is unknown and the storage grows as rows come
+    gz.write_bytes(gzip.compress((tmp_path / "g.txt").read_bytes()))
+    from embedstudio.data import vectors_io
+
+    monkeypatch.setattr(vectors_io, "_UNKNOWN_SIZE_BYTES", 64 << 10)
+    with pytest.raises(DataFormatError, match="reading stopped") as info:
+        read_vectors(gz, "glove")
+    assert info.value.line > 1
+
+
+def test_a_gzipped_glove_row_repeated_for_gigabytes_stops_early_in_little_memory(tmp_path):
+    from tests.bombs import LIMIT_MB, LIMIT_S, gzip_repeating, measured
+
+    row = b"the " + b" ".join(b"0.125" for _ in range(100)) + b"\n"
+    gzip_repeating(tmp_path / "bomb.txt.gz", row, 2 << 30)
+    assert (tmp_path / "bomb.txt.gz").stat().st_size < 8 << 20
+    out, rss, seconds = measured(f"""
+        from embedstudio.data.vectors_io import read_vectors
+        read_vectors({str(tmp_path / "bomb.txt.gz")!r})
+    """)
+    assert out.startswith("DataFormatError") and ("bomb" in out or "appears again" in out), out
+    assert rss < LIMIT_MB and seconds < LIMIT_S, (rss, seconds)
 
 
 def test_spaced_words_of_glove_840b_are_read(tmp_path):
@@ -206,7 +328,7 @@ def embeddings(draw):
     n = draw(st.integers(1, 12))
     dim = draw(st.integers(1, 6))
     vectors = draw(arrays(np.float32, (n, dim), elements=st.floats(width=32, allow_nan=False, allow_infinity=False)))
-    keys = draw(st.lists(_KEY, min_size=n, max_size=n))
+    keys = draw(st.lists(_KEY, min_size=n, max_size=n, unique=True))  # a repeated key is refused on reading
     return Embedding(keys, vectors)
 
 
@@ -343,7 +465,7 @@ def test_sniffing_a_malformed_file_still_names_the_line(tmp_path):
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
 def test_empty_and_missing_files(tmp_path, fmt):
     (tmp_path / "empty").write_bytes(b"")
-    expect_error(tmp_path / "empty", fmt, None)
+    expect_error(tmp_path / "empty", fmt, 1)
     expect_error(tmp_path / "missing", fmt, None, "no such file")
     expect_error(tmp_path, fmt, None, "folder")
 
@@ -414,14 +536,14 @@ def test_binary_header_dimension_that_lies_is_reported(tmp_path, dim):
         (b"2 1000000\n" + bytes(10), ["dimension"]),
     ],
 )
-def test_binary_bad_header_has_no_line(tmp_path, data, words):
+def test_binary_bad_header_is_line_1(tmp_path, data, words):
     (tmp_path / "b.bin").write_bytes(data)
-    expect_error(tmp_path / "b.bin", "word2vec-binary", None, *words)
+    expect_error(tmp_path / "b.bin", "word2vec-binary", 1, *words)
 
 
 def test_binary_100_mb_header_and_word(tmp_path, big_line_writer):
     path = big_line_writer(tmp_path / "h.bin", b"")
-    expect_error(path, "word2vec-binary", None, "header")
+    expect_error(path, "word2vec-binary", 1, "header")
     path = big_line_writer(tmp_path / "w.bin", b"3 2\n")
     expect_error(path, "word2vec-binary", 1, "no space")
 
