@@ -136,7 +136,7 @@ def save_session(session: Session, folder: str | os.PathLike, view: dict | None 
             np.save(f, np.asarray(map_coords, dtype=np.float32), allow_pickle=False)
     document = {
         "format": SESSION_TAG, "version": 1, "map": map_file,
-        "datasets": [{"path": os.path.abspath(d.path), "kind": d.kind} for d in session.datasets if not d.is_vectors],
+        "datasets": [{"path": _portable(folder, d.path), "kind": d.kind} for d in session.datasets if not d.is_vectors],
         "embeddings": entries, "current": session.current, "view": view or {},
     }
     with atomic_write(os.path.join(folder, SESSION_FILE)) as f:
@@ -147,6 +147,13 @@ def save_session(session: Session, folder: str | os.PathLike, view: dict | None 
             os.remove(os.path.join(folder, "embeddings", leftover))
 
 
+def _portable(folder: str, path: str) -> str:
+    """A dataset's path as a session stores it: relative to the session folder when it lies inside (the
+    folder can then move), absolute otherwise."""
+    path, root = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.relpath(path, root).replace(os.sep, "/") if os.path.commonpath([path, root]) == root else path
+
+
 def _inside(folder: str, relative: str) -> str | None:
     """The real path of ``relative`` in ``folder``, or None when it leads outside (``..``, an absolute
     path, a symlink pointing out) or cannot name a file (a NUL byte)."""
@@ -155,6 +162,42 @@ def _inside(folder: str, relative: str) -> str | None:
     target = os.path.realpath(os.path.join(folder, relative))
     root = os.path.realpath(folder)
     return target if os.path.commonpath([target, root]) == root else None
+
+
+def session_file(folder: str | os.PathLike, relative: str, what: str, must_exist: bool = True) -> str | None:
+    """The real path of a file the session in ``folder`` names, checked: inside the folder (no ``..``, no
+    absolute path, no symlink out) and a regular file (a named pipe would hang the open); a DataFormatError
+    naming the session's file otherwise. None when it is missing and ``must_exist`` is False."""
+    from embedstudio.errors import DataFormatError
+    from embedstudio.storage import special_file_reason
+
+    folder = os.fspath(folder)
+    target = _inside(folder, relative)
+    if target is None:
+        raise DataFormatError(os.path.join(folder, relative), None, f"{what} lies outside the session folder "
+                                                                    "(a session reads only files inside its folder)")
+    if not os.path.exists(target) and not must_exist:
+        return None
+    special = special_file_reason(target) or (None if os.path.isfile(target) else
+                                              "missing" if not os.path.exists(target) else "not a file")
+    if special:
+        raise DataFormatError(target, None, f"{what}: {special}")
+    return target
+
+
+def session_datasets(folder: str | os.PathLike, document: dict) -> tuple[list[tuple[str, str | None]],
+                                                                          list[tuple[str, str | None]]]:
+    """The session's datasets as (real path, kind): those inside its folder (relative paths resolve against
+    it), to open, and those outside it, which are only listed: the window asks before opening them."""
+    root = os.path.realpath(os.fspath(folder))
+    inside, outside = [], []
+    for entry in document.get("datasets", []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or "\x00" in entry["path"]:
+            continue
+        kind = entry.get("kind") if entry.get("kind") in ("hierarchy", "user-items") else None
+        target = os.path.realpath(os.path.join(root, entry["path"]))
+        (inside if os.path.commonpath([target, root]) == root else outside).append((target, kind))
+    return inside, outside
 
 
 def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]:
@@ -169,6 +212,8 @@ def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]
 
     folder = os.path.abspath(os.fspath(folder))
     path = os.path.join(folder, SESSION_FILE)
+    if os.path.lexists(path):
+        path = session_file(folder, SESSION_FILE, "session.json")
     try:
         with open(path, "rb") as f:
             document = json.loads(f.read(16 << 20).decode("utf-8"))
@@ -187,17 +232,16 @@ def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]
             name, relative = str(entry["name"]), str(entry["file"])
         except (KeyError, TypeError):
             raise DataFormatError(path, None, "an embedding entry lacks its name or file") from None
-        target = _inside(folder, relative)
-        if target is None:
+        if "\x00" in relative or _inside(folder, relative) is None:
             raise DataFormatError(path, None, f"embedding file {relative!r} lies outside the session folder")
-        embeddings[name] = Embedding.load(target)
+        embeddings[name] = Embedding.load(session_file(folder, relative, f"the embedding {name!r}"))
     document["map_coords"] = None
     if document.get("map"):
         import numpy as np
 
-        target = _inside(folder, str(document["map"]))
-        if target is None:
+        if _inside(folder, str(document["map"])) is None:
             raise DataFormatError(path, None, "the map file lies outside the session folder")
+        target = session_file(folder, str(document["map"]), "the saved map")
         from embedstudio.storage import READ_ERRORS
 
         try:

@@ -32,6 +32,23 @@ READ_ERRORS = (zipfile.BadZipFile, OSError, KeyError, TypeError, ValueError, Uni
                tokenize.TokenError)
 
 
+def special_file_reason(path: str | os.PathLike) -> str | None:
+    """Why ``path`` must not be opened for reading although it exists: a named pipe would block the
+    open (and every later job on the window's one worker), a device or socket is no file at all.
+    None for a regular file, a folder, or a path that does not exist (the caller reports those)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return f"this is {kind}, not a file: it is not read"
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike, compress_by_suffix: bool = False) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` only when the block ends without error.
@@ -156,6 +173,9 @@ def read_json_arrays(path: str | os.PathLike, tag: str, what: str) -> tuple[dict
     while inflating). Arrays come back read-only (they view the bytes read): copy one before changing it.
     """
     path = os.fspath(path)
+    special = special_file_reason(path)
+    if special:
+        raise DataFormatError(path, None, special)
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())

@@ -175,3 +175,25 @@ def test_every_sub_command_goes_to_the_command_line_never_to_the_window(monkeypa
     assert opened == []
     entry.main(["some-corpus.txt"])  # a path (not a command) opens the window with it
     assert opened == [["some-corpus.txt"]]
+
+
+def test_drop_bad_rows_loads_the_rest_and_lists_what_was_dropped(tmp_path, capsys):
+    bad = tmp_path / "v.txt"
+    bad.write_text("4 2\nking 0.1 0.2\nqueen inf 0.3\nman 0.4 0.5\nking 0.6 0.7\n")
+    assert main(["neighbors", str(bad), "man"]) == 2
+    err = capsys.readouterr().err
+    assert "line 3" in err and "'queen'" in err and "--drop-bad-rows" in err
+    assert main(["neighbors", str(bad), "man", "--drop-bad-rows"]) == 0
+    captured = capsys.readouterr()
+    assert "dropped 2 bad rows" in captured.err and "'queen'" in captured.err and "'king'" in captured.err
+    assert captured.out.startswith("man: king")  # the first 'king' row stayed
+    out = tmp_path / "clean.txt.gz"  # the format comes from the name before .gz
+    assert main(["export", str(bad), "-o", str(out), "--drop-bad-rows"]) == 0
+    assert read_vectors(out).keys == ["king", "man"]
+
+
+def test_a_gz_that_is_not_compressed_is_read_with_a_note(tmp_path, capsys):
+    path = tmp_path / "v.vec.gz"
+    path.write_text("2 2\na 0.1 0.2\nb 0.3 0.4\n")
+    assert main(["neighbors", str(path), "a", "-n", "1"]) == 0
+    assert "named .gz but is not compressed" in capsys.readouterr().err

@@ -127,3 +127,85 @@ def test_a_checkpoint_with_an_infinite_cursor_is_a_data_format_error(tmp_path):
                       {"syn0": np.zeros((2, 2), np.float32)})
     with pytest.raises(DataFormatError, match="inconsistent checkpoint"):
         Checkpoint.load(tmp_path / "c.ckpt")
+
+
+# --------------------------------------------------------------------------- a session stays in its folder
+def _document(folder, datasets):
+    folder.mkdir(exist_ok=True)
+    (folder / "session.json").write_text(json.dumps({"format": "embedstudio-session", "version": 1,
+                                                     "datasets": datasets, "embeddings": []}))
+    document, _ = read_session(folder)
+    return document
+
+
+def test_datasets_outside_the_folder_are_only_listed_never_opened(tmp_path):
+    from embedstudio.session import session_datasets
+
+    folder = tmp_path / "s"
+    document = _document(folder, [{"path": "/etc/passwd", "kind": "corpus"}, {"path": "../elsewhere.txt"},
+                                  {"path": "inside.txt", "kind": "hierarchy"}])
+    inside, outside = session_datasets(folder, document)
+    assert inside == [(str((folder / "inside.txt").resolve()), "hierarchy")]
+    assert outside == [("/etc/passwd", None), (str((tmp_path / "elsewhere.txt").resolve()), None)]
+
+
+def test_relative_dataset_paths_resolve_against_the_session_folder_not_the_current_one(tmp_path, monkeypatch):
+    from embedstudio.session import Dataset, session_datasets
+
+    folder = tmp_path / "s"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "c.txt").write_text("a b c\n")
+    session = Session()
+    session.datasets = [Dataset("c.txt", str(folder / "data" / "c.txt"), "corpus", None, {})]
+    save_session(session, folder)
+    saved = json.loads((folder / "session.json").read_text())
+    assert saved["datasets"][0]["path"] == "data/c.txt"  # stored relative: the folder can move
+    moved = tmp_path / "moved"
+    folder.rename(moved)
+    monkeypatch.chdir(tmp_path)
+    document, _ = read_session(moved)
+    assert session_datasets(moved, document) == ([(str((moved / "data" / "c.txt").resolve()), None)], [])
+
+
+def test_a_symlink_out_of_the_folder_is_refused_for_every_file_a_session_opens(tmp_path):
+    from embedstudio.session import session_file
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    secret = tmp_path / "secret.esgraph"
+    secret.write_bytes(b"PK")
+    (folder / "graph-model.esgraph").symlink_to(secret)
+    with pytest.raises(DataFormatError, match="outside the session folder"):
+        session_file(folder, "graph-model.esgraph", "the graph model", must_exist=False)
+    (folder / "embeddings").mkdir()
+    (folder / "embeddings" / "e.npz").symlink_to(secret)
+    (folder / "session.json").write_text(json.dumps({"format": "embedstudio-session", "embeddings": [
+        {"name": "e", "file": "embeddings/e.npz"}]}))
+    with pytest.raises(DataFormatError, match="outside"):
+        read_session(folder)
+
+
+@pytest.mark.timeout(60)
+def test_a_named_pipe_in_the_folder_is_refused_at_once_never_opened(tmp_path):
+    """A FIFO would block open() forever, and the window's one worker with it."""
+    import os
+
+    from embedstudio.jobs.loading import load_paths
+    from embedstudio.session import session_file
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    os.mkfifo(folder / "graph-model.esgraph")
+    with pytest.raises(DataFormatError, match="named pipe"):
+        session_file(folder, "graph-model.esgraph", "the graph model", must_exist=False)
+    (folder / "embeddings").mkdir()
+    os.mkfifo(folder / "embeddings" / "e.npz")
+    (folder / "session.json").write_text(json.dumps({"format": "embedstudio-session", "embeddings": [
+        {"name": "e", "file": "embeddings/e.npz"}]}))
+    with pytest.raises(DataFormatError, match="named pipe"):
+        read_session(folder)
+    os.mkfifo(folder / "data.txt")  # a dataset: every reader refuses it before opening
+    ((kind, message),) = list(load_paths([str(folder / "data.txt")]))
+    assert kind == "error" and "named pipe" in message
+    with pytest.raises(DataFormatError, match="named pipe"):
+        Embedding.load(folder / "data.txt")

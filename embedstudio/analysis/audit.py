@@ -42,6 +42,9 @@ class Preset:
     direction_sets: tuple[list[str], list[str]] | None = None  # (high, low) word sets: a centroid direction
 
 
+MAX_PRESET_BYTES = 16 << 20
+
+
 def known_presets() -> list[str]:
     return sorted(p.stem for p in resource("bias").glob("*.json"))
 
@@ -55,7 +58,14 @@ def load_preset(name_or_path: str) -> Preset:
         raise unknown_name("bias preset", name_or_path, known_presets())
     from embedstudio.data.errors import DataFormatError
 
+    from embedstudio.storage import special_file_reason
+
     path = os.fspath(path)
+    problem = special_file_reason(path)
+    if problem is None and os.path.isfile(path) and os.path.getsize(path) > MAX_PRESET_BYTES:
+        problem = f"a preset is a few kB of word lists; this file is over {MAX_PRESET_BYTES:,} bytes"
+    if problem:
+        raise DataFormatError(path, None, problem)
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)

@@ -81,7 +81,7 @@ def run_app(argv: list[str]) -> int:
         if paths:
             QTimer.singleShot(0, loaded)
     else:
-        window.enable_autosave()
+        window.recovery.enable()
         window.warm_up()
     if paths:
         window.open_paths(paths)

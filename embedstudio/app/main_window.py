@@ -1,5 +1,5 @@
 """The main window's shell: the map and the other views in the middle, docks around them, menus,
-opening and dropping files, sessions and autosave, status and errors.
+opening and dropping files, sessions (autosave and the restore offer: recovery.py), status and errors.
 
 Everything a workflow does (train word2vec, a graph, a hierarchy, StarSpace; evaluate; audit) lives
 in its own file under ``app/workflows/``; the shell builds each registered workflow, lays out its
@@ -8,10 +8,8 @@ docks and views, puts its actions in the menus and tells it what happens (see ``
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
-import threading
 import time
 
 import numpy as np
@@ -27,13 +25,14 @@ from embedstudio.app.docks.neighbors import NeighborsPanel
 from embedstudio.app.exports import Exports
 from embedstudio.app.docks.projection import ProjectionPanel
 from embedstudio.app.map_page import MapPage
+from embedstudio.app.recovery import Recovery
 from embedstudio.app.runs import TrainingRuns
 from embedstudio.app.views.loss_view import LossView
 from embedstudio.app.welcome import SAMPLE_FILES, WelcomePage
 from embedstudio.app.workers import Worker
 from embedstudio.app.workflows.base import LEFT, MAP, RIGHT
-from embedstudio.jobs.loading import load_paths, session_folder
-from embedstudio.session import Session, read_session, save_session
+from embedstudio.jobs.loading import load_paths, open_session_job, session_folder
+from embedstudio.session import Session, save_session
 
 MAX_RECENT = 10
 AREAS = {LEFT: Qt.DockWidgetArea.LeftDockWidgetArea, RIGHT: Qt.DockWidgetArea.RightDockWidgetArea}
@@ -45,13 +44,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("EmbedStudio")
         self.settings = settings or QSettings("EmbedStudio", "EmbedStudio")
         self.session = Session()
-        self.autosave = None  # enable_autosave() turns it on
-        self._dirty = False
-        self._autosave_thread = None
-        self.restore_offer = None
-        self.session.subscribe(self._on_session_changed_for_autosave)
+        self.outside_offer = None  # the question about a session's datasets outside its folder
         self.worker = Worker(self)
         self.errors: list[str] = []
+        self.notices: list[str] = []  # what was said about opened files (a misnamed .gz, dropped rows)
         self._pending_coords = None  # the map coordinates of the embedding about to become current
         self._after_load: dict[str, object] = {}  # path -> what to do once it is loaded (a sample's Start)
 
@@ -63,6 +59,7 @@ class MainWindow(QMainWindow):
         self.data_list = QListWidget()
         self.welcome = WelcomePage()
         self.runs = TrainingRuns(self)
+        self.recovery = Recovery(self)
         self.exports = Exports(self)
         self.workflows = {cls.name: cls(self) for cls in workflows.WORKFLOWS}
 
@@ -160,13 +157,14 @@ class MainWindow(QMainWindow):
         keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu("&File")
         add(file_menu, "&Open…", self._open_dialog, keys.Open)
+        add(file_menu, "Open Projector &TSV with metadata…", self._open_projector_dialog)
         for text, slot in contributed.get("File/open", []):
             add(file_menu, text, slot)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._fill_recent()
         add(file_menu, "&Save Session…", self._save_session_dialog, keys.Save)
         add(file_menu, "Open Sess&ion…", self._open_session_dialog)
-        add(file_menu, "Restore &autosave", self.restore_autosave)
+        add(file_menu, "Restore &autosave", self.recovery.restore)
         add(file_menu, "Resume &training from checkpoint…", self.runs.resume_dialog)
         self.runs.build_checkpoint_menu(file_menu.addMenu("Automatic &checkpoints"))
         file_menu.addSeparator()
@@ -244,16 +242,39 @@ class MainWindow(QMainWindow):
         """Open a file as ``kind`` (a hierarchy, a user → items list: files the sniffer cannot tell apart)."""
         self._load([path], [kind])
 
-    def _load(self, paths: list[str], kinds: list[str | None] | None = None) -> None:
+    def _load(self, paths: list[str], kinds: list[str | None] | None = None, options: list[dict] | None = None):
         if self.runs.running:
             self.show_error("Training is running: cancel it or let it finish before opening more files")
             return
-        self.worker.start("open", load_paths, paths, kinds=kinds, on_progress=self._on_loaded,
+        self.worker.start("open", load_paths, paths, kinds=kinds, options=options, on_progress=self._on_loaded,
                           on_failed=lambda message, _detail: self.show_error(message))
 
+    def _open_projector_dialog(self) -> None:
+        """A Projector vectors TSV with a metadata TSV of the user's choosing (the keys, maybe more columns)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open Projector vectors (TSV)", "", "TSV (*.tsv *.txt);;All (*)")
+        if not path:
+            return
+        metadata, _ = QFileDialog.getOpenFileName(self, "Its metadata (keys, and columns under a header row)",
+                                                  os.path.dirname(path), "TSV (*.tsv *.txt);;All (*)")
+        if metadata:
+            self._load([path], ["projector-tsv"], [{"metadata_path": metadata}])
+
     def _on_loaded(self, item) -> None:
-        if item[0] == "error":
+        what = item[0]
+        if what == "error":
             self.show_error(item[1])
+            return
+        if what == "notice":
+            self.notices.append(item[1])
+            self.statusBar().showMessage(item[1])
+            return
+        if what == "bad-rows":  # NaN/inf or repeated keys: refused, with an offer to open the rest
+            _, message, path, kind = item
+            box = self.show_error(message)
+            rest = box.addButton("Load the rest", QMessageBox.ButtonRole.AcceptRole)
+            rest.setToolTip("open the file without the rows that hold NaN or infinite values or repeat a key "
+                            "(a key keeps its first row); what was dropped is listed in the status bar")
+            rest.clicked.connect(lambda: self._load([path], [kind], [{"bad_rows": "drop"}]))
             return
         _, dataset, coords = item
         self._remember(dataset.path)
@@ -338,7 +359,7 @@ class MainWindow(QMainWindow):
         for workflow in self.workflows.values():
             workflow.point_clicked(key)
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str) -> QMessageBox:
         """Errors are shown without blocking: the window keeps working."""
         self.errors.append(message)
         self.statusBar().showMessage(message)
@@ -346,6 +367,7 @@ class MainWindow(QMainWindow):
         box.setModal(False)
         box.show()
         self._last_message_box = box
+        return box
 
     # ------------------------------------------------------------------ sessions
     def _save_session_dialog(self) -> None:
@@ -360,13 +382,13 @@ class MainWindow(QMainWindow):
 
     def save_session(self, folder: str) -> None:
         try:
-            self._session_writer()(folder)
+            self.session_writer()(folder)
         except OSError as e:
             self.show_error(f"Could not save the session in {folder}: {e}")
             return
         self.statusBar().showMessage(f"session saved in {folder}")
 
-    def _session_writer(self):
+    def session_writer(self):
         """``write(folder)`` saving the session as it is now (taken in the GUI thread; the writing may run in
         another: embeddings are never changed in place, and the lists are copied here)."""
         view = self.map_page.state()
@@ -384,33 +406,13 @@ class MainWindow(QMainWindow):
 
         return write
 
-    def _read_session_folder(self, folder: str):
-        """On the worker: a session folder's document and embeddings, and what each workflow keeps there;
-        every problem (with any of its files) is a DataFormatError."""
-        document, embeddings = read_session(folder)
-        view = document.get("view") if isinstance(document.get("view"), dict) else {}
-        document["_files"] = {name: workflow.read_session_files(folder, view, embeddings)
-                              for name, workflow in self.workflows.items()}
-        return document, embeddings
-
     def open_session(self, folder: str | None, autosave=None) -> None:
-        """Open a saved session folder; or, with ``autosave`` (an Autosave), its newest readable slot."""
-        def job():
-            problems = []
-            if autosave is not None:
-                _slot, (document, embeddings), problems = autosave.restore(self._read_session_folder)
-            else:
-                document, embeddings = self._read_session_folder(folder)
-            document["_problems"] = problems
-            # datasets are re-read from where they were; a missing one is reported, not fatal
-            entries = [d for d in document.get("datasets", []) if isinstance(d, dict) and "path" in d]
-            yield from load_paths([str(d["path"]) for d in entries],
-                                  kinds=[d.get("kind") if d.get("kind") in ("hierarchy", "user-items") else None
-                                         for d in entries])
-            return document, embeddings
-
+        """Open a saved session folder; or, with ``autosave`` (an Autosave), its newest readable slot. Datasets
+        outside the folder are asked for (see :func:`embedstudio.jobs.loading.open_session_job`)."""
+        readers = {name: workflow.read_session_files for name, workflow in self.workflows.items()}
         self.session.clear()
-        self.worker.start("open session", job, on_progress=self._on_loaded, on_finished=self._on_session_read,
+        self.worker.start("open session", open_session_job, folder, readers, autosave, on_progress=self._on_loaded,
+                          on_finished=self._on_session_read,
                           on_failed=lambda message, _detail: self.show_error(message))
 
     def _on_session_read(self, result) -> None:
@@ -431,80 +433,25 @@ class MainWindow(QMainWindow):
         for name, workflow in self.workflows.items():
             workflow.restore_state(view, files.get(name))
         self.statusBar().showMessage(f"session opened: {len(embeddings)} embeddings")
+        if document.get("_outside"):
+            self._offer_outside(document["_outside"])
 
-    # ------------------------------------------------------------------ autosave
-    def enable_autosave(self, interval_s: float | None = None) -> bool:
-        """Start autosaving (the real app does; tests opt in). Returns True when the previous run crashed:
-        the window then offers to restore its last autosave."""
-        from embedstudio.app import autosave
-
-        self.autosave = autosave.Autosave()
-        crashed = self.autosave.start()
-        interval = autosave.interval_s() if interval_s is None else interval_s
-        if interval > 0:
-            self._autosave_timer = QTimer(self)
-            self._autosave_timer.timeout.connect(self.autosave_now)
-            self._autosave_timer.start(int(interval * 1000))
-        if crashed:
-            self._offer_restore()
-        return crashed
-
-    def _offer_restore(self) -> None:
+    def _offer_outside(self, outside: list) -> None:
+        """The session's datasets outside its folder: opened only if the user says so."""
+        listed = "\n".join(f"  {path}" for path, _ in outside[:20]) + ("\n  …" if len(outside) > 20 else "")
         box = QMessageBox(QMessageBox.Icon.Question, "EmbedStudio",
-                          "EmbedStudio did not quit normally last time. Restore the session it was autosaving?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+                          f"This session refers to these files outside its folder:\n{listed}\n\nOpen them?",
+                          parent=self)
+        box.addButton("Open them", QMessageBox.ButtonRole.AcceptRole).clicked.connect(
+            lambda: self._load([p for p, _ in outside], [k for _, k in outside]))
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
         box.setModal(False)
-        box.button(QMessageBox.StandardButton.Yes).setText("Restore")
-        box.button(QMessageBox.StandardButton.No).setText("Start afresh")
-        box.accepted.connect(self.restore_autosave)
         box.show()
-        self.restore_offer = box
-
-    def restore_autosave(self) -> None:
-        if self.autosave is None:
-            from embedstudio.app.autosave import Autosave
-
-            self.autosave = Autosave()
-        if self.autosave.newest() is None:
-            self.show_error("There is no autosave to restore")
-            return
-        self.open_session(None, autosave=self.autosave)
-
-    def _on_session_changed_for_autosave(self, event: str) -> None:
-        if event in ("datasets", "embeddings", "current"):
-            self._dirty = True
-
-    def autosave_now(self, wait: bool = False) -> threading.Thread | None:
-        """Save the session into the autosave slot in a background thread (``wait``: in this one), if
-        anything changed since the last autosave and no autosave is still writing."""
-        if self.autosave is None or not self._dirty or not (self.session.datasets or self.session.embeddings):
-            return None
-        if self._autosave_thread is not None and self._autosave_thread.is_alive():
-            if not wait:
-                return None
-            self._autosave_thread.join()
-        write = self._session_writer()
-        self._dirty = False
-
-        def run():
-            try:
-                self.autosave.save(write)
-            except OSError as e:  # a full disk must not take the window down; the next autosave retries
-                self._dirty = True
-                logging.getLogger("embedstudio").warning("autosave failed: %s", e)
-
-        if wait:
-            run()
-            return None
-        self._autosave_thread = threading.Thread(target=run, name="autosave", daemon=True)
-        self._autosave_thread.start()
-        return self._autosave_thread
+        self.outside_offer = box
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:  # noqa: N802
         self.worker.cancel()
-        if self.autosave is not None:  # the last state, then a clean quit: no restore offer next time
-            self.autosave_now(wait=True)
-            self.autosave.stop()
+        self.recovery.close()
         self.settings.setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -57,7 +57,7 @@ import numpy as np
 
 from embedstudio.data.errors import DataFormatError
 from embedstudio.graphmodel import GraphModel, identity_params
-from embedstudio.storage import READ_ERRORS, atomic_write
+from embedstudio.storage import READ_ERRORS, atomic_write, special_file_reason
 from embedstudio.vectors import Embedding
 
 __all__ = ["DEFAULT_CONFIG", "NAMES_FILE", "export_pbg", "import_pbg", "pbg_settings", "pbg_type_names"]
@@ -516,6 +516,7 @@ def _checkpoint_dir(path: str) -> str:
 def _read_int(path: str, what: str, minimum: int) -> int:
     """The one integer of a small text file PBG writes (``N`` and a newline), read with a bound:
     anything else on line 1 is refused. FileNotFoundError is the caller's to word."""
+    _refuse_special(path)
     try:
         with open(path, "rb") as f:
             data = f.read(_MAX_INT_FILE + 1)
@@ -606,7 +607,15 @@ class _PartitionSizes(NamedTuple):
                                                   f"{rows} embedding rows")
 
 
+def _refuse_special(path: str) -> None:
+    """A named pipe or device where a checkpoint file should be: opening it would block or read forever."""
+    special = special_file_reason(path)
+    if special:
+        raise DataFormatError(path, None, special)
+
+
 def _read_json(path: str, kind: type, what: str):
+    _refuse_special(path)
     try:
         with open(path, "rb") as f:
             value = json.loads(f.read().decode("utf-8"))
@@ -699,6 +708,7 @@ def _open_h5(path: str):
 
     if not os.path.exists(path):
         raise DataFormatError(path, None, "missing")
+    _refuse_special(path)
     try:
         hf = h5py.File(path, "r")
     except READ_ERRORS as e:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from embedstudio.data.errors import DataFormatError
+from embedstudio.storage import special_file_reason
 
 HEAD_BYTES = 64 * 1024
 """How much of a file (decompressed) the sniffers see."""
@@ -49,7 +50,9 @@ expand a lot without harm)."""
 
 # --------------------------------------------------------------------------- opening files
 def compression_of(path: str | os.PathLike) -> str | None:
-    """"gzip", "bz2" or None, from the file's magic bytes (a folder or missing file gives None)."""
+    """"gzip", "bz2" or None, from the file's magic bytes (a folder, a missing or special file gives None)."""
+    if special_file_reason(path):
+        return None
     try:
         with open(path, "rb") as f:
             magic = f.read(10)
@@ -75,6 +78,9 @@ def open_stream(path: str | os.PathLike, buffer_size: int = 1 << 20):
     path = os.fspath(path)
     if os.path.isdir(path):
         raise DataFormatError(path, None, "this is a folder, not a file")
+    special = special_file_reason(path)
+    if special:
+        raise DataFormatError(path, None, special)
     try:
         raw = open(path, "rb", buffering=buffer_size)
     except FileNotFoundError:

@@ -9,6 +9,7 @@ import numpy as np
 
 from embedstudio.jobs.live import CheckpointMailbox, live_training, map_layout
 
+GRAPH_MODEL_FILE = "graph-model.esgraph"  # a session's graph model (vectors + relation operators)
 MIN_EDGES_TO_HOLD_OUT = 200  # below this, held-out edges would starve training and score nothing reliable
 EVAL_EDGES = 2000  # the window scores a seeded sample of this many held-out edges (a quick look)
 
@@ -60,3 +61,20 @@ def pbg_export_job(graph, folder: str, partitions: int, settings: dict, seed: in
 
     edges = split_edges(graph, valid=0.0, test=test_fraction, seed=seed).train if test_fraction > 0 else None
     return export_pbg(graph, folder, edges=edges, partitions=partitions, config=settings, seed=seed)
+
+
+def read_session_model(folder: str, view: dict, embeddings: dict):
+    """The graph model a session keeps beside the embedding its view names (``view["graph_model"]``), or None;
+    that embedding becomes the model's own (one object: the map and the Links panel agree)."""
+    from embedstudio.graphmodel import GraphModel
+    from embedstudio.session import session_file
+
+    name = view.get("graph_model")
+    if not (isinstance(name, str) and name in embeddings):
+        return None
+    path = session_file(folder, GRAPH_MODEL_FILE, "the graph model", must_exist=False)
+    if path is None:
+        return None
+    model = GraphModel.load(path)
+    embeddings[name] = model.embedding
+    return model

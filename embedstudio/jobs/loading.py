@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from embedstudio.errors import DataFormatError
-from embedstudio.session import SESSION_FILE, describe
+from embedstudio.session import SESSION_FILE, describe, read_session, session_datasets
 
 MODEL_KINDS = ("pbg-checkpoint", "graph-model")  # files whose vectors come with relation operators
 
@@ -24,8 +24,9 @@ def session_folder(path: str) -> str | None:
     return None
 
 
-def read_any(path: str, kind: str, min_count: int = 5):
-    """The reader of ``kind`` (a sniffer's name, a model kind, or a vectors format) applied to ``path``."""
+def read_any(path: str, kind: str, min_count: int = 5, bad_rows: str = "error", metadata_path: str | None = None):
+    """The reader of ``kind`` (a sniffer's name, a model kind, or a vectors format) applied to ``path``;
+    ``bad_rows`` and ``metadata_path`` go to the vectors reader."""
     if kind == "graph-model":
         from embedstudio.graphmodel import GraphModel
 
@@ -60,31 +61,80 @@ def read_any(path: str, kind: str, min_count: int = 5):
         return import_pbg(path)  # a GraphModel: its vectors are explored, its relations score links
     from embedstudio.data.vectors_io import read_vectors
 
-    return read_vectors(path, format=kind)
+    return read_vectors(path, format=kind, bad_rows=bad_rows, metadata_path=metadata_path)
 
 
-def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | None = None):
-    """Job: read each file; yields ("loaded", Dataset, map coords or None) or ("error", message).
+def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | None = None,
+               options: list[dict] | None = None):
+    """Job: read each file and lay out its first map. Yields, for each file, one of
+    ("loaded", Dataset, map coords or None), ("error", message), or ("bad-rows", message, path, kind) when a
+    vectors file has rows with NaN/inf or repeated keys (it may be opened again with bad_rows="drop");
+    and ("notice", message) for what the user should know about a file that opened.
 
     A kind of None is sniffed; "hierarchy" and "user-items" must be asked for (a two-column edge list
-    looks like either)."""
+    looks like either). ``options`` (one dict a path, or None) go to :func:`read_any`. Nothing a file does
+    escapes as an exception: every failure is a message naming the file, and the next file is read."""
     from embedstudio.analysis.projection import pca
-    from embedstudio.data.sniff import detect
+    from embedstudio.data.sniff import detect, misnamed_compression
+    from embedstudio.data.vectors_io import BadRowsError, dropped_summary
 
-    for path, kind in zip(paths, kinds or [None] * len(paths)):
+    for path, kind, opts in zip(paths, kinds or [None] * len(paths), options or [None] * len(paths)):
         try:
             kind = kind or model_kind(path) or detect(path)
-            data = read_any(path, kind, min_count)
+            data = read_any(path, kind, min_count, **(opts or {}))
+            dataset = describe(path, kind, data)
+            vectors = data.embedding.vectors if kind in MODEL_KINDS else getattr(data, "vectors", None)
+            if kind == "space-model":
+                vectors = None  # its embedding is made (words and labels, no bigram rows) when it is added
+            coords = pca(vectors)[0] if vectors is not None and (dataset.is_vectors or kind in MODEL_KINDS) and \
+                len(vectors) else None
+        except BadRowsError as e:
+            yield ("bad-rows", str(e), path, kind)
+            continue
         except DataFormatError as e:
             yield ("error", str(e))
             continue
         except OSError as e:
             yield ("error", f"{path}: {e.strerror or e}")
             continue
-        dataset = describe(path, kind, data)
-        vectors = data.embedding.vectors if kind in MODEL_KINDS else getattr(data, "vectors", None)
-        if kind == "space-model":
-            vectors = None  # its embedding is made (words and labels, no bigram rows) when it is added
-        coords = pca(vectors)[0] if vectors is not None and (dataset.is_vectors or kind in MODEL_KINDS) and \
-            len(vectors) else None
+        except MemoryError:
+            yield ("error", f"{path}: not enough memory to open it")
+            continue
+        except Exception as e:  # noqa: BLE001 - a numeric failure (the map's PCA of extreme values...) is this
+            yield ("error", f"{path}: cannot open it: {type(e).__name__}: {e}")  # file's, never the whole drop's
+            continue
+        dropped = dropped_summary(data) if dataset.is_vectors else ""
+        for notice in (misnamed_compression(path), dropped and f"{dataset.name}: {dropped}"):
+            if notice:
+                yield ("notice", notice)
         yield ("loaded", dataset, coords)
+
+
+def read_session_folder(folder: str, readers: dict):
+    """A session folder's document and embeddings, and what each of ``readers`` (name -> ``read(folder, view,
+    embeddings)``, a workflow's files) reads there, in ``document["_files"]``; every problem is a
+    DataFormatError."""
+    document, embeddings = read_session(folder)
+    view = document.get("view") if isinstance(document.get("view"), dict) else {}
+    document["_files"] = {name: read(folder, view, embeddings) for name, read in readers.items()}
+    return document, embeddings
+
+
+def open_session_job(folder: str | None, readers: dict, autosave=None):
+    """Job: open a saved session folder, or with ``autosave`` (the window's Autosave) its newest readable slot.
+    Yields what :func:`load_paths` yields for the session's datasets; returns (document, embeddings) with
+    ``document["_outside"]``: the datasets outside the folder, as (path, kind), which are not opened (the
+    window asks first; an autosave, which the app wrote itself, reopens them all) and ``"_problems"``: the
+    newer autosaves that could not be read."""
+    problems = []
+    if autosave is not None:
+        folder, (document, embeddings), problems = autosave.restore(lambda f: read_session_folder(f, readers))
+    else:
+        document, embeddings = read_session_folder(folder, readers)
+    document["_problems"] = problems
+    inside, outside = session_datasets(folder, document)
+    if autosave is not None:
+        inside, outside = inside + outside, []
+    document["_outside"] = outside
+    yield from load_paths([path for path, _ in inside], kinds=[kind for _, kind in inside])  # a missing one: an error
+    return document, embeddings

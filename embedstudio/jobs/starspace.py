@@ -9,6 +9,7 @@ import numpy as np
 
 from embedstudio.jobs.live import CheckpointMailbox, live_training, map_layout
 
+SPACE_MODEL_FILE = "space-model.esspace"  # a session's StarSpace model (words, labels or items, bigram rows)
 MIN_ROWS_TO_HOLD_OUT = 50  # documents or users: fewer would leave a held-out set too small to mean anything
 TAG_KS = (1, 5, 10)
 RECOMMENDATION_KS = (1, 10, 50)
@@ -48,3 +49,15 @@ def starspace_job(data, cfg, mailbox: CheckpointMailbox, *, test_fraction: float
         scores = evaluate_recommendations(model, data, held, ks=RECOMMENDATION_KS)
         baseline = popularity_recommendations(data, held, ks=RECOMMENDATION_KS)
     return TrainedSpace(model, layout(model.vectors) if layout is not None else None, scores, baseline, data)
+
+
+def read_session_model(folder: str, view: dict, embeddings: dict):
+    """(name, SpaceModel) a session keeps beside the embedding its view names (``view["space_model"]``), or None."""
+    from embedstudio.session import session_file
+    from embedstudio.starspacemodel import SpaceModel
+
+    name = view.get("space_model")
+    if not (isinstance(name, str) and name in embeddings):
+        return None
+    path = session_file(folder, SPACE_MODEL_FILE, "the StarSpace model", must_exist=False)
+    return None if path is None else (name, SpaceModel.load(path))

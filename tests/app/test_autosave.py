@@ -109,9 +109,9 @@ def test_after_kill_9_the_next_start_offers_and_restores_the_last_autosave_exact
         window = mw.MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
         qtbot.addWidget(window)
         window.show()
-        assert window.enable_autosave(interval_s=0) is True
-        assert window.restore_offer is not None and window.restore_offer.isVisible()
-        window.restore_offer.accept()  # "Restore"
+        assert window.recovery.enable(interval_s=0) is True
+        assert window.recovery.restore_offer is not None and window.recovery.restore_offer.isVisible()
+        window.recovery.restore_offer.accept()  # "Restore"
         qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=30000)
     finally:
         del os.environ["EMBEDSTUDIO_STATE_DIR"]

@@ -146,7 +146,12 @@ def test_a_session_saved_in_one_window_opens_in_another(window, qtbot, tmp_path,
     qtbot.addWidget(other)
     other.open_session(str(tmp_path / "session"))
     qtbot.waitUntil(lambda: other.session.embedding is not None, timeout=20000)
-    assert other.data_list.count() == 1 and other.workflow("word2vec").panel.corpus.currentText() == "topics.txt"
+    # the corpus lies outside the session's folder: listed and asked for, not opened silently
+    assert other.data_list.count() == 0 and other.outside_offer.isVisible()
+    assert str(topic_file) in other.outside_offer.text()
+    next(b for b in other.outside_offer.buttons() if b.text() == "Open them").click()
+    qtbot.waitUntil(lambda: other.data_list.count() == 1, timeout=20000)
+    assert other.workflow("word2vec").panel.corpus.currentText() == "topics.txt"
     np.testing.assert_array_equal(other.session.embedding.vectors, vectors)
     assert other.map_page.search.text() == "^[ab]$" and len(other.map.highlighted) == 2
     assert other.map.n_points == 6
@@ -696,3 +701,62 @@ def test_a_graph_is_exported_for_pytorch_biggraph_with_the_graph_panels_settings
     window.workflow("graph").export_pbg(window.session.graphs()[0], str(tmp_path / "pbg"), 2)
     qtbot.waitUntil(lambda: bool(window.workflow("graph").pbg_export_note), timeout=30000)
     assert "PBG will resume from it" in window.workflow("graph").pbg_export_note
+
+
+def test_a_vectors_file_with_nan_is_refused_and_its_rest_loads_on_request(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("3 2\na 0.1 0.2\nb nan 0.3\nc 0.4 0.5\n")
+    good = tmp_path / "good.txt"
+    write_vectors(Embedding(["x", "y"], np.eye(2, dtype=np.float32)), good, "word2vec-text")
+    drop(window, bad, good)
+    qtbot.waitUntil(lambda: window.data_list.count() == 1 and bool(window.errors), timeout=20000)
+    assert "bad.txt" in window.errors[0] and "line 3" in window.errors[0] and "'b'" in window.errors[0]
+    assert window.session.datasets[0].name == "good.txt"  # the next file of the drop still loaded
+    rest = next(b for b in window._last_message_box.buttons() if b.text() == "Load the rest")
+    rest.click()
+    qtbot.waitUntil(lambda: window.data_list.count() == 2, timeout=20000)
+    loaded = window.session.embeddings["bad.txt"]
+    assert loaded.keys == ["a", "c"] and any("dropped 1 bad row" in n and "'b'" in n for n in window.notices)
+
+
+def test_a_numeric_failure_in_one_file_never_aborts_the_rest_of_the_drop(window, qtbot, tmp_path, monkeypatch):
+    from embedstudio.analysis import projection
+
+    real = projection.pca
+
+    def failing_pca(vectors, n_components=2):
+        if len(vectors) == 3:
+            raise np.linalg.LinAlgError("Eigenvalues did not converge")
+        return real(vectors, n_components)
+
+    monkeypatch.setattr(projection, "pca", failing_pca)
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    write_vectors(Embedding(["a", "b", "c"], np.eye(3, dtype=np.float32)), first, "word2vec-text")
+    write_vectors(Embedding(["x", "y"], np.eye(2, dtype=np.float32)), second, "word2vec-text")
+    drop(window, first, second)
+    qtbot.waitUntil(lambda: window.data_list.count() == 1 and bool(window.errors), timeout=20000)
+    assert "first.txt" in window.errors[0] and "Eigenvalues did not converge" in window.errors[0]
+    assert window.session.datasets[0].name == "second.txt"
+
+
+@pytest.mark.parametrize("text, line, what", [
+    ("3 4\na 0.1 0.2 0.3 0.4\nb 0.1 0.2 0.3\nc 0.1 0.2 0.3 0.4\n", 3, "damaged vectors file"),
+    ("1\t2\n3\t4\n5\t6\t7\t8\t9\n", 3, "damaged edge list"),
+    ("2 99999999999\na 0.1\n", 1, "damaged vectors file"),
+])
+def test_a_damaged_numeric_file_dropped_on_the_window_is_reported_not_trained_on(window, qtbot, tmp_path, text,
+                                                                                 line, what):
+    path = tmp_path / "numbers.txt"
+    path.write_text(text)
+    drop(window, path)
+    qtbot.waitUntil(lambda: bool(window.errors), timeout=20000)
+    assert f"line {line}" in window.errors[0] and what in window.errors[0], window.errors[0]
+    assert window.data_list.count() == 0 and window.workflow("word2vec").panel.corpus.count() == 0
+
+
+def test_a_gz_file_that_is_not_compressed_opens_with_a_notice(window, qtbot, tmp_path, topic_file):
+    plain = tmp_path / "topics.txt.gz"
+    plain.write_bytes(topic_file.read_bytes())
+    drop(window, plain)
+    qtbot.waitUntil(lambda: window.data_list.count() == 1, timeout=20000)
+    assert any("named .gz but is not compressed" in n for n in window.notices)

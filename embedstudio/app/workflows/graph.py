@@ -10,12 +10,9 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from embedstudio.app.docks.linkpred import LinkPredictionPanel
 from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
 from embedstudio.config import ConfigError
-from embedstudio.jobs.graph import graph_job, pbg_export_job
+from embedstudio.jobs.graph import GRAPH_MODEL_FILE, graph_job, pbg_export_job, read_session_model
 from embedstudio.jobs.loading import MODEL_KINDS
 from embedstudio.train.graph import GraphConfig
-
-GRAPH_MODEL_FILE = "graph-model.esgraph"  # a session's graph model (vectors + relation operators)
-
 
 def _summary(model) -> str:
     return f"{len(model.embedding):,} entities, {model.n_relations} relations ({model.operator}, {model.comparator})"
@@ -102,15 +99,7 @@ class GraphWorkflow(TrainingWorkflow):
         return lambda folder: model.save(os.path.join(folder, GRAPH_MODEL_FILE))
 
     def read_session_files(self, folder, view, embeddings):
-        from embedstudio.graphmodel import GraphModel
-
-        name = view.get("graph_model")
-        path = os.path.join(folder, GRAPH_MODEL_FILE)  # a fixed name inside the session folder
-        if not (isinstance(name, str) and name in embeddings and os.path.isfile(path)):
-            return None
-        model = GraphModel.load(path)
-        embeddings[name] = model.embedding  # one object: the map and the Links panel agree
-        return model
+        return read_session_model(folder, view, embeddings)
 
     def restore_state(self, view, model) -> None:
         if model is not None:

@@ -9,11 +9,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from embedstudio.app.docks.starspace import SpacePanel
 from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
-from embedstudio.jobs.starspace import starspace_job
+from embedstudio.jobs.starspace import SPACE_MODEL_FILE, read_session_model, starspace_job
 from embedstudio.train.starspace import StarSpaceConfig
-
-SPACE_MODEL_FILE = "space-model.esspace"  # a session's StarSpace model (words, labels or items, bigram rows)
-
 
 def _what(model) -> str:
     return f"{len(model.labels):,} {'labels' if model.mode == 'tagspace' else 'items'}"
@@ -102,13 +99,7 @@ class StarSpaceWorkflow(TrainingWorkflow):
         return lambda folder: model.save(os.path.join(folder, SPACE_MODEL_FILE))
 
     def read_session_files(self, folder, view, embeddings):
-        from embedstudio.starspacemodel import SpaceModel
-
-        name = view.get("space_model")
-        path = os.path.join(folder, SPACE_MODEL_FILE)
-        if isinstance(name, str) and name in embeddings and os.path.isfile(path):
-            return name, SpaceModel.load(path)
-        return None
+        return read_session_model(folder, view, embeddings)
 
     def restore_state(self, view, files) -> None:
         if files is None:
