@@ -112,16 +112,15 @@ class MainWindow(QMainWindow):
         left = [(title, widget) for title, widget, area in specs if area == LEFT]
         right = [(title, widget) for title, widget, area in specs if area == RIGHT]
         left.insert(min(1, len(left)), ("Projection", self.projection_panel))
-        right.insert(0, ("Neighbours", self.neighbors))
         self.docks: dict[str, QDockWidget] = {}
         for title, widget, area in [("Data", self.data_list, LEFT)] + [(t, w, LEFT) for t, w in left] + \
-                [(t, w, RIGHT) for t, w in right] + [("Loss", self.loss, RIGHT)]:
+                [(t, w, RIGHT) for t, w in right] + [("Neighbours", self.neighbors, RIGHT), ("Loss", self.loss, RIGHT)]:
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{title}")
             dock.setWidget(widget)
             self.addDockWidget(AREAS[area], dock)
             self.docks[title] = dock
-        for group in (left, right):
+        for group in (left, [("Neighbours", self.neighbors)] + right):  # Neighbours is the first tab
             for (a, _), (b, _) in zip(group, group[1:]):
                 self.tabifyDockWidget(self.docks[a], self.docks[b])
         self.docks["Neighbours"].raise_()
@@ -151,7 +150,7 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
 
         contributed: dict[str, list] = {}
-        for workflow in self.workflows.values():
+        for workflow in sorted(self.workflows.values(), key=lambda w: w.menu_rank):  # stable: then registry order
             for place, text, slot in workflow.actions():
                 contributed.setdefault(place, []).append((text, slot))
         keys = QKeySequence.StandardKey
@@ -171,6 +170,8 @@ class MainWindow(QMainWindow):
         add(file_menu, "&Export vectors…", self.exports.vectors_dialog)
         add(file_menu, "Export map &image…", lambda: self.exports.image_dialog(self.map, "map"))
         add(file_menu, "Export &loss curve image…", lambda: self.exports.image_dialog(self.loss, "loss"))
+        for text, slot in contributed.get("File/image", []):
+            add(file_menu, text, slot)
         add(file_menu, "Export map &coordinates…", self.exports.coordinates_dialog)
         for text, slot in contributed.get("File/export", []):
             add(file_menu, text, slot)

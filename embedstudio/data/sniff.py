@@ -43,7 +43,7 @@ _BLOCK_BYTES = 1 << 20  # LineReader's read size when iterating
 MAX_EXPANSION = 100
 """A compressed file may decompress to at most this many times its size (real text: 3 to 10 times;
 gzip's own limit is about 1,000, bzip2's far beyond): more is a decompression bomb, refused."""
-EXPANSION_ALLOWANCE = 64 << 20
+EXPANSION_ALLOWANCE = 16 << 20
 """Bytes any compressed file may decompress to before the ratio is checked (a tiny file of zeros may
 expand a lot without harm)."""
 

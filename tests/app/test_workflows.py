@@ -144,3 +144,22 @@ def test_the_command_line_and_the_window_train_and_score_the_same_graph(window, 
     np.testing.assert_array_equal(flow.model.lhs_params, from_cli.lhs_params)
     np.testing.assert_array_equal(flow.model.rhs_params, from_cli.rhs_params)
     assert f"filtered MRR {mrr:.3f}" in flow.links.info.text()  # the same held-out edges, scored alike
+
+
+def test_the_menus_and_docks_keep_their_order(window):
+    """The shell builds its menus from what the workflows contribute: the order users know stays."""
+    def texts(title):
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == title)
+        return [a.text() for a in menu.actions() if not a.isSeparator()]
+
+    assert texts("&File") == [
+        "&Open…", "Open Projector &TSV with metadata…", "Open &hierarchy…", "Open &user → items…", "Open &Recent",
+        "&Save Session…", "Open Sess&ion…", "Restore &autosave", "Resume &training from checkpoint…",
+        "Automatic &checkpoints", "&Export vectors…", "Export map &image…", "Export &loss curve image…",
+        "Export Poincaré &disk image…", "Export map &coordinates…", "Export graph for &PyTorch-BigGraph…", "&Quit"]
+    assert texts("&Tools") == ["&Evaluate (analogies)", "Evaluate with a &similarity file…", "&Bias audit…",
+                               "&Link prediction…", "E&xtrinsic evaluation…"]
+    assert texts("&View") == ["Data", "Training", "Projection", "Poincaré", "Graph", "StarSpace", "Links", "Tags",
+                              "Extrinsic", "Bias", "Neighbours", "Loss"]
+    tabs = window.tabifiedDockWidgets(window.docks["Neighbours"])
+    assert [d.windowTitle() for d in tabs] == ["Links", "Tags", "Extrinsic", "Bias"]

@@ -22,6 +22,7 @@ MAP = "map"  # the view a workflow brings to the front: the Map tab, or one of i
 class Workflow:
     name = ""  # its key in the registry, in ``shell.workflows`` and (by convention) in a session's view
     sample: str | None = None  # the welcome page's sample (a welcome.SAMPLES key) it runs with one click
+    menu_rank = 50  # where its actions stand among other workflows' in a menu (lower first; ties: registry order)
 
     def __init__(self, shell):
         self.shell = shell
@@ -37,7 +38,8 @@ class Workflow:
         return []
 
     def actions(self) -> list[tuple[str, str, Callable]]:
-        """(place, text, slot) of each menu action; place is "File/open", "File/export" or "Tools"."""
+        """(place, text, slot) of each menu action; place is "File/open", "File/image" (picture exports),
+        "File/export" or "Tools"."""
         return []
 
     # ------------------------------------------------------------------ what it hears

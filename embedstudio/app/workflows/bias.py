@@ -12,6 +12,7 @@ from embedstudio.app.workflows.base import RIGHT, Workflow
 
 class BiasWorkflow(Workflow):
     name = "bias"
+    menu_rank = 20  # Tools: Evaluate, Bias audit, Link prediction, Extrinsic
     sample = "vectors"
 
     def __init__(self, shell):

@@ -21,6 +21,7 @@ def evaluation_job(embedding, similarity_files, restrict_vocab: int):
 
 class EvaluationWorkflow(Workflow):
     name = "evaluation"
+    menu_rank = 10  # Tools: Evaluate, Bias audit, Link prediction, Extrinsic
 
     def __init__(self, shell):
         super().__init__(shell)

@@ -15,6 +15,7 @@ from embedstudio.jobs.extrinsic import extrinsic_datasets, extrinsic_job, fusion
 
 class ExtrinsicWorkflow(Workflow):
     name = "extrinsic"
+    menu_rank = 40  # Tools: Evaluate, Bias audit, Link prediction, Extrinsic
 
     def __init__(self, shell):
         super().__init__(shell)

@@ -20,6 +20,7 @@ def _summary(model) -> str:
 
 class GraphWorkflow(TrainingWorkflow):
     name = "graph"
+    menu_rank = 30  # Tools: Evaluate, Bias audit, Link prediction, Extrinsic
     trainer = "graph"
     title = "Graph"
     dataset_kinds = ("edgelist",)

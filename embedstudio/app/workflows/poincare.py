@@ -61,7 +61,7 @@ class PoincareWorkflow(TrainingWorkflow):
 
     def actions(self):
         return [("File/open", "Open &hierarchy…", self._open_dialog),
-                ("File/export", "Export Poincaré &disk image…",
+                ("File/image", "Export Poincaré &disk image…",
                  lambda: self.shell.exports.image_dialog(self.disk, "disk"))]
 
     def start_run(self, dataset, cfg) -> None:
