@@ -9,8 +9,9 @@ import os
 class DataFormatError(ValueError):
     """A file could not be read as the format it claims to be.
 
-    ``line`` is 1-based (the line of a text file, or the record number of a binary one);
-    ``None`` when the problem is the file as a whole (empty, unreadable, missing).
+    ``line`` is 1-based (the line of a text file, or the record number of a binary one); a file that is
+    empty, blank or not text at all is a problem at its line 1; ``None`` when no line applies (a missing
+    file, a folder, an archive member, a whole-file limit).
     """
 
     def __init__(self, path: str | os.PathLike, line: int | None, reason: str):

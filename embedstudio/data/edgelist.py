@@ -10,12 +10,21 @@ One edge per line; by default the number of fields says what they are::
 ``columns="head_type,head,relation,tail_type,tail"`` (roles ``head relation tail weight head_type
 tail_type ignore``) names the fields explicitly instead.
 
-* **Separator**: tab if every sniffed data line holds one, else comma if every one does, else runs
-  of ASCII whitespace; or given with ``sep``. Around a tab or comma, spaces are trimmed. There is
-  no quoting: a name cannot hold the separator.
-* **Header**: ``header=None`` drops a first line such as ``head relation tail`` or
-  ``source,target,weight`` when each of its fields is a known column name (:data:`HEADER_WORDS`) or
-  a word above numbers, and none of them recurs in the next lines. ``True``/``False`` force it.
+* **Separator**: tab if every sniffed data line holds one, else comma if every one does (or the
+  first does and has no whitespace), else runs of ASCII whitespace; or given with ``sep``. Around
+  a tab or comma, spaces are trimmed. There is no quoting: a name cannot hold the separator.
+* **Every line has as many fields** as the first data line (or the header): a line with another
+  count is an error naming both counts. No field is optional (a weight neither).
+* **Header**: ``header=None`` takes a first line such as ``head relation tail`` or
+  ``source,target,weight`` for a header when each of its fields is a known column name
+  (:data:`HEADER_WORDS`; then, if one names a role, even over lines of another width, an error) or
+  a word above numbers, and none of them recurs in the next lines. ``True``/``False`` force it. A header is
+  obeyed: its words for the head, tail, relation, weight and their types (:data:`HEADER_ROLES`) say
+  which field is which, whatever the field count would suggest; words it does not know stand for
+  the head and the tail (in that order) when it names neither (``from_node,to_node,weight``), and
+  are an error otherwise, as are a role named twice, a head without a tail and a type without the
+  other. A header that names no role (``x y z``) is dropped and the fields go by their count.
+  ``columns=`` overrides the header's words (the header must have as many fields).
 * **Entity types** (PyTorch-BigGraph's entity types): ``type:name`` prefixes (``user:alice``),
   detected when every head and tail of the first data lines has one (``typed=None``), required
   with ``typed=True``, never split with ``typed=False``; the entity's name is the whole token. Or
@@ -25,10 +34,14 @@ tail_type ignore``) names the fields explicitly instead.
 * Blank lines and ``#`` comments are skipped; ``\\r\\n`` and a UTF-8 byte-order mark are fine;
   gzip and bzip2 are recognised by their magic bytes. Each data line must be valid UTF-8.
 * **Self-loops** are kept; a repeated ``(head, relation, tail)`` is kept once (its first
-  occurrence and weight).
+  occurrence and weight; the repeats' weights are dropped, never summed). Repeats are dropped while
+  reading, so memory follows the distinct edges however often one repeats; memory for them is
+  checked as it grows (:func:`embedstudio.memory.check_reading`).
 
 Entity ids are grouped by type (types in order of first appearance), then by first appearance.
-Every problem with the file is a :class:`~embedstudio.data.errors.DataFormatError` with its line.
+Every problem with the file is a :class:`~embedstudio.data.errors.DataFormatError` with its line
+(line 1 for a file with no edges at all, or one that is not text from its first bytes); only a
+missing or unreadable file or a folder has none.
 """
 
 from __future__ import annotations
@@ -42,11 +55,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embedstudio import memory
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.hierarchy import COLUMN_NAMES
 from embedstudio.data.sniff import LineReader, Sample, check_text_start, is_number, register_sniffer
 
-__all__ = ["GraphData", "GraphSplit", "HEADER_WORDS", "ROLES", "read_edgelist", "split_edges"]
+__all__ = ["GraphData", "GraphSplit", "HEADER_ROLES", "HEADER_WORDS", "ROLES", "read_edgelist", "split_edges"]
 
 DEFAULT_MAX_LINE_BYTES = 1 << 20
 """Longest line accepted."""
@@ -68,8 +82,22 @@ HEADER_WORDS = (COLUMN_NAMES - {"a", "b", "x", "y", "u", "v"}) | frozenset(
 """Words that make a first line look like a header (case-insensitive). One-letter names are left
 out: in a small graph they are more often entities than column names."""
 
+HEADER_ROLES = {word: role for role, words in (
+    ("head", "head source src subject from lhs head_id source_id src_id subject_id from_id"),
+    ("tail", "tail target dst object to rhs tail_id target_id dst_id object_id to_id"),
+    ("relation", "relation rel relationship relation_type rel_type predicate pred property label type kind"),
+    ("relation", "edge edge_type"),
+    ("weight", "weight score value count strength"),
+    ("head_type", "head_type source_type src_type lhs_type type1"),
+    ("tail_type", "tail_type target_type dst_type rhs_type type2"),
+) for word in words.split()}
+"""The role of a header's word (lower case). Other column names (``parent child``, ``id1 id2``,
+``node_1 node_2``) say no direction: they are the head and the tail in their order."""
+
 _MAX_WEIGHT = float(np.finfo(np.float32).max)
 _SNIFF_LINES = 64  # data lines looked at for the separator, the layout and the types
+_FIRST_COMPACTION = 4096  # edges held before repeats are first dropped (and memory first checked)
+_FIRST_NAME_CHECK = 1 << 24  # characters of names read before memory is checked for them
 _SEPARATORS = {"\t": "\t", "tab": "\t", ",": ",", "comma": ",", " ": None, "whitespace": None}
 _WS = " \t\n\r\x0b\x0c"  # ASCII whitespace: str.strip() alone would also eat no-break spaces
 _WS_RUN = re.compile(r"[ \t\n\r\x0b\x0c]+")
@@ -198,26 +226,46 @@ def read_edgelist(
         raise ValueError(f"typed must be None, True or False, got {typed!r}")
     if typed is False and roles is not None and "head_type" in roles:
         raise ValueError("typed=False contradicts the head_type/tail_type columns")
-    check_text_start(path)
-    with LineReader(path, max_line_bytes) as reader:
+    with LineReader(path, max_line_bytes) as reader:  # a missing or unreadable file, a folder: no line
+        try:
+            check_text_start(path)
+        except DataFormatError as e:
+            if e.line is not None:
+                raise
+            raise DataFormatError(path, 1, e.reason) from None  # it opened: its content is wrong, from line 1
         data = _data_lines(path, reader)
         sample = list(itertools.islice(data, _SNIFF_LINES + 1))  # + 1: the first may be a header
-        had_header = bool(sample) and header is True
-        if had_header:
+        header_row = sample[0] if sample and header is True else None  # (line number, text)
+        if header_row:
             sample = sample[1:]
         sep_char = _SEPARATORS[sep] if sep is not None else _choose_separator([t for _, t in sample])
         rows = [_split(text, sep_char) for _, text in sample]
         if header is None and _looks_like_header(rows):
-            sample, rows, had_header = sample[1:], rows[1:], True
-        builder = _Builder(path, sep_char, roles, columns)
+            header_row, sample, rows = sample[0], sample[1:], rows[1:]
+        header_line, header_fields = None, None
+        if header_row:
+            header_line = header_row[0]
+            header_fields = _split(header_row[1], sep_char)
+            if roles is not None:  # columns= says what the fields are; the header must agree on how many
+                if len(roles) != len(header_fields):
+                    raise DataFormatError(path, header_line, f"the header has {len(header_fields)} fields but "
+                                                             f"columns={columns!r} names {len(roles)}")
+            else:
+                roles = _header_roles(path, header_line, header_fields)  # obeyed, not second-guessed
+                if roles is None:  # it names nothing (a title, x y z): dropped, its fields are no columns
+                    header_fields = None
+                elif typed is False and "head_type" in roles:
+                    raise DataFormatError(path, header_line, "the header names head and tail type columns, "
+                                                             "which typed=False contradicts")
+        builder = _Builder(path, sep_char, roles, columns, header_line, header_fields)
         if sample:
-            if roles is None:
+            if not builder.roles:
                 builder.set_roles(_infer_roles(path, rows, sample[0][0]))
             builder.set_typing(typed, rows[:_SNIFF_LINES])
             builder.run(itertools.chain(sample, data), first_line=sample[0][0])
         if reader.line_no == 0:
-            raise DataFormatError(path, None, "the file is empty")
-    return builder.result("only a header" if had_header else "only blank lines and comments")
+            raise DataFormatError(path, 1, "the file is empty")
+    return builder.result("only a header" if header_row else "only blank lines and comments")
 
 
 def _parse_columns(columns: str) -> tuple[str, ...]:
@@ -268,6 +316,10 @@ def _choose_separator(lines: list[str]) -> str | None:
         return "\t"
     if lines and all("," in s for s in lines):
         return ","
+    if lines and "," in lines[0] and not _WS_RUN.search(lines[0]):
+        # Read as whitespace-separated, this first line would be one field (an error there); a
+        # later line without a comma is the ragged one, and the error belongs on it.
+        return ","
     return None
 
 
@@ -276,10 +328,20 @@ def _is_number(field_text: str) -> bool:
 
 
 def _looks_like_header(rows: list[list[str]]) -> bool:
-    """Each field of the first row is a column name or a word above numbers, and none recurs."""
-    if len(rows) < 2 or len(rows[0]) != len(rows[1]):
+    """Each field of the first row is a column name or a word above numbers, and none recurs.
+
+    Column names alone, one of them a role, make a header even over rows of another width: read
+    as data, such a line would say "found 3 fields" where the problem is a header naming 4 columns.
+    """
+    if len(rows) < 2:
         return False
     first, rest = rows[0], rows[1:]
+    if len(first) != len(rows[1]):
+        lower = [word.lower() for word in first]
+        if not (all(w in HEADER_WORDS for w in lower) and any(w in HEADER_ROLES for w in lower)):
+            return False
+        seen = {f for r in rest for f in r}
+        return not any(word in seen for word in first)
     for j, word in enumerate(first):
         if word.lower() in HEADER_WORDS:
             continue
@@ -289,6 +351,43 @@ def _looks_like_header(rows: list[list[str]]) -> bool:
         return False
     seen = {f for r in rest for f in r}
     return not any(word in seen for word in first)
+
+
+def _header_roles(path: str, line_no: int, words: list[str]) -> tuple[str, ...] | None:
+    """The roles a header's words give its fields (see the module docstring), or None when it names
+    none of them. Any other doubt is an error: a header read wrongly trains on the wrong columns."""
+    def error(reason: str) -> DataFormatError:
+        return DataFormatError(path, line_no, f"the header ({', '.join(words)[:200]}) {reason}")
+
+    lower = [w.lower() for w in words]
+    roles: list[str | None] = [HEADER_ROLES.get(w) for w in lower]
+    if not any(roles):
+        return None
+    for j, word in enumerate(lower):
+        if word and word in lower[:j]:
+            raise error(f"names {words[j][:60]!r} twice: columns {lower.index(word) + 1} and {j + 1}")
+    for j, role in enumerate(roles):
+        if role is not None and role in roles[:j]:
+            i = roles.index(role)
+            raise error(f"names the {role} twice: column {i + 1} ({words[i]!r}) and column {j + 1} ({words[j]!r})")
+    unnamed = [j for j, role in enumerate(roles) if role is None]
+    if unnamed and "head" not in roles and "tail" not in roles and len(unnamed) >= 2:
+        roles[unnamed[0]], roles[unnamed[1]] = "head", "tail"  # parent,child or node_1,node_2: in order
+        unnamed = unnamed[2:]
+    if unnamed:
+        j = unnamed[0]
+        what = ("does not say whether it is the head or the tail" if lower[j] in HEADER_WORDS
+                else "is not a column an edge list has")
+        raise error(
+            f"has column {j + 1} {words[j][:60]!r}, which {what}; name the fields with columns= "
+            f"(the roles: {', '.join(ROLES)}; 'ignore' skips a field), or header=False if the line is data"
+        )
+    if "head" not in roles and "tail" not in roles:
+        raise error("names no head and no tail column")
+    for role, other in (("head", "tail"), ("tail", "head"), ("head_type", "tail_type"), ("tail_type", "head_type")):
+        if role in roles and other not in roles:
+            raise error(f"names a {role} column ({words[roles.index(role)]!r}) but no {other} column")
+    return tuple(roles)
 
 
 def _infer_roles(path: str, rows: list[list[str]], first_line: int) -> tuple[str, ...]:
@@ -314,10 +413,13 @@ def _infer_roles(path: str, rows: list[list[str]], first_line: int) -> tuple[str
 class _Builder:
     """Interns names, types and relations while reading; checks types; assembles the GraphData."""
 
-    def __init__(self, path: str, sep: str | None, roles: tuple[str, ...] | None, columns: str | None):
+    def __init__(self, path: str, sep: str | None, roles: tuple[str, ...] | None, columns: str | None,
+                 header_line: int | None = None, header_fields: list[str] | None = None):
         self.path = path
         self.sep = sep
         self.columns = columns
+        self.header_line = header_line
+        self.header_fields = header_fields
         self.roles: tuple[str, ...] = ()
         self.typing = "none"  # "none", "prefix" or "column"
         self.ids: dict[str, int] = {}
@@ -332,6 +434,9 @@ class _Builder:
         self.triples = array("q")
         self.weights: array | None = None
         self.first_line = 0  # of the data, for messages
+        self.limit = _FIRST_COMPACTION  # edges held before the next compaction
+        self.name_chars = 0  # of the entity and relation names
+        self.name_check = _FIRST_NAME_CHECK  # name_chars at which memory is checked next
         if roles is not None:
             self.set_roles(roles)
 
@@ -373,44 +478,61 @@ class _Builder:
         # Spaces (and tabs, in a CSV) around a separator are trimmed; most lines have none.
         pad = " " if sep is not None else None
         pad2 = "\t" if sep == "," else pad
-        for line_no, text in data:
-            if ascii_ws and not text.isascii():
-                fields = _WS_RUN.split(text)
-            else:
-                fields = text.split(sep)
-            if len(fields) != width:
-                raise self.width_error(fields, line_no)
-            if pad and (pad in text or pad2 in text):
-                fields = [f.strip(_WS) for f in fields]
-            if by_column:
-                head = self.typed_entity(fields[hi], fields[hti], line_no, "head")
-                tail = self.typed_entity(fields[ti], fields[tti], line_no, "tail")
-            else:
-                h, t = fields[hi], fields[ti]
-                head = ids.get(h)
-                if head is None:
-                    head = self.new_entity(h, line_no, "head")
-                tail = ids.get(t)
-                if tail is None:
-                    tail = self.new_entity(t, line_no, "tail")
-            r = SINGLE_RELATION if ri is None else fields[ri]
-            rel = relation_ids.get(r)
-            if rel is None:
-                rel = self.new_relation(r, head, tail, line_no)
-            elif check_types and (entity_type[head] != head_type[rel] or entity_type[tail] != tail_type[rel]):
-                raise self.relation_type_error(rel, head, tail, line_no)
-            triples.append(head)
-            triples.append(rel)
-            triples.append(tail)
-            if wi is not None:
-                weights.append(self.weight(fields[wi], line_no))
+        data = iter(data)
+        held = 0
+        line_no = first_line
+        while True:
+            # Lines are read in runs of ``limit - held``: one per edge, so the loop needs no counter.
+            for line_no, text in itertools.islice(data, self.limit - held):
+                if ascii_ws and not text.isascii():
+                    fields = _WS_RUN.split(text)
+                else:
+                    fields = text.split(sep)
+                if len(fields) != width:
+                    raise self.width_error(fields, line_no)
+                if pad and (pad in text or pad2 in text):
+                    fields = [f.strip(_WS) for f in fields]
+                if by_column:
+                    head = self.typed_entity(fields[hi], fields[hti], line_no, "head")
+                    tail = self.typed_entity(fields[ti], fields[tti], line_no, "tail")
+                else:
+                    h, t = fields[hi], fields[ti]
+                    head = ids.get(h)
+                    if head is None:
+                        head = self.new_entity(h, line_no, "head")
+                    tail = ids.get(t)
+                    if tail is None:
+                        tail = self.new_entity(t, line_no, "tail")
+                r = SINGLE_RELATION if ri is None else fields[ri]
+                rel = relation_ids.get(r)
+                if rel is None:
+                    rel = self.new_relation(r, head, tail, line_no)
+                elif check_types and (entity_type[head] != head_type[rel] or entity_type[tail] != tail_type[rel]):
+                    raise self.relation_type_error(rel, head, tail, line_no)
+                triples.append(head)
+                triples.append(rel)
+                triples.append(tail)
+                if wi is not None:
+                    weights.append(self.weight(fields[wi], line_no))
+            if len(triples) < 3 * self.limit:
+                return  # the data ended
+            # Drop the repeats read so far: one edge repeated a billion times then costs nothing.
+            held = self.compact()
+            if held > self.limit // 2:  # mostly distinct: let the storage double, if memory allows
+                self.limit *= 2
+                self.check_memory(line_no)
+            triples, weights = self.triples, self.weights
 
     def width_error(self, fields: list[str], line_no: int) -> DataFormatError:
         found = f"one field ({fields[0][:60]!r})" if len(fields) == 1 else f"{len(fields)} fields"
+        width = len(self.roles)
         if self.columns is not None:
-            expected = f"{len(self.roles)} fields (columns={self.columns!r})"
+            expected = f"{width} fields (columns={self.columns!r})"
+        elif self.header_fields is not None:
+            names = ", ".join(self.header_fields)[:200]
+            expected = f"{width} fields like the header (line {self.header_line}: {names})"
         else:
-            expected = f"{len(self.roles)} fields like line {self.first_line}"
+            expected = f"{width} fields like line {self.first_line}"
         hint = "; names with spaces need a tab- or comma-separated file" if self.sep is None else ""
         return DataFormatError(self.path, line_no, f"expected {expected}, found {found}{hint}")
 
@@ -418,12 +540,15 @@ class _Builder:
         try:
             value = float(text)
         except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 <= value <= _MAX_WEIGHT):  # weights are stored as float32
-            raise DataFormatError(
-                self.path, line_no,
-                f"the weight {text.strip(_WS)[:30]!r} should be a finite number >= 0 (and at most {_MAX_WEIGHT:.3g})"
-            )
+            value = None
+        if value is None or not (math.isfinite(value) and 0 <= value <= _MAX_WEIGHT):  # stored as float32
+            j = self.roles.index("weight")
+            column = f"column {j + 1}"
+            if self.header_fields is not None and self.columns is None:
+                column += f", {self.header_fields[j][:30]!r} in the header"
+            shown = text.strip(_WS)[:30]
+            problem = "not a number" if value is None else f"not a finite number >= 0 and at most {_MAX_WEIGHT:.3g}"
+            raise DataFormatError(self.path, line_no, f"the weight column ({column}) holds {shown!r}, {problem}")
         return value
 
     def type_id(self, name: str, line_no: int) -> int:
@@ -449,9 +574,12 @@ class _Builder:
             kind = self.type_id(name[:colon], line_no)
         else:
             kind = 0
-        return self.add_entity(name, kind)
+        return self.add_entity(name, kind, line_no)
 
-    def add_entity(self, name: str, kind: int) -> int:
+    def add_entity(self, name: str, kind: int, line_no: int) -> int:
+        self.name_chars += len(name)
+        if self.name_chars > self.name_check:  # long names grow memory faster than the edges do
+            self.check_memory(line_no)
         i = len(self.names)
         self.ids[name] = i
         self.names.append(name)
@@ -464,7 +592,7 @@ class _Builder:
         if i is None:
             if not name:
                 raise DataFormatError(self.path, line_no, f"empty {side} name")
-            return self.add_entity(name, kind)
+            return self.add_entity(name, kind, line_no)
         if self.entity_type[i] != kind:
             raise DataFormatError(
                 self.path, line_no,
@@ -476,6 +604,9 @@ class _Builder:
     def new_relation(self, name: str, head: int, tail: int, line_no: int) -> int:
         if not name:
             raise DataFormatError(self.path, line_no, "empty relation name")
+        self.name_chars += len(name)
+        if self.name_chars > self.name_check:
+            self.check_memory(line_no)
         r = len(self.relation_names)
         self.relation_ids[name] = r
         self.relation_names.append(name)
@@ -495,11 +626,37 @@ class _Builder:
             f"{types[was]!r} before; each relation needs one head type and one tail type (as PyTorch-BigGraph does)",
         )
 
+    # ------------------------------------------------------------------ repeats and memory
+    def compact(self) -> int:
+        """Drop the repeated edges read so far (keeping first occurrences, in order); the count left."""
+        triples = np.frombuffer(self.triples, dtype=np.int64).reshape(-1, 3)
+        keep = _first_occurrences(triples, len(self.names), len(self.relation_names))
+        if keep is not None:
+            # New arrays, not a resize: the numpy views still export the old ones' buffers.
+            self.triples = array("q", triples[keep].tobytes())
+            if self.weights is not None:
+                self.weights = array("f", np.frombuffer(self.weights, dtype=np.float32)[keep].tobytes())
+        return len(self.triples) // 3
+
+    def check_memory(self, line_no: int) -> None:
+        """Stop (a DataFormatError) unless memory allows ``limit`` edges and twice the names so far.
+
+        Each edge row (3 int64, a float32 weight) counts twice, as compacting and assembling copy
+        it, plus its sort key and order (32 bytes); each name its str, list and dict slots and its
+        type id (about 110 bytes) and its characters (ASCII; more for others, a lower bound then).
+        """
+        self.name_check = max(self.name_check, 2 * self.name_chars)
+        row = 24 + (4 if self.weights is not None else 0)
+        n_names = len(self.names) + len(self.relation_names)
+        need = self.limit * (2 * row + 32) + 2 * (n_names * 110 + self.name_chars)
+        memory.check_reading(need, self.path, line_no,
+                             f"reading on (room for {self.limit:,} distinct edges; {n_names:,} names so far)")
+
     # ------------------------------------------------------------------ assembling
     def result(self, what_else: str) -> GraphData:
         triples = np.frombuffer(self.triples, dtype=np.int64).reshape(-1, 3)
         if len(triples) == 0:
-            raise DataFormatError(self.path, None, f"the file holds no edges ({what_else})")
+            raise DataFormatError(self.path, 1, f"the file holds no edges ({what_else})")
         n = len(self.names)
         keep = _first_occurrences(triples, n, len(self.relation_names))
         # Without repeats the arrays stay views of the buffers they were read into (no copy).

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -13,6 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.data.conftest import expect_data_error
+from embedstudio import memory
+from embedstudio.data import edgelist
 from embedstudio.data.edgelist import GraphData, read_edgelist, split_edges
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.sniff import detect
@@ -255,7 +260,7 @@ def test_header_argument_forces(tmp_path):
     # The header is dropped before the layout is sniffed.
     g = read_edgelist(write(tmp_path, "x\ty\tz\na1\ta2\t0.5\n"), header=True)
     assert g.weights.tolist() == [0.5]
-    expect_error(write(tmp_path, "# columns\nhead\ttail\n"), None, "no edges", "only a header", header=True)
+    expect_error(write(tmp_path, "# columns\nhead\ttail\n"), 1, "no edges", "only a header", header=True)
 
 
 # ============================================================================ separators, encodings
@@ -335,9 +340,9 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_empty_file_and_comments_only(tmp_path):
-    expect_error(write(tmp_path, b""), None, "empty")
-    expect_error(write(tmp_path, gzip.compress(b""), "e.gz"), None, "empty")
-    expect_error(write(tmp_path, "# only a comment\n\n   \n# another\n"), None, "no edges", "comments")
+    expect_error(write(tmp_path, b""), 1, "empty")
+    expect_error(write(tmp_path, gzip.compress(b""), "e.gz"), 1, "empty")
+    expect_error(write(tmp_path, "# only a comment\n\n   \n# another\n"), 1, "no edges", "comments")
 
 
 def test_binary_files(tmp_path):
@@ -348,7 +353,7 @@ def test_binary_files(tmp_path):
     expect_error(write(tmp_path, b"a\tr\tb\n" * 300 + b"c\tr\td\x00\n"), 301, "NUL")  # beyond the first KiB
     expect_error(write(tmp_path, b"a\tb\n" + bytes(range(1, 9)) * 40), 2, "control")
     expect_error(write(tmp_path, "a\tb\n".encode("utf-16")), 1, "UTF-16")
-    expect_error(write(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 3, "NUL")
+    expect_error(write(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 1, "NUL")  # binary from its first byte
 
 
 def test_mis_encoded_utf8_names_its_line(tmp_path):
@@ -364,7 +369,7 @@ def test_truncated_gzip_names_the_line_where_the_data_ends(tmp_path):
     cut = data[: len(data) // 2]
     complete_lines = zlib.decompressobj(wbits=31).decompress(cut).count(b"\n")
     expect_error(write(tmp_path, cut, "cut.gz"), complete_lines + 1, "corrupt or truncated")
-    expect_error(write(tmp_path, data[:15], "tiny.gz"), None, "corrupt or truncated")
+    expect_error(write(tmp_path, data[:15], "tiny.gz"), 1, "corrupt or truncated")
 
 
 def test_line_over_the_limit(tmp_path):
@@ -386,13 +391,14 @@ def test_inconsistent_field_counts(tmp_path):
 
 
 def test_bad_weights(tmp_path):
-    expect_error(write(tmp_path, "a\tr\tb\t1\nc\tr\td\tmuch\n"), 2, "weight 'much'", "finite number >= 0")
-    expect_error(write(tmp_path, "a\tr\tb\t1\nc\tr\td\t-1\n"), 2, "'-1'")
+    expect_error(write(tmp_path, "a\tr\tb\t1\nc\tr\td\tmuch\n"), 2, "weight column (column 4)",
+                 "holds 'much', not a number")
+    expect_error(write(tmp_path, "a\tr\tb\t1\nc\tr\td\t-1\n"), 2, "holds '-1', not a finite number >= 0")
     expect_error(write(tmp_path, "a\tr\tb\t1\nc\tr\td\tnan\n"), 2, "'nan'")
     expect_error(write(tmp_path, "a\tr\tb\t1\nc\tr\td\tinf\n"), 2, "'inf'")
     # Past the sniffed lines, a word where the layout put weights is an error on its line.
     lines = [f"e{i}\te{i + 1}\t{i}\n" for i in range(80)] + ["x\ty\tz\n"]
-    expect_error(write(tmp_path, "".join(lines)), 81, "weight 'z'")
+    expect_error(write(tmp_path, "".join(lines)), 81, "weight column (column 3) holds 'z'")
 
 
 def test_empty_names(tmp_path):
@@ -547,3 +553,207 @@ def test_a_header_field_of_70_kb_of_digits_is_read_at_once(tmp_path):
 
 def test_a_weight_beyond_float32_is_refused_not_stored_as_infinity(tmp_path):
     expect_error(write(tmp_path, "a\tb\t1.5\nc\td\t1e300\n"), 2, "at most")
+
+
+# ============================================================================ headers are obeyed
+def test_a_word_in_a_headers_weight_column_is_an_error_not_a_relation(tmp_path):
+    """Was a silent misread: with three fields, ``heavy`` below ``weight`` made the middle column a
+    relation (the tails became relations, the weights tails) and the file trained."""
+    expect_error(write(tmp_path, "head\ttail\tweight\na\tb\theavy\nc\td\tlight\n"), 2,
+                 "weight column (column 3", "'heavy', not a number")
+    rows = "".join(f"a{i}\tr\tb{i}\t{i}\n" for i in range(5))
+    expect_error(write(tmp_path, "head\trelation\ttail\tweight\n" + rows + "x\tr\ty\theavy\n"), 7,
+                 "the weight column (column 4, 'weight' in the header) holds 'heavy', not a number")
+    expect_error(write(tmp_path, "source,target,weight\na,b,1\nc,d,heavy\n", "g.csv"), 3,
+                 "weight column (column 3, 'weight' in the header) holds 'heavy'")
+    # Forced or detected alike, and past the sniffed lines too.
+    lines = "".join(f"e{i}\te{i + 1}\t{i}\n" for i in range(100)) + "x\ty\theavy\n"
+    expect_error(write(tmp_path, "head\ttail\tweight\n" + lines), 102, "weight column (column 3", header=True)
+
+
+def test_a_header_says_which_field_is_which(tmp_path):
+    # The order the header gives, not the one the field count suggests.
+    g = read_edgelist(write(tmp_path, "tail\thead\na1\ta2\na3\ta4\n"))
+    assert named_edges(g) == [("a2", "link", "a1"), ("a4", "link", "a3")]
+    g = read_edgelist(write(tmp_path, "weight\thead\ttail\n1\ta1\ta2\n2.5\ta2\ta3\n"))
+    assert named_edges(g) == [("a1", "link", "a2"), ("a2", "link", "a3")] and g.weights.tolist() == [1, 2.5]
+    # Was read as head, relation (the targets), tail (the types).
+    g = read_edgelist(write(tmp_path, "source,target,type\nann,bob,knows\nbob,cy,likes\n", "g.csv"))
+    assert named_edges(g) == [("ann", "knows", "bob"), ("bob", "likes", "cy")]
+    g = read_edgelist(write(tmp_path, "Predicate\tSubject\tObject\nis_a\tdog\tmammal\n"))
+    assert named_edges(g) == [("dog", "is_a", "mammal")]
+    # Words without a direction are the head and the tail, in their order, when it names neither.
+    g = read_edgelist(write(tmp_path, "from_node,to_node,weight\n1,2,0.5\n2,3,1\n", "g.csv"))
+    assert named_edges(g) == [("1", "link", "2"), ("2", "link", "3")] and g.weights.tolist() == [0.5, 1]
+    g = read_edgelist(write(tmp_path, "label\tparent\tchild\nhas\tdog\ttail\n"), header=True)
+    assert named_edges(g) == [("dog", "has", "tail")]
+    # Type columns by name.
+    g = read_edgelist(write(tmp_path, "src_type,src,rel,dst_type,dst\nuser,ann,likes,item,book\n", "g.csv"))
+    assert g.names == ["ann", "book"] and g.type_names == ["user", "item"]
+    # A header naming no column (a title, x y z) is dropped; the fields go by their count, as before.
+    assert read_edgelist(write(tmp_path, "x\ty\tz\na1\ta2\t0.5\n"), header=True).weights.tolist() == [0.5]
+    assert read_edgelist(write(tmp_path, "my graph\na\tb\n"), header=True).names == ["a", "b"]
+
+
+@pytest.mark.parametrize("first, line, words", [
+    ("head\tcolour\ttail", 1, ("column 2 'colour'", "not a column an edge list has", "columns=", "header=False")),
+    ("source\ttarget\ttimestamp", 1, ("column 3 'timestamp'",)),  # was read as weights
+    ("head\thead\ttail", 1, ("names 'head' twice: columns 1 and 2",)),
+    ("source\thead\ttail", 1, ("names the head twice: column 1 ('source') and column 2 ('head')",)),
+    ("relation\ttype\ttail", 1, ("names the relation twice",)),
+    ("head\trelation\tweight", 1, ("names a head column ('head') but no tail column",)),
+    ("relation\tweight\tscore", 1, ("names the weight twice",)),
+    ("id\tlabel\tweight", 1, ("column 1 'id'", "does not say whether it is the head or the tail")),
+    ("head_type\thead\trelation\ttail", 1, ("names a head_type column", "no tail_type")),
+])
+def test_a_header_the_reader_cannot_follow_is_an_error(tmp_path, first, line, words):
+    width = first.count("\t") + 1
+    rows = "".join("\t".join(f"v{i}{j}" for j in range(width - 1)) + f"\t{i}\n" for i in range(3))
+    expect_error(write(tmp_path, f"{first}\n{rows}"), line, "the header", *words, header=True)
+
+
+def test_a_header_detected_over_numbers_must_be_understood(tmp_path):
+    # Detected as before (words above numbers); its unknown column is an error now, not a weight.
+    expect_error(write(tmp_path, "source,target,timestamp\n1,2,1600000000\n2,3,1600000001\n", "g.csv"), 1,
+                 "'timestamp'")
+    expect_error(write(tmp_path, "source,target,weight,timestamp\n1,2,1,16\n2,3,1,17\n", "g.csv"), 1,
+                 "column 4 'timestamp'")
+    # columns= names the fields instead, the header is still dropped.
+    g = read_edgelist(write(tmp_path, "source,target,weight,timestamp\n1,2,1,16\n2,3,1,17\n", "g.csv"),
+                      columns="head,tail,weight,ignore")
+    assert named_edges(g) == [("1", "link", "2"), ("2", "link", "3")] and g.weights.tolist() == [1, 1]
+
+
+def test_a_header_naming_more_columns_than_the_rows_have(tmp_path):
+    """Detected though the widths differ (column names only), so the message names the header."""
+    text = "head\trelation\ttail\tweight\na\tr\tb\nc\tr\td\n"
+    expect_error(write(tmp_path, text), 2, "expected 4 fields like the header (line 1: head, relation, tail, weight)",
+                 "found 3 fields")
+    expect_error(write(tmp_path, "# graph\nsource,target\na,r,b\n", "g.csv"), 3, "like the header (line 2", "found 3")
+    # Rows of the header's width, then a ragged one.
+    expect_error(write(tmp_path, "head\ttail\na\tb\nc\td\ne\tf\tg\n"), 4, "expected 2 fields like the header",
+                 "found 3")
+    # A one-word line is still data (and an error of its own), not a header.
+    expect_error(write(tmp_path, "left\na\tr\tb\n"), 1, "one field ('left')")
+
+
+def test_columns_override_the_header_words_but_not_its_width(tmp_path):
+    path = write(tmp_path, "head\ttail\tweight\na\tb\tx\n")
+    g = read_edgelist(path, columns="head,tail,ignore")
+    assert named_edges(g) == [("a", "link", "b")] and g.weights is None
+    assert named_edges(read_edgelist(path, columns="tail,head,relation")) == [("b", "x", "a")]
+    expect_error(path, 1, "the header has 3 fields but columns='head,tail' names 2", columns="head,tail")
+    # The node labels the CLI reads: a node<TAB>label file with a header.
+    g = read_edgelist(write(tmp_path, "node\tlabel\n1\tA\n2\tB\n"), columns="head,tail", typed=False)
+    assert named_edges(g) == [("1", "link", "A"), ("2", "link", "B")]
+    # Type columns named by the header contradict typed=False.
+    expect_error(write(tmp_path, "head_type\thead\ttail_type\ttail\nu\ta\ti\tb\n"), 1, "typed=False",
+                 typed=False)
+
+
+# ============================================================================ ragged rows
+@pytest.mark.parametrize("bad, found", [("e\tf", "found 2 fields"), ("e\tr\tf\t1", "found 4 fields"),
+                                        ("e", "found one field ('e')"), ("e\tr\tf\tg", "found 4 fields")])
+def test_a_ragged_row_names_its_line_and_both_counts(tmp_path, bad, found):
+    """No field is optional: a row of another width is never read as another layout."""
+    text = "a\tr\tb\nb\tr\tc\n# note\n\nc\tr\td\n" + bad + "\n"
+    expect_error(write(tmp_path, text), 6, "expected 3 fields like line 1", found)
+    # Also past the sniffed lines and past the first compaction of repeats.
+    lines = "".join(f"a{i % 50}\tr\tb{i % 50}\n" for i in range(5000)) + bad + "\n"
+    expect_error(write(tmp_path, lines), 5001, "expected 3 fields like line 1", found)
+    # In a CSV and with explicit columns.
+    expect_error(write(tmp_path, text.replace("\t", ","), "g.csv"), 6, found.replace("\t", ","))
+    expect_error(write(tmp_path, text), 6, "expected 3 fields (columns='head,relation,tail')", found,
+                 columns="head,relation,tail")
+
+
+def test_a_ragged_weight_is_not_optional(tmp_path):
+    # An empty last field is a field (trailing whitespace, a tab among it, is not).
+    expect_error(write(tmp_path, "a,r,b\nc,r,d,\n", "g.csv"), 2, "expected 3 fields like line 1", "found 4")
+    assert read_edgelist(write(tmp_path, "a\tr\tb\t\nc\tr\td\n")).n_edges == 2
+    expect_error(write(tmp_path, "a\tb\t0.5\nb\tc\nc\td\t1\n"), 2, "expected 3 fields like line 1", "found 2")
+    expect_error(write(tmp_path, "a\tb\nb\tc\t0.5\n"), 2, "expected 2 fields like line 1", "found 3")
+
+
+# ============================================================================ repeats and memory
+def test_repeats_are_dropped_while_reading_keeping_the_first_weight(tmp_path, monkeypatch):
+    """Compacting every few edges gives what one pass at the end gave: first occurrences, in file
+    order, with their weights (a repeat's weight is dropped, never summed)."""
+    rng = np.random.default_rng(11)
+    picks = rng.integers(0, 40, (3000, 3))
+    lines = [f"e{h}\tr{r % 3}\te{t}\t{w}\n" for (h, r, t), w in zip(picks.tolist(), rng.integers(0, 9, 3000).tolist())]
+    path = write(tmp_path, "".join(lines))
+    expected = {}
+    for line in lines:
+        h, r, t, w = line.split()
+        expected.setdefault((h, r, t), float(w))
+    for first in (2, 3, 64, 4096):
+        monkeypatch.setattr(edgelist, "_FIRST_COMPACTION", first)
+        g = read_edgelist(path)
+        check_invariants(g)
+        assert named_edges(g) == list(expected)
+        assert g.weights.tolist() == list(expected.values())
+
+
+_READ_IN_CHILD = """
+import json, resource, sys
+from embedstudio.data.edgelist import read_edgelist
+def used():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime, r.ru_maxrss * 1024
+cpu0, rss0 = used()
+g = read_edgelist(sys.argv[1])
+cpu1, rss1 = used()
+print(json.dumps({"edges": g.n_edges, "names": g.names, "cpu": cpu1 - cpu0, "rss": rss1, "grew": rss1 - rss0}))
+"""
+
+
+def test_one_edge_repeated_five_million_times_costs_nothing(tmp_path):
+    """Memory follows the distinct edges: all 5 million rows were held (and sorted) before."""
+    path = write(tmp_path, b"a\tb\n" * 5_000_000)
+    out = subprocess.run([sys.executable, "-c", _READ_IN_CHILD, str(path)], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], timeout=600)
+    assert out.returncode == 0, out.stderr
+    used = json.loads(out.stdout)
+    assert used["edges"] == 1 and used["names"] == ["a", "b"]
+    assert used["cpu"] < 30  # CPU seconds, not wall time: the machine may be shared
+    assert used["rss"] < 500e6
+    assert used["grew"] < 100e6, used  # was about 230 MB: 24 bytes a row, then their sort
+
+
+def test_reading_stops_with_a_message_when_the_edges_outgrow_memory(tmp_path, monkeypatch):
+    path = write(tmp_path, "".join(f"n{i}\tr\tn{i + 1}\n" for i in range(30000)))
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1 << 20)
+    err = expect_error(path, 4096, "memory", "reading stopped")
+    assert "8,192 distinct edges" in str(err)
+    # Repeats do not grow the storage: the same number of lines of a few edges reads.
+    g = read_edgelist(write(tmp_path, "".join(f"n{i % 7}\tr\tn{i % 5}\n" for i in range(30000)), "few.tsv"))
+    assert g.n_edges == 35
+    # Long names grow memory faster than the edges do: checked on their own.
+    monkeypatch.setattr(edgelist, "_FIRST_NAME_CHECK", 1 << 16)
+    long_names = "".join(f"{'x' * 10000}{i}\t{'y' * 10000}{i}\n" for i in range(100))
+    with pytest.raises(DataFormatError) as info:
+        read_edgelist(write(tmp_path, long_names, "long.tsv"))
+    assert "memory" in str(info.value) and 1 < info.value.line < 100
+
+
+# ============================================================================ line 1, never None
+@pytest.mark.parametrize("name, content", [
+    ("empty.tsv", b""),
+    ("spaces.tsv", b"   \n\t\n  \r\n\n"),
+    ("bom.tsv", b"\xef\xbb\xbf \n"),
+    ("comments.tsv", b"# only\n# comments\n"),
+    ("empty.gz", gzip.compress(b"")),
+    ("blank.gz", gzip.compress(b"\n \n")),
+    ("png.png", bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")),
+    ("junk.gz", b"\x1f\x8b\x08\x00" + bytes(range(255, 0, -1))),
+    ("junk.bz2", b"BZh91AY&SY" + bytes(range(200))),
+    ("utf16.tsv", "a\tb\n".encode("utf-16")),
+    ("controls.bin", bytes(range(1, 32)) * 30),
+] + [(f"random{seed}.bin", np.random.default_rng(seed).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+     for seed in range(5)])
+def test_a_file_with_nothing_to_read_names_line_1(tmp_path, name, content):
+    """These said "line None" (no edges, binary from the first byte, a compressed stream that
+    yields nothing); only a missing file or a folder has no line."""
+    err = expect_error(write(tmp_path, content, name), 1)
+    assert err.reason
