@@ -760,3 +760,19 @@ def test_a_gz_file_that_is_not_compressed_opens_with_a_notice(window, qtbot, tmp
     drop(window, plain)
     qtbot.waitUntil(lambda: window.data_list.count() == 1, timeout=20000)
     assert any("named .gz but is not compressed" in n for n in window.notices)
+
+
+def test_a_projector_tsv_opens_with_the_metadata_file_the_user_chooses(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    (tmp_path / "points.tsv").write_text("0.1\t0.2\n0.3\t0.4\n0.5\t0.6\n")
+    (tmp_path / "labels-for-points.tsv").write_text("word\tpos\nking\tn\nrun\tv\nred\tadj\n")  # no name match
+    answers = iter([str(tmp_path / "points.tsv"), str(tmp_path / "labels-for-points.tsv")])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (next(answers), ""))
+    open_projector = next(a for a in window.menuBar().actions()[0].menu().actions()
+                          if a.text() == "Open Projector &TSV with metadata…")
+    open_projector.trigger()
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=20000)
+    emb = window.session.embedding
+    assert emb.keys == ["king", "run", "red"] and emb.metadata["pos"] == ["n", "v", "adj"]
+    assert window.map_page.colour.findText("pos") >= 0

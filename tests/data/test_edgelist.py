@@ -698,9 +698,11 @@ def test_repeats_are_dropped_while_reading_keeping_the_first_weight(tmp_path, mo
 _READ_IN_CHILD = """
 import json, resource, sys
 from embedstudio.data.edgelist import read_edgelist
-def used():
+def used():  # VmHWM, not ru_maxrss: a child inherits its parent's (pytest's) ru_maxrss on Linux
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime, r.ru_maxrss * 1024
+    with open("/proc/self/status") as f:
+        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) * 1024
+    return r.ru_utime + r.ru_stime, peak
 cpu0, rss0 = used()
 g = read_edgelist(sys.argv[1])
 cpu1, rss1 = used()
