@@ -14,6 +14,7 @@ import numpy as np
 from embedstudio.storage import read_json_arrays, write_json_arrays
 
 GEOMETRIES = ("euclidean", "poincare")
+BLOCK_ROWS = 1 << 15  # rows per block of a blocked pass (32k x 300 float32: 39 MB of temporaries at most)
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 _FORMAT_TAG = "embedstudio-embedding"
 _FORMAT_VERSION = 1
@@ -42,16 +43,17 @@ class Embedding:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be a 2-D matrix, got shape {vectors.shape}")
-        keys = [str(k) for k in keys]
+        keys = list(keys)  # a copy of the references only: str() of millions of keys that are str took seconds
+        if not all(type(k) is str for k in keys):
+            keys = [str(k) for k in keys]
         if len(keys) != vectors.shape[0]:
             raise ValueError(f"{len(keys)} keys for {vectors.shape[0]} vectors")
         if geometry not in GEOMETRIES:
             raise ValueError(f"unknown geometry {geometry!r}; known: {', '.join(GEOMETRIES)}")
         self.keys: list[str] = keys
-        self.key_to_index: dict[str, int] = {}
-        for i, k in enumerate(keys):
-            # The first occurrence wins, as in gensim; a duplicate key stays reachable by row.
-            self.key_to_index.setdefault(k, i)
+        # The first occurrence wins, as in gensim (a duplicate key stays reachable by row): built from the end
+        # so earlier rows overwrite later ones, at dict-construction speed (3M keys in well under a second)
+        self.key_to_index: dict[str, int] = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
         self.vectors = vectors
         if counts is not None:
             raw = np.asarray(counts)
@@ -101,23 +103,54 @@ class Embedding:
 
     @property
     def norms(self) -> np.ndarray:
+        """Row lengths (float32, summed in float64 a block at a time: no full-size temporary); cached."""
         if self._norms is None:
-            self._norms = np.linalg.norm(self.vectors.astype(np.float64), axis=1).astype(np.float32)
+            out = np.empty(len(self), dtype=np.float32)
+            for start in range(0, len(self), BLOCK_ROWS):
+                block = self.vectors[start: start + BLOCK_ROWS]
+                out[start: start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))
+            self._norms = out
         return self._norms
+
+    def _safe_norms(self, rows=slice(None)) -> np.ndarray:
+        norms = self.norms[rows]
+        return np.where(norms > 0, norms, np.float32(1.0))
 
     @property
     def unit(self) -> np.ndarray:
-        """Rows scaled to unit length (zero rows stay zero); cached."""
+        """Rows scaled to unit length (zero rows stay zero); cached. A second matrix the size of ``vectors``:
+        queries do without it (:meth:`cosines`, :meth:`unit_rows`); tools on small embeddings may use it."""
         if self._unit is None:
-            norms = self.norms
-            safe = np.where(norms > 0, norms, 1.0).astype(np.float32)
-            self._unit = self.vectors / safe[:, None]
+            unit = np.empty_like(self.vectors)
+            for start in range(0, len(self), BLOCK_ROWS):
+                stop = min(start + BLOCK_ROWS, len(self))
+                np.divide(self.vectors[start:stop], self._safe_norms(slice(start, stop))[:, None], out=unit[start:stop])
+            self._unit = unit
         return self._unit
+
+    def unit_rows(self, rows) -> np.ndarray:
+        """Some rows (a slice or row numbers) scaled to unit length, without the whole unit matrix."""
+        if self._unit is not None:
+            return self._unit[rows]
+        return self.vectors[rows] / self._safe_norms(rows)[..., None]
+
+    def cosines(self, directions: np.ndarray, limit: int | None = None) -> np.ndarray:
+        """Cosine of every row (of the first ``limit``) with each unit column of ``directions`` (d or d x m),
+        computed a block of rows at a time in float32 BLAS: (n,) or (n, m)."""
+        d = np.asarray(directions, dtype=np.float32)
+        n = len(self) if limit is None else min(int(limit), len(self))
+        out = np.empty((n,) + d.shape[1:], dtype=np.float32)
+        for start in range(0, n, BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, n)
+            scores = self.vectors[start:stop] @ d
+            scores /= self._safe_norms(slice(start, stop)).reshape((-1,) + (1,) * (d.ndim - 1))
+            out[start:stop] = scores
+        return out
 
     # ------------------------------------------------------------------ queries
     def _as_vector(self, item: str | np.ndarray) -> np.ndarray:
         if isinstance(item, str):
-            return self.unit[self.index(item)]
+            return self.unit_rows(self.index(item))
         v = np.asarray(item, dtype=np.float32).ravel()
         if v.shape != (self.dim,):
             raise ValueError(f"query vector has {v.size} dims, the embedding has {self.dim}")
@@ -128,7 +161,7 @@ class Embedding:
         """Cosine similarity (euclidean) or minus the hyperbolic distance (poincare)."""
         if self.geometry == "poincare":
             return -float(self.distances(self[a][None, :], [self.index(b)])[0, 0])
-        return float(self.unit[self.index(a)] @ self.unit[self.index(b)])
+        return float(self.unit_rows(self.index(a)) @ self.unit_rows(self.index(b)))
 
     def distances(self, queries: np.ndarray, rows: Sequence[int] | None = None) -> np.ndarray:
         """Poincaré-ball distances between query points and rows (all rows if None)."""
@@ -173,8 +206,45 @@ class Embedding:
             n = np.linalg.norm(query)
             if n > 0:
                 query /= n
-            scores = self.unit[:limit] @ query
+            scores = self.cosines(query, limit)
         return self._top(scores, topn, skip)
+
+    def most_similar_many(self, keys: Sequence[str], topn: int = 10,
+                          restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+        """:meth:`most_similar` of each key (itself left out), all in one pass over the rows: each block of
+        rows is scored against every query in one matrix product (the audit's hundreds of words)."""
+        if self.geometry == "poincare":
+            return [self.most_similar(k, topn=topn, restrict_vocab=restrict_vocab) for k in keys]
+        rows = np.array([self.index(k) for k in keys], dtype=np.int64)
+        if not len(rows):
+            return []
+        n = len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
+        queries = self.unit_rows(rows).T.copy()  # d x m
+        best_scores = np.full((len(rows), 0), -np.inf, dtype=np.float32)
+        best_rows = np.zeros((len(rows), 0), dtype=np.int64)
+        keep = topn + 1  # a query's own row may be among its best
+        for start in range(0, n, BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, n)
+            scores = (self.vectors[start:stop] @ queries) / self._safe_norms(slice(start, stop))[:, None]  # b x m
+            scores = scores.T  # m x b
+            inside = (rows >= start) & (rows < stop)
+            scores[np.flatnonzero(inside), rows[inside] - start] = -np.inf
+            if scores.shape[1] > keep:
+                part = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+            else:
+                part = np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
+            best_scores = np.concatenate([best_scores, np.take_along_axis(scores, part, axis=1)], axis=1)
+            best_rows = np.concatenate([best_rows, part + start], axis=1)
+            if best_scores.shape[1] > keep:
+                top = np.argpartition(-best_scores, keep - 1, axis=1)[:, :keep]
+                best_scores = np.take_along_axis(best_scores, top, axis=1)
+                best_rows = np.take_along_axis(best_rows, top, axis=1)
+        out = []
+        for q in range(len(rows)):
+            order = np.lexsort((best_rows[q], -best_scores[q]))  # best first; ties by row, as most_similar
+            out.append([(self.keys[i], float(best_scores[q, j])) for j, i in
+                        ((j, int(best_rows[q, j])) for j in order) if best_scores[q, j] > -np.inf][:topn])
+        return out
 
     def _top(self, scores: np.ndarray, topn: int, skip: set[int]) -> list[tuple[str, float]]:
         want = min(len(scores), topn + len(skip))
@@ -197,7 +267,15 @@ class Embedding:
         """Answer a : b :: c : ? (e.g. man : king :: woman : queen); a, b and c are excluded."""
         idx = [self.index(a), self.index(b), self.index(c)]
         limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        scores = analogy_scores(self.unit[:limit], *(self.unit[i][None, :] for i in idx), method)[0]
+        ua, ub, uc = self.unit_rows(idx)
+        if method == "3cosadd":  # cos(d, b - a + c), a block of rows at a time: no unit matrix
+            q = ub - ua + uc
+            scores = self.cosines(q / max(float(np.linalg.norm(q)), 1e-12), limit)
+        elif method == "3cosmul":
+            cos = self.cosines(np.stack([ua, ub, uc], axis=1), limit)  # n x 3
+            scores = _cosmul(cos[:, 0], cos[:, 1], cos[:, 2])
+        else:
+            raise ValueError(f"unknown analogy method {method!r}; known: {', '.join(ANALOGY_METHODS)}")
         return self._top(scores, topn, set(idx))
 
     def analogy_batch(
@@ -212,11 +290,12 @@ class Embedding:
         """Best answer row for each question (rows a, b, c), excluding the three question rows."""
         a, b, c = (np.asarray(x, dtype=np.int64) for x in (a, b, c))
         limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        unit = self.unit
+        candidates = self.unit_rows(slice(0, limit))  # the unit rows of the restricted vocabulary only
         out = np.empty(len(a), dtype=np.int64)
         for s in range(0, len(a), chunk):
             sl = slice(s, s + chunk)
-            scores = analogy_scores(unit[:limit], unit[a[sl]], unit[b[sl]], unit[c[sl]], method)
+            scores = analogy_scores(candidates, self.unit_rows(a[sl]), self.unit_rows(b[sl]), self.unit_rows(c[sl]),
+                                    method)
             rows = np.arange(scores.shape[0])
             for q in (a[sl], b[sl], c[sl]):
                 inside = q < limit
@@ -274,6 +353,11 @@ class Embedding:
             raise DataFormatError(os.fspath(path), None, f"inconsistent embedding file: {e}") from None
 
 
+def _cosmul(cos_a: np.ndarray, cos_b: np.ndarray, cos_c: np.ndarray) -> np.ndarray:
+    """3CosMul from the three cosines: cos'(d,b) cos'(d,c) / (cos'(d,a) + 1e-3), cos' = (1 + cos) / 2."""
+    return ((1.0 + cos_b) / 2.0) * ((1.0 + cos_c) / 2.0) / ((1.0 + cos_a) / 2.0 + 1e-3)
+
+
 def analogy_scores(
     unit: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, method: str = "3cosadd"
 ) -> np.ndarray:
@@ -287,6 +371,5 @@ def analogy_scores(
         q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
         return q @ unit.T
     if method == "3cosmul":
-        sa, sb, sc = ((1.0 + x @ unit.T) / 2.0 for x in (a, b, c))
-        return sb * sc / (sa + 1e-3)
+        return _cosmul(a @ unit.T, b @ unit.T, c @ unit.T)
     raise ValueError(f"unknown analogy method {method!r}; known: {', '.join(ANALOGY_METHODS)}")

@@ -157,3 +157,47 @@ def test_counts_that_are_not_finite_non_negative_numbers_are_refused(counts):
     with pytest.raises(ValueError, match="counts"):
         Embedding(["a", "b"], np.zeros((2, 3)), counts=np.array(counts))
     assert Embedding(["a", "b"], np.zeros((2, 3)), counts=np.array([2.0, 0.0])).counts.tolist() == [2, 0]
+
+
+# ---------------------------------------------------------------------------------- at scale: blocks, batches
+def test_blocked_norms_cosines_and_unit_rows_equal_the_float64_reference(monkeypatch):
+    from embedstudio import vectors
+
+    monkeypatch.setattr(vectors, "BLOCK_ROWS", 7)  # many blocks, a ragged last one
+    rng = np.random.default_rng(0)
+    v = (rng.standard_normal((100, 9)) * rng.uniform(0.01, 100, (100, 1))).astype(np.float32)
+    v[5] = 0.0
+    emb = Embedding([f"k{i}" for i in range(100)], v)
+    ref = np.linalg.norm(v.astype(np.float64), axis=1)
+    np.testing.assert_allclose(emb.norms, ref, rtol=1e-6)
+    safe = np.where(ref > 0, ref, 1.0)[:, None]
+    d = rng.standard_normal((9, 3))
+    d /= np.linalg.norm(d, axis=0)
+    np.testing.assert_allclose(emb.cosines(d), (v.astype(np.float64) / safe) @ d, atol=1e-5)
+    np.testing.assert_allclose(emb.cosines(d[:, 0], limit=40), ((v / safe) @ d[:, 0])[:40], atol=1e-5)
+    np.testing.assert_allclose(emb.unit_rows([3, 5, 99]), (v / safe)[[3, 5, 99]], atol=1e-6)
+    np.testing.assert_allclose(emb.unit, v / safe, atol=1e-6)
+    assert emb._unit is not None  # only the explicit .unit caches the second matrix
+
+
+def test_most_similar_does_not_make_the_unit_matrix():
+    rng = np.random.default_rng(1)
+    emb = Embedding([f"k{i}" for i in range(50)], rng.standard_normal((50, 4)).astype(np.float32))
+    emb.most_similar("k3", topn=5)
+    emb.analogy("k1", "k2", "k3", topn=2)
+    assert emb._unit is None
+
+
+@pytest.mark.parametrize("restrict", [None, 60])
+def test_batched_neighbours_equal_single_queries(monkeypatch, restrict):
+    from embedstudio import vectors
+
+    monkeypatch.setattr(vectors, "BLOCK_ROWS", 16)
+    rng = np.random.default_rng(2)
+    emb = Embedding([f"w{i}" for i in range(200)], rng.standard_normal((200, 6)).astype(np.float32))
+    words = ["w0", "w17", "w150", "w199", "w3"]
+    batched = emb.most_similar_many(words, topn=8, restrict_vocab=restrict)
+    for word, got in zip(words, batched):
+        single = emb.most_similar(word, topn=8, restrict_vocab=restrict)
+        assert [k for k, _ in got] == [k for k, _ in single]
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in single], rtol=1e-5)

@@ -332,13 +332,13 @@ def evaluate_analogies(
 def _exclude_variants(embedding: Embedding, vocab: _Vocab, arr: np.ndarray, predicted: np.ndarray, method: str) -> np.ndarray:
     """Re-answer questions whose prediction is another spelling of a question word (gensim's rule)."""
     fk = vocab.folded_keys
-    unit = embedding.unit[: vocab.limit]
+    unit = embedding.unit_rows(slice(0, vocab.limit))
     predicted = predicted.copy()
     for n, (a, b, c, _d) in enumerate(arr):
         if fk[predicted[n]] not in (fk[a], fk[b], fk[c]):
             continue
-        full = embedding.unit
-        scores = analogy_scores(unit, full[a][None, :], full[b][None, :], full[c][None, :], method)[0]
+        qa, qb, qc = (embedding.unit_rows([r]) for r in (a, b, c))
+        scores = analogy_scores(unit, qa, qb, qc, method)[0]
         for r in (a, b, c):
             scores[vocab.rows_of(fk[r])] = -np.inf
         predicted[n] = int(np.argmax(scores))

@@ -18,28 +18,59 @@ from embedstudio.config import ConfigBase, param
 PROJECTIONS = ("pca", "umap", "tsne")
 
 
+PCA_FIT_ROWS = 50_000
+"""Rows the principal axes are fitted on: all of them up to this many (exactly, in float64), else this many
+evenly spread over the file's order (word2vec files are sorted by frequency, so every range of ranks is
+in the sample; 50k points fix a 2-D map's axes to well under a degree) and every row projected in
+float32 BLAS."""
+_PCA_BLOCK = 1 << 15
+
+
 def pca(vectors: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates on the top principal axes and the share of variance each explains.
 
-    The covariance is dim x dim, so this is fast for any number of points. Each axis's sign is
-    fixed (its largest loading positive) so repeated calls on similar data agree.
+    Memory-lean for millions of rows: the mean, the dim x dim covariance and the coordinates are
+    computed a block of rows at a time, never on a float64 or centred copy of the whole matrix; past
+    PCA_FIT_ROWS rows the axes come from an evenly spread sample. Each axis's sign is fixed (its largest
+    loading positive) so repeated calls on similar data agree.
     """
-    x = np.asarray(vectors, dtype=np.float64)
+    x = np.asarray(vectors)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError("pca needs a non-empty 2-D matrix")
-    x = x - x.mean(axis=0)
-    cov = x.T @ x / max(len(x) - 1, 1)
+    n, d = x.shape
+    exact = n <= PCA_FIT_ROWS
+    mean = np.zeros(d, dtype=np.float64)
+    for start in range(0, n, _PCA_BLOCK):  # pairwise sums within a block, float64 across blocks
+        mean += x[start: start + _PCA_BLOCK].sum(axis=0, dtype=np.float64 if exact else None)
+    mean /= n
+    fit = np.arange(n) if exact else np.linspace(0, n - 1, PCA_FIT_ROWS).round().astype(np.int64)
+    cov = np.zeros((d, d), dtype=np.float64)
+    for start in range(0, len(fit), _PCA_BLOCK):
+        rows = fit[start: start + _PCA_BLOCK]
+        block = (x[rows[0]: rows[-1] + 1] if exact else x[rows]).astype(np.float64)
+        block -= mean
+        cov += block.T @ block
+    cov /= max(len(fit) - 1, 1)
     values, axes = np.linalg.eigh(cov)
     order = np.argsort(values)[::-1][:n_components]
     values, axes = values[order], axes[:, order]
     signs = np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(axes.shape[1])])
     axes = axes * np.where(signs == 0, 1.0, signs)
-    coords = x @ axes
-    if coords.shape[1] < n_components:  # fewer dimensions than components asked for
-        coords = np.hstack([coords, np.zeros((len(coords), n_components - coords.shape[1]))])
-        values = np.concatenate([values, np.zeros(n_components - len(values))])
+    k = axes.shape[1]
+    coords = np.zeros((n, n_components), dtype=np.float32)  # fewer dimensions than components: zero columns
+    axes32, shift = axes.astype(np.float32), (mean @ axes).astype(np.float32)
+    for start in range(0, n, _PCA_BLOCK):
+        if exact:
+            block = x[start: start + _PCA_BLOCK].astype(np.float64)
+            block -= mean
+            coords[start: start + len(block), :k] = block @ axes
+        else:  # (x - mean) a = x a - mean a: one float32 product of the rows as they are
+            part = x[start: start + _PCA_BLOCK] @ axes32
+            part -= shift
+            coords[start: start + len(part), :k] = part
+    values = np.concatenate([values, np.zeros(n_components - len(values))])
     total = float(np.clip(np.trace(cov), 1e-300, None))
-    return coords.astype(np.float32), (values / total).astype(np.float64)
+    return coords, (values / total).astype(np.float64)
 
 
 def align_to(previous: np.ndarray, current: np.ndarray) -> np.ndarray:
@@ -122,7 +153,7 @@ def word_axes(
 
     def direction(left, right):
         def centroid(words):
-            rows = [embedding.unit[embedding.index(w)] for w in words if w in embedding]
+            rows = [embedding.unit_rows(embedding.index(w)) for w in words if w in embedding]
             missing.extend(w for w in words if w not in embedding)
             return np.mean(rows, axis=0) if rows else None
 
@@ -138,9 +169,9 @@ def word_axes(
     if dx is None:
         raise KeyError(f"the x axis has no word in the vocabulary (missing: {', '.join(missing)})")
     coords = np.zeros((len(embedding), 2), dtype=np.float32)
-    coords[:, 0] = embedding.unit @ dx
+    coords[:, 0] = embedding.cosines(dx)
     if dy is not None:
-        coords[:, 1] = embedding.unit @ dy
+        coords[:, 1] = embedding.cosines(dy)
     elif y_axis:
         raise KeyError(f"the y axis has no word in the vocabulary (missing: {', '.join(missing)})")
     return coords, missing

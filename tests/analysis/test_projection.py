@@ -85,3 +85,55 @@ def test_umap_accepts_a_previous_layout_as_its_start():
     assert again.shape == first.shape and _separated(again, labels) > 0.95
     with pytest.raises(ValueError, match="at least 4 points"):
         umap_layout(x[:3])
+
+
+def test_blocked_pca_equals_the_float64_reference(monkeypatch):
+    from embedstudio.analysis import projection
+
+    monkeypatch.setattr(projection, "_PCA_BLOCK", 13)  # many blocks, a ragged last one
+    rng = np.random.default_rng(0)
+    v = (rng.standard_normal((500, 12)) * np.linspace(5, 0.5, 12) + 3.0).astype(np.float32)
+    coords, explained = projection.pca(v)
+    x = v.astype(np.float64) - v.astype(np.float64).mean(axis=0)
+    values, axes = np.linalg.eigh(x.T @ x / (len(x) - 1))
+    top = axes[:, np.argsort(values)[::-1][:2]]
+    top *= np.sign(top[np.abs(top).argmax(axis=0), [0, 1]])
+    np.testing.assert_allclose(coords, x @ top, atol=1e-5 * np.abs(x @ top).max())
+    np.testing.assert_allclose(explained, np.sort(values)[::-1][:2] / values.sum(), rtol=1e-6)
+
+
+def test_pca_of_many_rows_fits_its_axes_on_a_spread_sample(monkeypatch):
+    from embedstudio.analysis import projection
+
+    monkeypatch.setattr(projection, "PCA_FIT_ROWS", 400)
+    rng = np.random.default_rng(1)
+    v = (rng.standard_normal((5000, 6)) * [9, 4, 1, 1, 1, 1]).astype(np.float32)
+    coords, explained = projection.pca(v)
+    exact = np.abs(np.corrcoef(coords[:, 0], v[:, 0])[0, 1])
+    assert exact > 0.99 and explained[0] > 0.7  # the sample finds the axis of the largest spread
+
+
+def test_pca_and_norms_allocate_a_fraction_of_the_matrix(monkeypatch):
+    """The open path's maths never makes a float64 or centred copy of the vectors: what it allocates follows
+    its block, not the matrix (numpy's allocations are traced)."""
+    import tracemalloc
+
+    from embedstudio import vectors
+    from embedstudio.analysis import projection
+    from embedstudio.analysis.projection import pca
+    from embedstudio.vectors import Embedding
+
+    monkeypatch.setattr(projection, "_PCA_BLOCK", 4096)
+    monkeypatch.setattr(vectors, "BLOCK_ROWS", 4096)
+
+    v = np.random.default_rng(2).standard_normal((300_000, 40)).astype(np.float32)  # 48 MB
+    emb = Embedding([f"k{i}" for i in range(len(v))], v)
+    tracemalloc.start()
+    try:
+        pca(v)
+        emb.norms
+        emb.most_similar("k7", topn=5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.4 * v.nbytes, peak

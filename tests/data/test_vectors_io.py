@@ -660,3 +660,40 @@ def test_property_damaged_files_raise_only_data_format_errors(data):
                 assert e.path == path
             else:
                 assert emb.vectors.dtype == np.float32 and len(emb.keys) == emb.vectors.shape[0] > 0
+
+
+# --------------------------------------------------------------------------- the binary reader's numba scan
+@given(records=st.lists(st.tuples(st.binary(min_size=0, max_size=6), st.integers(0, 2)), min_size=0, max_size=30),
+       dim=st.integers(1, 4), cut=st.integers(0, 400), max_word=st.integers(1, 8))
+@settings(max_examples=300, deadline=None)
+def test_the_numba_scan_takes_exactly_what_the_python_reference_takes(records, dim, cut, max_word):
+    from embedstudio.data.binary_scan import as_array, scan_records, scan_reference
+
+    rng = np.random.default_rng(len(records))
+    buf = b"".join(b"\n" * newlines + word + b" " + rng.standard_normal(dim).astype("<f4").tobytes()
+                   for word, newlines in records)[:cut + 10 * len(records)]
+    out = np.zeros((len(records) + 1, 4 * dim), dtype=np.uint8)
+    words = np.zeros(len(buf) + 1, dtype=np.uint8)
+    starts = np.zeros(len(records) + 1, dtype=np.int64)
+    taken, pos, used = scan_records(as_array(buf), 0, 4 * dim, max_word, out, 1, len(records), words, starts)
+    ref_words, ref_vectors, ref_starts, ref_pos = scan_reference(buf, 0, 4 * dim, max_word, len(records))
+    assert (taken, pos) == (len(ref_words), ref_pos)
+    assert words[:used].tobytes() == b"".join(w + b"\x00" for w in ref_words)
+    assert [out[1 + i].tobytes() for i in range(taken)] == ref_vectors and list(starts[:taken]) == ref_starts
+
+
+@pytest.mark.parametrize("chunk", [64, 97, 1 << 20])
+def test_binary_records_cut_by_the_read_buffer_read_exactly(tmp_path, monkeypatch, chunk):
+    from embedstudio.data import vectors_io
+
+    monkeypatch.setattr(vectors_io, "_BINARY_CHUNK", chunk)
+    rng = np.random.default_rng(3)
+    keys = [f"w{i}" + "é" * (i % 3) for i in range(500)]
+    emb = Embedding(keys, rng.standard_normal((500, 7)).astype(np.float32))
+    write_vectors(emb, tmp_path / "v.bin", "word2vec-binary")
+    back = read_vectors(tmp_path / "v.bin")
+    assert back.keys == keys and np.array_equal(bits(back.vectors), bits(emb.vectors))
+    (tmp_path / "c.bin").write_bytes(binary_file([(k.encode(), list(v)) for k, v in zip(keys, emb.vectors)],
+                                                 newline=True))  # the C tool's newline after each vector
+    back = read_vectors(tmp_path / "c.bin", "word2vec-binary")
+    assert back.keys == keys and np.array_equal(bits(back.vectors), bits(emb.vectors))
