@@ -184,12 +184,17 @@ def _cluster_recovery(before: Embedding, after: Embedding, direction: np.ndarray
 
 def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vectors_path: str | None = None,
               neighbour_words: int = 200, y_axis: tuple[list[str], list[str]] | None = None,
-              strictness: float = 1.0) -> tuple[AuditResult, Embedding | None]:
+              strictness: float = 1.0, progress=None) -> tuple[AuditResult, Embedding | None]:
     """Every measure of the preset before (and after) debiasing; returns the result and the debiased
     embedding (None with ``debias="none"``). The given embedding is never changed. ``y_axis`` = (low
     words, high words) adds a second direction (their centroid difference, e.g. junior > senior) on
     which the neutral words are placed too, for a two-axis plot. ``strictness`` is DirectBias's c.
-    A preset with ``direction_sets`` takes its direction from the two sets' centroids instead of pairs."""
+    A preset with ``direction_sets`` takes its direction from the two sets' centroids instead of pairs.
+    ``progress(stage, fraction)`` is told what is being measured as the audit goes."""
+    def say(stage: str, fraction: float) -> None:
+        if progress is not None:
+            progress(stage, fraction)
+
     if debias not in DEBIAS_METHODS:
         from embedstudio.graphmodel import unknown_name
 
@@ -209,7 +214,9 @@ def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vec
         gone = [w for k in ("X", "Y", "A", "B") for w in match_case(embedding, t[k])[1]]
         if gone:
             missing[f"WEAT {t['name']}"] = gone
+    say("DirectBias and WEAT before debiasing", 0.1)
     before = _measures(embedding, direction.vector, neutral, preset.weat, strictness)
+    say(f"{debias} debiasing" if debias != "none" else "the report", 0.4)
     after_emb = None
     if debias == "hard":
         after_emb = bias.hard_debias(embedding, direction.vector, neutral, equalize)
@@ -222,11 +229,15 @@ def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vec
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
         sha = digest.hexdigest()
+    after = None
+    if after_emb is not None:
+        say("DirectBias and WEAT after debiasing", 0.55)
+        after = _measures(after_emb, direction.vector, neutral, preset.weat, strictness)
     result = AuditResult(
         preset=preset.name, vectors=vectors_path or embedding.info.get("source", "(in memory)"), vectors_sha256=sha,
         date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         explained_variance=[float(x) for x in direction.explained], missing=missing, before=before,
-        after=_measures(after_emb, direction.vector, neutral, preset.weat, strictness) if after_emb is not None else None,
+        after=after,
         debias=debias, parameters={"definitional_pairs": pairs, "equalize_pairs": equalize, "neutral_words": neutral,
                                    "direction_sets": preset.direction_sets, "strictness": strictness,
                                    "vocabulary": len(embedding), "dimension": embedding.dim})
@@ -239,9 +250,12 @@ def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vec
         result.y_axis = {"low": low, "high": high, "missing": second.missing,
                          **{k: {w: float(v) for w, v in d.items()} for k, d in place.items()}}
     if after_emb is not None:
+        say("how far the neighbours moved", 0.75)
         sample = neutral + [w for w in embedding.keys[:neighbour_words] if w not in set(neutral)]
         result.neighbours_moved = _neighbours_moved(embedding, after_emb, sample)
+        say("whether the biased words still cluster", 0.9)
         result.cluster_recovery = _cluster_recovery(embedding, after_emb, direction.vector)
+    say("done", 1.0)
     return result, after_emb
 
 

@@ -8,8 +8,11 @@ instead of flipping or spinning the whole picture.
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
+import time
 import warnings
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -26,24 +29,17 @@ float32 BLAS."""
 _PCA_BLOCK = 1 << 15
 
 
-def pca(vectors: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates on the top principal axes and the share of variance each explains.
-
-    Memory-lean for millions of rows: the mean, the dim x dim covariance and the coordinates are
-    computed a block of rows at a time, never on a float64 or centred copy of the whole matrix; past
-    PCA_FIT_ROWS rows the axes come from an evenly spread sample. Each axis's sign is fixed (its largest
-    loading positive) so repeated calls on similar data agree.
-    """
-    x = np.asarray(vectors)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError("pca needs a non-empty 2-D matrix")
+def principal_axes(x: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(mean, top axes d x k, their variances, total variance) of the rows of ``x``, by blocks: exactly
+    (float64) up to PCA_FIT_ROWS rows, from an evenly spread sample of that many beyond. Each axis's sign
+    is fixed (its largest loading positive) so repeated calls on similar data agree."""
     n, d = x.shape
     exact = n <= PCA_FIT_ROWS
     mean = np.zeros(d, dtype=np.float64)
     for start in range(0, n, _PCA_BLOCK):  # pairwise sums within a block, float64 across blocks
         mean += x[start: start + _PCA_BLOCK].sum(axis=0, dtype=np.float64 if exact else None)
     mean /= n
-    fit = np.arange(n) if exact else np.linspace(0, n - 1, PCA_FIT_ROWS).round().astype(np.int64)
+    fit = np.arange(n) if exact else spread_rows(n, PCA_FIT_ROWS)
     cov = np.zeros((d, d), dtype=np.float64)
     for start in range(0, len(fit), _PCA_BLOCK):
         rows = fit[start: start + _PCA_BLOCK]
@@ -55,12 +51,25 @@ def pca(vectors: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndar
     order = np.argsort(values)[::-1][:n_components]
     values, axes = values[order], axes[:, order]
     signs = np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(axes.shape[1])])
-    axes = axes * np.where(signs == 0, 1.0, signs)
+    return mean, axes * np.where(signs == 0, 1.0, signs), values, float(np.trace(cov))
+
+
+def pca(vectors: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates on the top principal axes and the share of variance each explains.
+
+    Memory-lean for millions of rows (:func:`principal_axes`, then the coordinates a block of rows at a
+    time): never a float64 or centred copy of the whole matrix.
+    """
+    x = np.asarray(vectors)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError("pca needs a non-empty 2-D matrix")
+    n = len(x)
+    mean, axes, values, total = principal_axes(x, n_components)
     k = axes.shape[1]
     coords = np.zeros((n, n_components), dtype=np.float32)  # fewer dimensions than components: zero columns
     axes32, shift = axes.astype(np.float32), (mean @ axes).astype(np.float32)
     for start in range(0, n, _PCA_BLOCK):
-        if exact:
+        if n <= PCA_FIT_ROWS:
             block = x[start: start + _PCA_BLOCK].astype(np.float64)
             block -= mean
             coords[start: start + len(block), :k] = block @ axes
@@ -69,8 +78,7 @@ def pca(vectors: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndar
             part -= shift
             coords[start: start + len(part), :k] = part
     values = np.concatenate([values, np.zeros(n_components - len(values))])
-    total = float(np.clip(np.trace(cov), 1e-300, None))
-    return coords, (values / total).astype(np.float64)
+    return coords, (values / max(total, 1e-300)).astype(np.float64)
 
 
 def align_to(previous: np.ndarray, current: np.ndarray) -> np.ndarray:
@@ -93,23 +101,44 @@ class UMAPConfig(ConfigBase):
     n_neighbors: int = param(15, "neighbours that shape the local structure (larger = more global)", low=2, high=200)
     min_dist: float = param(0.1, "how tightly points may pack", low=0.0, high=1.0)
     metric: str = param("cosine", "distance between vectors", choices=("cosine", "euclidean"))
-    n_epochs: int | None = param(None, "optimisation epochs (empty = umap's default)", low=10, high=5000, optional=True)
-    seed: int = param(1, "random seed", low=0, high=2**31 - 1)
+    n_epochs: int | None = param(200, "optimisation epochs: umap's own choice above 10,000 points (below, it "
+                                      "takes 500: the map looks the same and costs 2.5 times as long; empty = "
+                                      "umap's choice)", low=10, high=5000, optional=True)
+    seed: int = param(1, "random seed (a seeded UMAP runs on one thread: the same map every time)",
+                      low=0, high=2**31 - 1)
 
 
 @dataclasses.dataclass(frozen=True)
 class TSNEConfig(ConfigBase):
     perplexity: float = param(30.0, "effective number of neighbours", low=2.0, high=200.0)
     metric: str = param("cosine", "distance between vectors", choices=("cosine", "euclidean"))
-    max_iter: int = param(1000, "optimisation iterations", low=250, high=10000)
+    max_iter: int = param(750, "optimisation iterations, the first 250 with early exaggeration (openTSNE's "
+                               "default)", low=300, high=10000)
     seed: int = param(1, "random seed", low=0, high=2**31 - 1)
+
+
+UMAP_LOCK = threading.Lock()
+"""Held while umap runs: its numba parallel code must never run in two threads at once (the start-up
+warm-up and a map the user asks for)."""
+
+
+def prepare_umap() -> float:
+    """Import umap and lay out a tiny set with each metric, so that its numba functions are compiled (or
+    loaded from the cache) before the first real map; seconds taken. Run at start-up in the background."""
+    started = time.perf_counter()
+    # past 4,096 points umap switches to approximate neighbours (NN-descent) and a sparse spectral start:
+    # a smaller set would compile other code than a real map runs
+    x = np.random.default_rng(0).standard_normal((5000, 16)).astype(np.float32)
+    for metric in ("cosine", "euclidean"):
+        umap_layout(x, UMAPConfig(n_epochs=10, metric=metric))
+    return time.perf_counter() - started
 
 
 def umap_layout(vectors: np.ndarray, config: UMAPConfig = UMAPConfig(), init: np.ndarray | None = None) -> np.ndarray:
     """UMAP coordinates; ``init`` warm-starts from a previous layout (the live map).
 
     umap is imported here, not at module import: its first import JIT-compiles for tens of
-    seconds, which must happen on a worker thread, never at start-up.
+    seconds, which must happen off the GUI thread (:func:`prepare_umap` pays it at start-up).
     """
     import umap  # noqa: PLC0415 - deliberately lazy
 
@@ -123,23 +152,93 @@ def umap_layout(vectors: np.ndarray, config: UMAPConfig = UMAPConfig(), init: np
         kwargs["n_epochs"] = config.n_epochs
     if init is not None and init.shape == (n, 2):
         kwargs["init"] = np.asarray(init, dtype=np.float64)
-    with warnings.catch_warnings():
+    with UMAP_LOCK, warnings.catch_warnings():
         # a seeded UMAP runs on one thread and says so on every call; the seed is the point (a stable map)
         warnings.filterwarnings("ignore", message="n_jobs value .* overridden", category=UserWarning)
         return umap.UMAP(**kwargs).fit_transform(x).astype(np.float32)
 
 
-def tsne_layout(vectors: np.ndarray, config: TSNEConfig = TSNEConfig()) -> np.ndarray:
-    from sklearn.manifold import TSNE
+def tsne_layout(vectors: np.ndarray, config: TSNEConfig = TSNEConfig(),
+                progress: Callable[[int, int], bool] | None = None) -> np.ndarray | None:
+    """t-SNE coordinates by openTSNE's FFT-accelerated gradient (scikit-learn's Barnes-Hut took minutes for
+    10k points). ``progress(iteration, of)`` is called every 25 iterations; when it returns True the
+    optimisation stops and None is returned."""
+    from openTSNE import TSNE  # noqa: PLC0415 - imported when asked for
+    from openTSNE.callbacks import Callback
+    from openTSNE.tsne import OptimizationInterrupt
 
     x = np.asarray(vectors, dtype=np.float32)
     n = len(x)
     if n < 5:
         raise ValueError(f"t-SNE needs at least 5 points, got {n}")
-    perplexity = min(config.perplexity, (n - 1) / 3.0)
-    model = TSNE(n_components=2, perplexity=perplexity, metric=config.metric, init="pca",
-                 random_state=config.seed, max_iter=config.max_iter)
-    return model.fit_transform(x).astype(np.float32)
+    early = min(250, config.max_iter // 3)
+    total = config.max_iter
+
+    class Report(Callback):
+        phase = 0
+
+        def optimization_about_to_start(self):
+            self.phase += 1
+
+        def __call__(self, iteration, error, embedding):
+            done = iteration + (early if self.phase > 1 else 0)
+            return bool(progress(done, total)) if progress is not None else False
+
+    model = TSNE(n_components=2, perplexity=min(config.perplexity, (n - 1) / 3.0), metric=config.metric,
+                 initialization="pca", random_state=config.seed, early_exaggeration_iter=early,
+                 n_iter=total - early, n_jobs=os.cpu_count() or 1, neighbors="annoy" if n > 1000 else "exact",
+                 callbacks=Report() if progress is not None else None, callbacks_every_iters=25, verbose=False)
+    try:
+        return np.asarray(model.fit(x), dtype=np.float32)
+    except OptimizationInterrupt:
+        return None
+
+
+LANDMARKS = 20_000
+"""Above this many points a UMAP or t-SNE map is fitted on this many landmarks spread over the rows; the
+others are placed among their nearest landmarks (:func:`place_by_landmarks`)."""
+
+
+def spread_rows(n: int, k: int) -> np.ndarray:
+    """``k`` rows evenly spread over ``n`` (over every frequency rank of a word2vec file), sorted."""
+    return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
+
+
+def place_by_landmarks(vectors: np.ndarray, landmark_rows: np.ndarray, landmark_coords: np.ndarray, k: int = 5,
+                       dims: int = 50, metric: str = "cosine",
+                       progress: Callable[[int, int], bool] | None = None) -> np.ndarray | None:
+    """Map coordinates for every row: the landmarks where their map put them, every other row at the
+    similarity-weighted mean of its ``k`` nearest landmarks (found in the top ``dims`` principal components,
+    a block of rows at a time in float32 BLAS). ``progress(rows done, of)`` may return True to stop (None)."""
+    x = np.asarray(vectors)
+    n = len(x)
+    mean, axes, _, _ = principal_axes(x[landmark_rows], dims)
+    axes32, shift = axes.astype(np.float32), (mean @ axes).astype(np.float32)
+
+    def reduced(rows):
+        r = x[rows] @ axes32
+        r -= shift
+        if metric == "cosine":
+            r /= np.maximum(np.linalg.norm(r, axis=1, keepdims=True), 1e-12)
+        return r
+
+    anchors = reduced(landmark_rows)
+    coords = np.empty((n, 2), dtype=np.float32)
+    block = 1 << 14
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        q = reduced(slice(start, stop))
+        if metric == "cosine":
+            score = q @ anchors.T
+        else:
+            score = -(np.square(q).sum(1, keepdims=True) - 2 * q @ anchors.T + np.square(anchors).sum(1))
+        best = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        weight = np.exp(4.0 * (np.take_along_axis(score, best, axis=1) - score.max(axis=1, keepdims=True)))
+        coords[start:stop] = np.einsum("ij,ijk->ik", weight / weight.sum(1, keepdims=True), landmark_coords[best])
+        if progress is not None and progress(stop, n):
+            return None
+    coords[landmark_rows] = landmark_coords
+    return coords
 
 
 def word_axes(

@@ -83,6 +83,7 @@ def run_app(argv: list[str]) -> int:
     else:
         window.recovery.enable()
         window.warm_up()
+        window.prepare_maps()
     if paths:
         window.open_paths(paths)
     try:

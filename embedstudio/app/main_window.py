@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 import time
 
 import numpy as np
@@ -17,12 +18,13 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsView, QListWidget, QMainWindow, QMessageBox,
-                               QProgressBar, QTabWidget)
+                               QTabWidget)
 
 from embedstudio import __version__
 from embedstudio.app import workflows
 from embedstudio.app.docks.neighbors import NeighborsPanel
 from embedstudio.app.exports import Exports
+from embedstudio.app.job_status import JobStatus
 from embedstudio.app.docks.projection import ProjectionPanel
 from embedstudio.app.map_page import MapPage
 from embedstudio.app.recovery import Recovery
@@ -56,6 +58,8 @@ class MainWindow(QMainWindow):
         self.loss = LossView()
         self.neighbors = NeighborsPanel()
         self.projection_panel = ProjectionPanel()
+        self.projection_panel.auto_umap.setChecked(self.settings.value("map/auto_umap", True, type=bool))
+        self.projection_panel.auto_umap.toggled.connect(lambda on: self.settings.setValue("map/auto_umap", on))
         self.data_list = QListWidget()
         self.welcome = WelcomePage()
         self.runs = TrainingRuns(self)
@@ -85,12 +89,8 @@ class MainWindow(QMainWindow):
         self.map.point_clicked.connect(self._on_point_clicked)
         self.neighbors.word_chosen.connect(self.map_page.select_word)
         self.welcome.sample_requested.connect(self.open_sample)
-        self.worker.busy_changed.connect(lambda busy: self.busy.setVisible(busy))
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # an indeterminate "working" bar
-        self.busy.setMaximumWidth(160)
-        self.busy.hide()
-        self.statusBar().addPermanentWidget(self.busy)
+        self.job_status = JobStatus(self.worker)  # the running job's stage, progress, time left and Cancel
+        self.statusBar().addPermanentWidget(self.job_status)
         self.statusBar().showMessage("Drop a text corpus or a vectors file anywhere on the window")
         # the docks were stacked before they were tabified: recompute the window's minimum from the final
         # layout, or it keeps the stacked height (1,690 px) and the window cannot be made smaller
@@ -327,6 +327,16 @@ class MainWindow(QMainWindow):
 
         self.worker.start("warm-up", job, on_finished=done, on_cancelled=lambda: self.welcome.status.setText(""),
                           on_failed=lambda message, _detail: self.welcome.status.setText(message))
+
+    def prepare_maps(self) -> threading.Thread:
+        """At start-up, beside the kernels: compile umap in a thread of its own (it cannot stop between steps,
+        so it stays off the one worker), so the first UMAP map runs at its warm speed. A map asked for
+        meanwhile waits for it (umap's lock)."""
+        from embedstudio.analysis.projection import prepare_umap
+
+        thread = threading.Thread(target=prepare_umap, name="prepare-umap", daemon=True)
+        thread.start()
+        return thread
 
     # ------------------------------------------------------------------ the session and the views
     def add_embedding(self, name: str, embedding, coords=None) -> str:

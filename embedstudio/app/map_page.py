@@ -3,6 +3,8 @@ selection tools, the colouring and the word axes above it."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -66,6 +68,7 @@ class MapPage(QWidget):
         self.map = MapView()
         box.addWidget(self.map, 1)
         self._live_started = False
+        self._stop = threading.Event()  # set to stop the running projection
 
         self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
         self.select_mode.currentTextChanged.connect(
@@ -167,7 +170,7 @@ class MapPage(QWidget):
         if key == "pca":
             self.map.update_coords(pca(emb.vectors)[0], autorange=True)
             return
-        from embedstudio.analysis.projection import project
+        from embedstudio.jobs.projection import projection_job
         from embedstudio.memory import fits, projection_bytes
 
         panel = shell.projection_panel
@@ -182,21 +185,39 @@ class MapPage(QWidget):
             shell.show_error(refusal)
             return
         self.projection.setCurrentText(method)
-        panel.set_running(True, f"computing {method} of {len(emb):,} points… (the first UMAP compiles for a while)")
+        panel.set_running(True, f"computing {method} of {len(emb):,} points…")
+        self._stop = threading.Event()
 
-        def done(coords):
-            panel.set_running(False, f"{method} map of {len(emb):,} points")
+        def done(result):
+            if result is None:  # stopped
+                panel.set_running(False, "cancelled")
+                return
+            panel.set_running(False, result.note)
             if shell.session.embedding is emb:
-                self.map.update_coords(coords, autorange=True)
+                self.map.update_coords(result.coords, autorange=True)
+                self.search_info.setText(result.note)  # the view says what it shows (landmarks, say)
 
         def failed(message, _detail):
             panel.set_running(False, "")
             shell.show_error(message)
 
-        shell.worker.start(method, project, emb.vectors, key, config, on_finished=done, on_failed=failed)
+        shell.worker.start(method, projection_job, emb.vectors, key, config, self._stop,
+                           on_progress=lambda stage: panel.status.setText(stage.text), on_finished=done,
+                           on_failed=failed, cancel_with=self.cancel_projection)
+
+    def after_training(self) -> None:
+        """A run's map has landed (as PCA): switch it to UMAP when the Projection panel says so and it is small
+        enough."""
+        from embedstudio.app.docks.projection import AUTO_UMAP_MAX
+
+        emb = self.shell.session.embedding
+        if self.shell.projection_panel.auto_umap.isChecked() and emb is not None and 4 <= len(emb) <= AUTO_UMAP_MAX:
+            self.compute_projection("UMAP")
 
     def cancel_projection(self) -> None:
-        """The result is dropped; UMAP/t-SNE cannot stop mid-call, so the next job waits for it."""
+        """The previous map stays. t-SNE stops at its next report; UMAP cannot stop mid-call, so the next job
+        waits for it."""
+        self._stop.set()
         self.shell.worker.cancel(wait=0)
         self.shell.projection_panel.set_running(False, "cancelled")
 

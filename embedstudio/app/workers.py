@@ -123,6 +123,8 @@ class Worker(QObject):
     next job waits for it to end, so two jobs never run numba code at the same time."""
 
     busy_changed = Signal(bool)
+    job_started = Signal(str)  # the job's name
+    job_progress = Signal(str, object)  # the current job's name and each of its progress items
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -134,18 +136,33 @@ class Worker(QObject):
         self._poll.timeout.connect(self._start_when_free)
 
     def start(self, name: str, fn: Callable, *args, on_progress=None, on_finished=None, on_failed=None,
-              on_cancelled=None, **kwargs) -> Job:
+              on_cancelled=None, cancel_with: Callable | None = None, **kwargs) -> Job:
+        """Run ``fn(*args, **kwargs)`` as the one job. ``cancel_with`` is what the status bar's Cancel calls for
+        it (the panel's own cancel, which also resets the panel); without it Cancel just stops the job."""
         self.cancel(wait=0.5)  # a generator job stops within one step
         job = Job(name, fn, args, kwargs)
+        job.cancel_with = cancel_with
         for signal, callback in ((job.progress, on_progress), (job.finished, on_finished),
                                  (job.failed, on_failed), (job.cancelled, on_cancelled)):
             if callback is not None:
                 signal.connect(self._current_only(job, callback))
+        job.progress.connect(self._current_only(job, lambda item, j=job: self.job_progress.emit(j.name, item)))
         job.ended.connect(lambda j=job: self._ended(j))
         self.job = job
         self.busy_changed.emit(True)
+        self.job_started.emit(name)
         self._start_when_free()
         return job
+
+    def cancel_current(self) -> None:
+        """The status bar's Cancel: the job's own cancel when it has one, else a plain stop."""
+        job = self.job
+        if job is None:
+            return
+        if job.cancel_with is not None:
+            job.cancel_with()
+        else:
+            self.cancel(wait=0)
 
     def _start_when_free(self) -> None:
         if self._retired is not None and self._retired.is_alive():

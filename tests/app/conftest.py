@@ -9,7 +9,10 @@ def open_window(qtbot, settings_path):
 
     from embedstudio.app import main_window as mw
 
-    w = mw.MainWindow(QSettings(str(settings_path), QSettings.Format.IniFormat))
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    if settings.value("map/auto_umap") is None:  # tests train many small models: no UMAP after each unless asked
+        settings.setValue("map/auto_umap", False)
+    w = mw.MainWindow(settings)
     qtbot.addWidget(w)
     w.show()
     return w

@@ -186,7 +186,7 @@ def test_colour_export_and_projection(window, qtbot, tmp_path, monkeypatch):
     assert lines[0] == "key,x,y" and len(lines) == 61 and lines[1].startswith("k0,")
     # a slow projection runs on the worker and replaces the coordinates when done
     from embedstudio.analysis import projection
-    monkeypatch.setattr(projection, "project", lambda v, method, config: np.tile([[1.0, 2.0]], (len(v), 1)))
+    monkeypatch.setattr(projection, "tsne_layout", lambda v, config, progress=None: np.tile([[1.0, 2.0]], (len(v), 1)))
     page.compute_projection("t-SNE")
     qtbot.waitUntil(lambda: np.allclose(window.map.coords, [1.0, 2.0]), timeout=10000)
 
@@ -292,22 +292,39 @@ def test_projection_panel_passes_its_parameters_and_cancel_drops_the_result(wind
     before = window.map.coords.copy()
     seen, release = [], threading.Event()
 
-    def slow_project(v, method, config):
-        seen.append((method, config))
+    def slow_umap(v, config, init=None):
+        seen.append(config)
         release.wait(5)
         return np.zeros((len(v), 2), np.float32)
 
-    monkeypatch.setattr(projection, "project", slow_project)
+    monkeypatch.setattr(projection, "umap_layout", slow_umap)
     window.projection_panel.forms["umap"].editors["n_neighbors"].setValue(7)
     window.projection_panel.compute.click()
     qtbot.waitUntil(lambda: len(seen) == 1, timeout=5000)
-    assert seen[0][0] == "umap" and seen[0][1].n_neighbors == 7
+    assert seen[0].n_neighbors == 7
     assert window.projection_panel.cancel.isEnabled()
-    window.projection_panel.cancel.click()
+    qtbot.waitUntil(lambda: window.job_status.isVisible() and "UMAP" in window.job_status.text.text(), timeout=5000)
+    window.job_status.cancel.click()  # the status bar's Cancel is the panel's
     release.set()
     qtbot.wait(300)
     np.testing.assert_array_equal(window.map.coords, before)  # the cancelled result never lands
-    assert window.projection_panel.status.text() == "cancelled"
+    assert window.projection_panel.status.text() == "cancelled" and not window.projection_panel.cancel.isEnabled()
+
+
+def test_a_t_sne_map_reports_its_iterations_and_stops_when_cancelled(window, qtbot):
+    rng = np.random.default_rng(4)
+    window.session.add_embedding("r", Embedding([f"k{i}" for i in range(3000)],
+                                                rng.standard_normal((3000, 10)).astype(np.float32)))
+    before = window.map.coords.copy()
+    form = window.projection_panel.forms["tsne"].editors
+    form["max_iter"].setValue(10000)
+    window.projection_panel.tabs.setCurrentIndex(1)
+    window.projection_panel.compute.click()
+    qtbot.waitUntil(lambda: "iteration" in window.job_status.text.text(), timeout=60000)
+    assert window.job_status.bar.maximum() == 1000 and window.job_status.eta.text().endswith("left")
+    window.job_status.cancel.click()
+    qtbot.waitUntil(lambda: not window.worker.busy, timeout=20000)  # stopped at its next report, not at 10,000
+    np.testing.assert_array_equal(window.map.coords, before)
 
 
 def test_live_updates_move_the_drawn_points(window):
@@ -776,3 +793,20 @@ def test_a_projector_tsv_opens_with_the_metadata_file_the_user_chooses(window, q
     emb = window.session.embedding
     assert emb.keys == ["king", "run", "red"] and emb.metadata["pos"] == ["n", "v", "adj"]
     assert window.map_page.colour.findText("pos") >= 0
+
+
+def test_a_trained_map_switches_to_umap_by_itself_when_asked(window, qtbot, topic_file, monkeypatch):
+    from embedstudio.analysis import projection
+
+    monkeypatch.setattr(projection, "umap_layout", lambda v, config, init=None: np.tile([[3.0, -1.0]], (len(v), 1)))
+    window.projection_panel.auto_umap.setChecked(True)
+    assert window.settings.value("map/auto_umap", type=bool) is True  # remembered
+    drop(window, topic_file)
+    training = window.workflow("word2vec").panel
+    qtbot.waitUntil(lambda: training.start.isEnabled(), timeout=20000)
+    for name, value in (("dim", 8), ("epochs", 1), ("min_count", 1), ("threads", 1)):
+        training.form.editors[name].setValue(value)
+    training.start.click()
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=60000)
+    qtbot.waitUntil(lambda: np.allclose(window.map.coords, [3.0, -1.0]), timeout=20000)
+    assert window.map_page.projection.currentText() == "UMAP" and "UMAP map of 40 points" in window.map_page.search_info.text()

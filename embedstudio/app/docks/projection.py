@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from embedstudio.analysis.projection import TSNEConfig, UMAPConfig
 from embedstudio.app.docks.config_form import ConfigForm
+
+
+AUTO_UMAP_MAX = 200_000  # points a trained model's map may switch to UMAP for by itself
 
 
 class ProjectionPanel(QWidget):
@@ -26,6 +29,10 @@ class ProjectionPanel(QWidget):
         row.addWidget(self.compute)
         row.addWidget(self.cancel)
         layout.addLayout(row)
+        self.auto_umap = QCheckBox(f"UMAP after training (up to {AUTO_UMAP_MAX:,} points)")
+        self.auto_umap.setToolTip("when a training run ends, its map switches from PCA to UMAP by itself")
+        self.auto_umap.setChecked(True)
+        layout.addWidget(self.auto_umap)
         self.status = QLabel("PCA is shown at once; UMAP and t-SNE run in the background.")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)

@@ -132,7 +132,8 @@ class TrainingWorkflow(Workflow):
         runs.begin(self, self.run_title.format(cfg=cfg, dataset=dataset))
         self.dataset = dataset
         self.shell.worker.start(self.job_name, self.job, dataset.data, cfg, runs.mailbox, on_progress=self.progress,
-                                on_finished=self._finished, on_failed=runs.failed, on_cancelled=runs.cancelled)
+                                on_finished=self._finished, on_failed=runs.failed, on_cancelled=runs.cancelled,
+                                cancel_with=runs.cancel)
 
     def progress(self, item) -> None:
         """A step of the run: the loss, the panel's progress, the live map's points moving."""
@@ -146,6 +147,8 @@ class TrainingWorkflow(Workflow):
         name = self.shell.runs.name
         self.shell.runs.end()
         self.finished(name, result)
+        if self.view == MAP:
+            self.shell.map_page.after_training()
 
     def finished(self, name: str, result) -> None:
         """The run called ``name`` ended with ``result``."""

@@ -43,16 +43,22 @@ class BiasWorkflow(Workflow):
         if emb is None or self.shell.runs.running:
             self.shell.show_error("Load or train vectors first, then audit them")
             return
-        from embedstudio.analysis.audit import run_audit
+        from embedstudio.jobs.stage import audit_job
 
         name, panel = self.session.current, self.panel
         preset = panel.current_preset()
         panel.summary.setText("auditing…")
-        self.shell.worker.start("bias audit", run_audit, emb, preset, debias=panel.debias.currentText(),
+        self.shell.worker.start("bias audit", audit_job, emb, preset, debias=panel.debias.currentText(),
                                 y_axis=panel.y_axis_words(), strictness=panel.strictness.value(),
                                 vectors_path=next((d.path for d in self.session.datasets if d.data is emb), None),
                                 on_finished=lambda out: self._audited(out, name, preset),
-                                on_failed=lambda message, _detail: self.shell.show_error(message))
+                                on_failed=lambda message, _detail: self.shell.show_error(message),
+                                on_progress=lambda stage: panel.summary.setText(stage.text + "…"),
+                                cancel_with=self.cancel)
+
+    def cancel(self) -> None:
+        self.shell.worker.cancel(wait=0)
+        self.panel.summary.setText("audit cancelled")
 
     def _audited(self, out, name, preset) -> None:
         result, debiased = out

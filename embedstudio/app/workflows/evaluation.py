@@ -11,12 +11,24 @@ from embedstudio.app.workflows.base import Workflow
 
 
 def evaluation_job(embedding, similarity_files, restrict_vocab: int):
-    """Job: analogy accuracy on the bundled questions and Spearman's ρ on each similarity file."""
+    """Job: analogy accuracy on the bundled questions and Spearman's ρ on each similarity file, reporting
+    each step."""
     from embedstudio.analysis.evaluate import evaluate_analogies, evaluate_similarity
+    from embedstudio.jobs.stage import Stage, staged
     from embedstudio.resources import resource
 
-    analogy = evaluate_analogies(embedding, str(resource("eval", "questions-words.txt")), restrict_vocab=restrict_vocab)
-    return analogy, [(os.path.basename(p), evaluate_similarity(embedding, p)) for p in similarity_files]
+    steps = 1 + len(similarity_files)
+
+    def work(report):
+        report(Stage(f"evaluation: the Google analogies on the {restrict_vocab:,} most frequent words", 0.0))
+        analogy = evaluate_analogies(embedding, str(resource("eval", "questions-words.txt")),
+                                     restrict_vocab=restrict_vocab)
+        sims = []
+        for i, path in enumerate(similarity_files, 1):
+            report(Stage(f"evaluation: {os.path.basename(path)}", i / steps))
+            sims.append((os.path.basename(path), evaluate_similarity(embedding, path)))
+        return analogy, sims
+    return (yield from staged(work))
 
 
 class EvaluationWorkflow(Workflow):

@@ -66,7 +66,7 @@ class ExtrinsicWorkflow(Workflow):
         self._stop = threading.Event()
         folds, prefix = panel.folds.value(), panel.prefix.text()
         handlers = dict(on_progress=panel.status.setText, on_finished=self._finished, on_failed=self._failed,
-                        on_cancelled=lambda: panel.set_running(False, "cancelled"))
+                        on_cancelled=lambda: panel.set_running(False, "cancelled"), cancel_with=self.cancel)
         if media:
             panel.set_running(True, f"training {folds} classifiers on each of text ({names[0]}), media and both…")
             shell.worker.start("fusion", fusion_job, chosen.data, self.session.embeddings[names[0]], media,
