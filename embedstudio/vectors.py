@@ -72,6 +72,7 @@ class Embedding:
         self.info = dict(info or {})
         self._unit: np.ndarray | None = None
         self._norms: np.ndarray | None = None
+        self.neighbour_index = None  # an approximate index (analysis.ann) for large vocabularies, once built
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -97,9 +98,10 @@ class Embedding:
             raise KeyError(f"{key!r} is not in the vocabulary") from None
 
     def vectors_changed(self) -> None:
-        """Call after editing ``vectors`` in place: drops the cached norms."""
+        """Call after editing ``vectors`` in place: drops the cached norms (and the neighbour index)."""
         self._unit = None
         self._norms = None
+        self.neighbour_index = None
 
     @property
     def norms(self) -> np.ndarray:
@@ -206,44 +208,41 @@ class Embedding:
             n = np.linalg.norm(query)
             if n > 0:
                 query /= n
+            if self.neighbour_index is not None and limit == len(self):
+                rows, scores = self.neighbour_index.search(query, topn, skip)
+                return [(self.keys[r], float(s)) for r, s in zip(rows.tolist(), scores)]
             scores = self.cosines(query, limit)
         return self._top(scores, topn, skip)
 
     def most_similar_many(self, keys: Sequence[str], topn: int = 10,
                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
         """:meth:`most_similar` of each key (itself left out), all in one pass over the rows: each block of
-        rows is scored against every query in one matrix product (the audit's hundreds of words)."""
+        rows is scored against every query in one matrix product (the audit's hundreds of words) and folded
+        into each query's k best by a numba kernel."""
+        from embedstudio.analysis.topk import fold_block
+
         if self.geometry == "poincare":
             return [self.most_similar(k, topn=topn, restrict_vocab=restrict_vocab) for k in keys]
         rows = np.array([self.index(k) for k in keys], dtype=np.int64)
-        if not len(rows):
-            return []
+        m = len(rows)
+        if not m or topn < 1:
+            return [[] for _ in rows]
         n = len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
         queries = self.unit_rows(rows).T.copy()  # d x m
-        best_scores = np.full((len(rows), 0), -np.inf, dtype=np.float32)
-        best_rows = np.zeros((len(rows), 0), dtype=np.int64)
-        keep = topn + 1  # a query's own row may be among its best
+        keep = topn
+        best_scores = np.full((m, keep), -np.inf, dtype=np.float32)  # each query's best so far, unordered
+        best_rows = np.full((m, keep), -1, dtype=np.int64)
         for start in range(0, n, BLOCK_ROWS):
             stop = min(start + BLOCK_ROWS, n)
             scores = (self.vectors[start:stop] @ queries) / self._safe_norms(slice(start, stop))[:, None]  # b x m
-            scores = scores.T  # m x b
             inside = (rows >= start) & (rows < stop)
-            scores[np.flatnonzero(inside), rows[inside] - start] = -np.inf
-            if scores.shape[1] > keep:
-                part = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
-            else:
-                part = np.broadcast_to(np.arange(scores.shape[1]), scores.shape)
-            best_scores = np.concatenate([best_scores, np.take_along_axis(scores, part, axis=1)], axis=1)
-            best_rows = np.concatenate([best_rows, part + start], axis=1)
-            if best_scores.shape[1] > keep:
-                top = np.argpartition(-best_scores, keep - 1, axis=1)[:, :keep]
-                best_scores = np.take_along_axis(best_scores, top, axis=1)
-                best_rows = np.take_along_axis(best_rows, top, axis=1)
+            scores[rows[inside] - start, np.flatnonzero(inside)] = -np.inf  # a key is not its own neighbour
+            fold_block(np.ascontiguousarray(scores, dtype=np.float32), start, best_scores, best_rows)
         out = []
-        for q in range(len(rows)):
+        for q in range(m):
             order = np.lexsort((best_rows[q], -best_scores[q]))  # best first; ties by row, as most_similar
-            out.append([(self.keys[i], float(best_scores[q, j])) for j, i in
-                        ((j, int(best_rows[q, j])) for j in order) if best_scores[q, j] > -np.inf][:topn])
+            out.append([(self.keys[int(best_rows[q, j])], float(best_scores[q, j])) for j in order
+                        if best_rows[q, j] >= 0])
         return out
 
     def _top(self, scores: np.ndarray, topn: int, skip: set[int]) -> list[tuple[str, float]]:

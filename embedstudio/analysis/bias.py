@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embedstudio.vectors import Embedding
+from embedstudio.vectors import BLOCK_ROWS, Embedding
 
 
 class MissingWords(ValueError):
@@ -183,12 +183,17 @@ def norm_share(embedding: Embedding, direction: np.ndarray, words) -> np.ndarray
 
 # --------------------------------------------------------------------------- debiasing
 def remove_projection(embedding: Embedding, direction: np.ndarray, words=None) -> Embedding:
-    """Subtract every vector's component along the direction (or only ``words``'); a new Embedding."""
+    """Subtract every vector's component along the direction (or only ``words``'); a new Embedding (one
+    float32 copy, changed a block of rows at a time: no float64 matrix)."""
     g = _unit(direction)
-    vectors = embedding.vectors.astype(np.float64)
+    vectors = embedding.vectors.copy()
     rows = np.arange(len(embedding)) if words is None else np.array(
         [embedding.index(w) for w in split_known(embedding, words)[0]], dtype=np.int64)
-    vectors[rows] -= np.outer(vectors[rows] @ g, g)
+    for start in range(0, len(rows), BLOCK_ROWS):
+        part = rows[start: start + BLOCK_ROWS]
+        block = vectors[part].astype(np.float64)
+        block -= np.outer(block @ g, g)
+        vectors[part] = block
     return _derived(embedding, vectors, {"debias": "projection removal", "words": "all" if words is None else len(rows)})
 
 
@@ -197,17 +202,20 @@ def hard_debias(embedding: Embedding, direction: np.ndarray, neutral_words, equa
     along g (and are renormalised); each equalise pair (a, b) becomes ν ± sqrt(1 - |ν|²) g, with ν the
     pair's mean without its g component, so both are equally far from every neutral word."""
     g = _unit(direction)
-    vectors = _unit(embedding.vectors)
+    vectors = np.empty_like(embedding.vectors)  # the unit rows, in float32, filled a block at a time
+    for start in range(0, len(embedding), BLOCK_ROWS):
+        vectors[start: start + BLOCK_ROWS] = embedding.unit_rows(slice(start, start + BLOCK_ROWS))
     neutral, _ = split_known(embedding, neutral_words)
     rows = np.array([embedding.index(w) for w in neutral], dtype=np.int64)
     if len(rows):
-        vectors[rows] -= np.outer(vectors[rows] @ g, g)
-        vectors[rows] = _unit(vectors[rows])
+        changed = vectors[rows].astype(np.float64)
+        changed -= np.outer(changed @ g, g)
+        vectors[rows] = _unit(changed)
     for a, b in equalize_pairs:
         if a not in embedding or b not in embedding:
             continue
         ia, ib = embedding.index(a), embedding.index(b)
-        mu = (vectors[ia] + vectors[ib]) / 2
+        mu = (vectors[ia].astype(np.float64) + vectors[ib]) / 2
         nu = mu - (mu @ g) * g
         scale = math.sqrt(max(1.0 - float(nu @ nu), 0.0))
         sign_a = 1.0 if vectors[ia] @ g >= vectors[ib] @ g else -1.0
@@ -219,5 +227,5 @@ def hard_debias(embedding: Embedding, direction: np.ndarray, neutral_words, equa
 def _derived(embedding: Embedding, vectors: np.ndarray, how: dict) -> Embedding:
     info = dict(embedding.info)
     info["derived_from"] = {"info": embedding.info, **how}
-    return Embedding(embedding.keys, vectors.astype(np.float32), embedding.counts,
+    return Embedding(embedding.keys, np.asarray(vectors, dtype=np.float32), embedding.counts,
                      {k: list(v) for k, v in embedding.metadata.items()}, embedding.geometry, info)

@@ -810,3 +810,20 @@ def test_a_trained_map_switches_to_umap_by_itself_when_asked(window, qtbot, topi
     qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=60000)
     qtbot.waitUntil(lambda: np.allclose(window.map.coords, [3.0, -1.0]), timeout=20000)
     assert window.map_page.projection.currentText() == "UMAP" and "UMAP map of 40 points" in window.map_page.search_info.text()
+
+
+def test_a_large_vocabulary_gets_an_approximate_index_in_the_background(window, qtbot, monkeypatch):
+    pytest.importorskip("faiss")
+    from embedstudio.analysis import ann
+
+    monkeypatch.setattr(ann, "INDEX_FROM", 1000)
+    from tests.analysis.test_ann import clustered
+
+    emb = clustered(n=3000, dim=16, centres=60)  # neighbourhoods, as real embeddings have
+    exact = emb.most_similar("w1", topn=10)
+    window.session.add_embedding("big", emb)
+    assert "exact search of 3,000 words" in window.neighbors.search_note.text()
+    qtbot.waitUntil(lambda: "approximate index of 3,000 words" in window.neighbors.search_note.text(), timeout=60000)
+    assert emb.neighbour_index is not None
+    window.neighbors.query.setText("w1")
+    assert [k for k, _ in window.neighbors.run_query()] == [k for k, _ in exact]

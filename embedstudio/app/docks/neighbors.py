@@ -9,12 +9,18 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLine
 from embedstudio.analysis.neighbors import METRICS, nearest
 
 
+COMPLETE_WORDS = 200_000
+
+
 class NeighborsPanel(QWidget):
     word_chosen = Signal(str)  # a row was clicked: select that word on the map
+    index_progress = Signal(object, str)  # an embedding, how its neighbour index is getting on (from any thread)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.embedding = None
+        self._indexing: dict[int, object] = {}  # id(embedding) -> the stop event of its index's build
+        self.index_progress.connect(self._on_index_progress)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         self.query = QLineEdit()
@@ -36,6 +42,10 @@ class NeighborsPanel(QWidget):
         layout.addLayout(row)
         self.message = QLabel("")
         layout.addWidget(self.message)
+        self.search_note = QLabel("")
+        self.search_note.setWordWrap(True)
+        self.search_note.setStyleSheet("color: gray")
+        layout.addWidget(self.search_note)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["word", "similarity"])
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -61,8 +71,38 @@ class NeighborsPanel(QWidget):
 
     def set_embedding(self, embedding) -> None:
         self.embedding = embedding
-        self._words.setStringList(list(embedding.keys) if embedding is not None else [])
+        # completion offers the most frequent words (the whole of a 3M vocabulary took seconds and memory)
+        self._words.setStringList(list(embedding.keys[:COMPLETE_WORDS]) if embedding is not None else [])
         self.table.setRowCount(0)
+        self.search_note.setText("")
+        self._index(embedding)
+
+    def _index(self, emb) -> None:
+        """A large vocabulary gets an approximate neighbour index, built in a thread of its own; queries are
+        exact (and slower) until it is ready, which the panel says."""
+        from embedstudio.analysis.ann import INDEX_FROM, build_in_background
+
+        if emb is None or len(emb) < INDEX_FROM or emb.geometry != "euclidean":
+            return
+        if emb.neighbour_index is not None:
+            self._on_index_progress(emb, "done")
+            return
+        if id(emb) not in self._indexing:
+            self._indexing[id(emb)] = build_in_background(
+                emb, on_done=lambda index, e=emb: self.index_progress.emit(e, "done" if index else "stopped"),
+                on_progress=lambda share, e=emb: self.index_progress.emit(e, f"{100 * share:.0f}%"))
+        self.search_note.setText(f"exact search of {len(emb):,} words while an approximate index is built")
+
+    def _on_index_progress(self, emb, state: str) -> None:
+        if state in ("done", "stopped"):
+            self._indexing.pop(id(emb), None)
+        if self.embedding is not emb:
+            return
+        n = f"{len(emb):,} words"
+        self.search_note.setText(
+            f"neighbours by an approximate index of {n} (its candidates scored exactly)" if state == "done"
+            else f"exact search of {n}; the approximate index was not built" if state == "stopped"
+            else f"exact search of {n}; building an approximate index: {state}")
 
     def _show(self, rows, header: str) -> None:
         self.table.setHorizontalHeaderLabels(["word", header])
