@@ -36,7 +36,11 @@ class Embedding:
         metadata: dict[str, list[str]] | None = None,
         geometry: str = "euclidean",
         info: dict | None = None,
+        *,
+        norms: np.ndarray | None = None,
     ):
+        """``norms``: the rows' lengths when they are already known (a reader that saw every value computes
+        them as it goes); otherwise they are computed when first needed."""
         if np.iscomplexobj(vectors):  # float32 would drop the imaginary parts without a word
             raise ValueError("vectors must be real numbers, got complex ones: split them into real and "
                              "imaginary columns (as PBG's complex_diagonal stores them)")
@@ -72,6 +76,11 @@ class Embedding:
         self.info = dict(info or {})
         self._unit: np.ndarray | None = None
         self._norms: np.ndarray | None = None
+        if norms is not None:
+            norms = np.asarray(norms, dtype=np.float32)
+            if norms.shape != (len(keys),):
+                raise ValueError(f"norms has shape {norms.shape}, expected ({len(keys)},)")
+            self._norms = norms
         self.neighbour_index = None  # an approximate index (analysis.ann) for large vocabularies, once built
 
     # ------------------------------------------------------------------ basics
@@ -317,6 +326,7 @@ class Embedding:
             {n: [col[i] for i in rows] for n, col in self.metadata.items()},
             self.geometry,
             self.info,
+            norms=None if self._norms is None else self._norms[rows],
         )
 
     # ------------------------------------------------------------------ storage

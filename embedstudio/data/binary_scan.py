@@ -15,12 +15,13 @@ _NEWLINE = 10
 
 
 @njit(nogil=True, cache=True)
-def scan_records(buf, pos, row_bytes, max_word, out, first_row, max_rows, words, starts):
+def scan_records(buf, pos, row_bytes, max_word, out, vectors, norms, first_row, max_rows, words, starts):
     """Take well-formed records from ``buf`` (uint8) starting at ``pos``: optional newlines, a word of 1 to
     ``max_word`` bytes without NUL, a space, ``row_bytes`` bytes of vector. Each vector's bytes go to row
-    ``first_row + k`` of ``out`` (uint8 view of the float32 matrix), each word to ``words`` followed by a
-    NUL, each record's start offset to ``starts[k]``. Stops before a record it cannot take whole, or after
-    ``max_rows``. Returns (records taken, position after the last one, bytes written to ``words``)."""
+    ``first_row + k`` of ``out`` (a uint8 view of the float32 matrix ``vectors``) and its length (summed in
+    float64) to ``norms``, each word to ``words`` followed by a NUL, each record's start offset to
+    ``starts[k]``. Stops before a record it cannot take whole, or after ``max_rows``. Returns (records
+    taken, position after the last one, bytes written to ``words``)."""
     n = len(buf)
     k = 0
     w = 0
@@ -36,7 +37,12 @@ def scan_records(buf, pos, row_bytes, max_word, out, first_row, max_rows, words,
             q += 1
         if q >= limit or q == p or q + 1 + row_bytes > n:
             return k, pos, w
-        out[first_row + k, :] = buf[q + 1: q + 1 + row_bytes]  # a contiguous copy LLVM turns into memcpy
+        row = first_row + k
+        out[row, :] = buf[q + 1: q + 1 + row_bytes]  # a contiguous copy LLVM turns into memcpy
+        total = 0.0
+        for v in vectors[row]:  # the row is in the cache now: its length costs nothing more
+            total += np.float64(v) * np.float64(v)
+        norms[row] = np.sqrt(total)
         for i in range(p, q):
             words[w] = buf[i]
             w += 1

@@ -127,7 +127,8 @@ def _empty_rows(rows: int, dim: int) -> np.ndarray:
 
 
 class _Rows:
-    """A float32 matrix filled block by block; never allocates more than it is told may exist."""
+    """A float32 matrix filled block by block, and the length of each row as it comes (so the first
+    neighbour query needs no pass of its own); never allocates more than it is told may exist."""
 
     def __init__(self, dim: int, capacity: tuple[int, bool], max_rows: int | None, path: str, line: int | None):
         capacity, expected = capacity
@@ -137,39 +138,38 @@ class _Rows:
         if expected:
             check_reading(4 * dim * max(1, capacity), path, line, f"{capacity:,} vectors of dimension {dim:,}")
         self.data = _empty_rows(max(1, capacity), dim)
+        self.norms = np.empty(len(self.data), dtype=np.float32)
         self.n = 0
 
-    def add(self, block: np.ndarray, line: int | None = None) -> None:
-        need = self.n + len(block)
-        if need > len(self.data):
-            grown = max(need, int(len(self.data) * 1.5) + 64)
-            if self.max_rows is not None:
-                grown = max(need, min(grown, self.max_rows))
-            # the old and the new storage live together while rows move over
-            check_reading(4 * self.dim * (grown + len(self.data)), self.path, line,
-                          f"{grown:,} vectors of dimension {self.dim:,}")
-            bigger = _empty_rows(grown, self.dim)
-            bigger[: self.n] = self.data[: self.n]
-            self.data = bigger
-        self.data[self.n: need] = block
-        self.n = need
-
     def reserve(self, k: int, line: int | None = None) -> int:
-        """Room for up to ``k`` more rows (grown as :meth:`add` grows); returns how many fit now."""
+        """Room for up to ``k`` more rows (grown by half, as far as ``max_rows``); returns how many fit now."""
         if self.n + k > len(self.data):
             grown = max(self.n + k, int(len(self.data) * 1.5) + 64)
             if self.max_rows is not None:
                 grown = max(self.n + 1, min(grown, self.max_rows))
             if grown > len(self.data):
+                # the old and the new storage live together while rows move over
                 check_reading(4 * self.dim * (grown + len(self.data)), self.path, line,
                               f"{grown:,} vectors of dimension {self.dim:,}")
                 bigger = _empty_rows(grown, self.dim)
                 bigger[: self.n] = self.data[: self.n]
                 self.data = bigger
+                self.norms = np.concatenate([self.norms[: self.n], np.empty(grown - self.n, dtype=np.float32)])
         return min(k, len(self.data) - self.n)
 
-    def result(self) -> np.ndarray:
-        return self.data if self.n == len(self.data) else self.data[: self.n].copy()
+    def add(self, block: np.ndarray, line: int | None = None) -> None:
+        self.reserve(len(block), line)
+        need = self.n + len(block)
+        self.data[self.n: need] = block
+        self.norms[self.n: need] = np.sqrt(np.einsum("ij,ij->i", self.data[self.n: need], self.data[self.n: need],
+                                                     dtype=np.float64))
+        self.n = need
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, their lengths)."""
+        if self.n == len(self.data):
+            return self.data, self.norms
+        return self.data[: self.n].copy(), self.norms[: self.n].copy()
 
 
 def _file_size(path: str) -> int | None:
@@ -459,7 +459,8 @@ def _read_binary_records(path, stream, limit, errors):
         if len(starts) < room:
             starts = np.empty(room, dtype=np.int64)
         taken, new_pos, used = scan_records(np.frombuffer(buf, dtype=np.uint8), pos, row_bytes, _MAX_WORD_BYTES,
-                                            rows.data.view(np.uint8), rows.n, room, scratch, starts)
+                                            rows.data.view(np.uint8), rows.data, rows.norms, rows.n, room, scratch,
+                                            starts)
         if not taken:
             return 0
         joined = scratch[:used].tobytes()
@@ -528,6 +529,7 @@ def _read_binary_records(path, stream, limit, errors):
         except UnicodeDecodeError as e:
             raise _invalid_word(path, record, base + pos, word, e) from None
         rows.data[rows.n] = np.frombuffer(buf, dtype="<f4", count=dim, offset=start)
+        rows.norms[rows.n] = np.sqrt(np.dot(rows.data[rows.n].astype(np.float64), rows.data[rows.n]))
         rows.n += 1
         pos = start + row_bytes
         record += 1
@@ -629,7 +631,8 @@ def _read_metadata(path: str, n_rows: int, errors: str, limit: int | None):
 
 
 def _read_projector(path: str, limit: int | None, errors: str, metadata_path: str | None) -> Embedding:
-    _, vectors = _read_text(path, header=False, keyed=False, spaced_words=False, limit=limit, errors=errors)
+    _, (vectors, norms) = _read_text(path, header=False, keyed=False, spaced_words=False, limit=limit,
+                                     errors=errors)
     info = {}
     if metadata_path is None:
         guess = default_metadata_path(path)
@@ -642,7 +645,7 @@ def _read_projector(path: str, limit: int | None, errors: str, metadata_path: st
         info["metadata_path"] = os.path.abspath(metadata_path)
         if key_column is not None:
             info["projector_key_column"] = key_column
-    return Embedding(keys, vectors, metadata=metadata, info=info)
+    return Embedding(keys, vectors, metadata=metadata, info=info, norms=norms)
 
 
 # --------------------------------------------------------------------------- writers
@@ -708,10 +711,15 @@ class VectorFormat:
 
 def _text_reader(header: bool, spaced_words: bool):
     def read(path, limit, errors, metadata_path):
-        keys, vectors = _read_text(path, header=header, keyed=True, spaced_words=spaced_words, limit=limit,
-                                   errors=errors)
-        return Embedding(keys, vectors)
+        keys, (vectors, norms) = _read_text(path, header=header, keyed=True, spaced_words=spaced_words, limit=limit,
+                                            errors=errors)
+        return Embedding(keys, vectors, norms=norms)
     return read
+
+
+def _binary_embedding(keys, vectors_and_norms):
+    vectors, norms = vectors_and_norms
+    return Embedding(keys, vectors, norms=norms)
 
 
 def _text_writer(header: bool, fmt: str):
@@ -748,7 +756,7 @@ VECTOR_FORMATS: dict[str, VectorFormat] = {
         VectorFormat("word2vec-text", "word2vec text: 'count dim' header, then 'word v1 ... vd' per line",
                      (".txt",), _text_reader(True, False), _text_writer(True, "word2vec-text")),
         VectorFormat("word2vec-binary", "word2vec binary: 'count dim' header, then word, space, float32 values",
-                     (".bin",), lambda p, l, e, m: Embedding(*_read_word2vec_binary(p, l, e)), _binary_writer),
+                     (".bin",), lambda p, l, e, m: _binary_embedding(*_read_word2vec_binary(p, l, e)), _binary_writer),
         VectorFormat("fasttext-vec", "fastText .vec (the word2vec text layout)",
                      (".vec",), _text_reader(True, False), _text_writer(True, "fasttext-vec")),
         VectorFormat("glove", "GloVe text: 'word v1 ... vd' per line, no header",

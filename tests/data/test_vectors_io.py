@@ -672,14 +672,19 @@ def test_the_numba_scan_takes_exactly_what_the_python_reference_takes(records, d
     rng = np.random.default_rng(len(records))
     buf = b"".join(b"\n" * newlines + word + b" " + rng.standard_normal(dim).astype("<f4").tobytes()
                    for word, newlines in records)[:cut + 10 * len(records)]
-    out = np.zeros((len(records) + 1, 4 * dim), dtype=np.uint8)
+    vectors = np.zeros((len(records) + 1, dim), dtype=np.float32)
+    norms = np.zeros(len(records) + 1, dtype=np.float32)
     words = np.zeros(len(buf) + 1, dtype=np.uint8)
     starts = np.zeros(len(records) + 1, dtype=np.int64)
-    taken, pos, used = scan_records(as_array(buf), 0, 4 * dim, max_word, out, 1, len(records), words, starts)
+    out = vectors.view(np.uint8)
+    taken, pos, used = scan_records(as_array(buf), 0, 4 * dim, max_word, out, vectors, norms, 1, len(records),
+                                    words, starts)
     ref_words, ref_vectors, ref_starts, ref_pos = scan_reference(buf, 0, 4 * dim, max_word, len(records))
     assert (taken, pos) == (len(ref_words), ref_pos)
     assert words[:used].tobytes() == b"".join(w + b"\x00" for w in ref_words)
     assert [out[1 + i].tobytes() for i in range(taken)] == ref_vectors and list(starts[:taken]) == ref_starts
+    ref_norms = [np.sqrt(np.sum(np.frombuffer(v, "<f4").astype(np.float64) ** 2)) for v in ref_vectors]
+    np.testing.assert_allclose(norms[1: 1 + taken], ref_norms, rtol=1e-6)
 
 
 @pytest.mark.parametrize("chunk", [64, 97, 1 << 20])
@@ -697,3 +702,14 @@ def test_binary_records_cut_by_the_read_buffer_read_exactly(tmp_path, monkeypatc
                                                  newline=True))  # the C tool's newline after each vector
     back = read_vectors(tmp_path / "c.bin", "word2vec-binary")
     assert back.keys == keys and np.array_equal(bits(back.vectors), bits(emb.vectors))
+
+
+@pytest.mark.parametrize("fmt", ["word2vec-binary", "word2vec-text", "glove", "projector-tsv"])
+def test_readers_hand_over_the_row_lengths_they_saw(tmp_path, fmt):
+    rng = np.random.default_rng(8)
+    emb = Embedding([f"k{i}" for i in range(300)], rng.standard_normal((300, 5)).astype(np.float32))
+    path = tmp_path / f"v{SUFFIX[fmt]}"
+    write_vectors(emb, path, fmt)
+    back = read_vectors(path, fmt)
+    assert back._norms is not None  # computed while reading: the first query needs no pass of its own
+    np.testing.assert_allclose(back._norms, np.linalg.norm(back.vectors.astype(np.float64), axis=1), rtol=1e-6)
