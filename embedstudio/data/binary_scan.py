@@ -73,3 +73,120 @@ def scan_reference(buf: bytes, pos: int, row_bytes: int, max_word: int, max_rows
 
 def as_array(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)
+
+
+# --------------------------------------------------------------------------- text rows
+_POW10 = np.array([10.0 ** i for i in range(23)])  # exact in float64 up to 1e22
+_MAX_EXACT = 1 << 53
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _blank(c):
+    return c == 32 or c == 9 or c == 13 or c == 11 or c == 12
+
+
+@njit(nogil=True, cache=True)
+def scan_text_rows(buf, dim, keyed, values, norms, words):
+    """Parse lines of ``buf`` (uint8, each line ending in a newline) as ``[word] v1 ... vdim`` into ``values``
+    (float32, rows x dim), their lengths into ``norms`` and the words into ``words`` (NUL after each).
+    Numbers are taken only where a float64 division or product of exact operands gives the correctly
+    rounded value (Clinger's fast path: at most 2**53 as an integer, a power of ten up to 1e22), so every
+    value equals what ``float()`` gives; a line with anything else (nan, inf, 20 digits, a missing or an
+    extra field, a NUL) stops the scan there, for the reader's exact path. Returns (lines parsed, bytes of
+    words)."""
+    n = len(buf)
+    p = 0
+    row = 0
+    w = 0
+    while p < n and row < len(values):
+        start_w = w  # where this line's word starts: a line given up on leaves no word behind
+        while p < n and _blank(buf[p]):
+            p += 1
+        if p >= n or buf[p] == 10:
+            return row, w  # a blank line: the exact path says what it is
+        if keyed:
+            q = p
+            while q < n and not _blank(buf[q]) and buf[q] != 10:
+                if buf[q] == 0:
+                    return row, w
+                q += 1
+            if q >= n or buf[q] == 10:
+                return row, w  # a word and no numbers
+            for i in range(p, q):
+                words[w] = buf[i]
+                w += 1
+            words[w] = 0
+            w += 1
+            p = q
+        total = 0.0
+        for j in range(dim):
+            while p < n and _blank(buf[p]):
+                p += 1
+            negative = False
+            if p < n and (buf[p] == 45 or buf[p] == 43):
+                negative = buf[p] == 45
+                p += 1
+            mantissa = 0
+            significant = 0
+            digits = 0
+            exponent = 0
+            while p < n and 48 <= buf[p] <= 57:
+                d = buf[p] - 48
+                if significant or d:
+                    significant += 1
+                    if significant > 18:
+                        return row, start_w
+                    mantissa = mantissa * 10 + d
+                digits += 1
+                p += 1
+            if p < n and buf[p] == 46:  # '.'
+                p += 1
+                while p < n and 48 <= buf[p] <= 57:
+                    d = buf[p] - 48
+                    if significant or d:
+                        significant += 1
+                        if significant > 18:
+                            return row, start_w
+                        mantissa = mantissa * 10 + d
+                    exponent -= 1
+                    digits += 1
+                    p += 1
+            if digits == 0:
+                return row, start_w  # not a number this scan can read
+            if p < n and (buf[p] == 101 or buf[p] == 69):  # 'e' or 'E'
+                p += 1
+                negative_e = False
+                if p < n and (buf[p] == 45 or buf[p] == 43):
+                    negative_e = buf[p] == 45
+                    p += 1
+                e = 0
+                e_digits = 0
+                while p < n and 48 <= buf[p] <= 57:
+                    if e < 10000:
+                        e = e * 10 + (buf[p] - 48)
+                    e_digits += 1
+                    p += 1
+                if e_digits == 0:
+                    return row, start_w
+                exponent += -e if negative_e else e
+            if p < n and not (_blank(buf[p]) or buf[p] == 10):
+                return row, start_w  # '1.5x', '1_000', 'nan', ...
+            if mantissa > _MAX_EXACT or exponent > 22 or exponent < -22:
+                if mantissa != 0:
+                    return row, start_w
+            value = float(mantissa)
+            if mantissa != 0:
+                value = value * _POW10[exponent] if exponent >= 0 else value / _POW10[-exponent]
+            if negative:
+                value = -value
+            f = np.float32(value)
+            values[row, j] = f
+            total += np.float64(f) * np.float64(f)
+        while p < n and _blank(buf[p]):
+            p += 1
+        if p >= n or buf[p] != 10:
+            return row, start_w  # more fields than dim (a spaced GloVe word?) or no newline
+        p += 1
+        norms[row] = np.sqrt(total)
+        row += 1
+    return row, w

@@ -47,7 +47,7 @@ from typing import Callable
 import numpy as np
 
 from embedstudio.data import sniff
-from embedstudio.data.binary_scan import scan_records
+from embedstudio.data.binary_scan import scan_records, scan_text_rows
 from embedstudio.data.errors import DataFormatError
 from embedstudio.data.sniff import DECOMPRESSION_ERRORS, LineReader, is_number, open_stream, parse_header, read_some
 from embedstudio.memory import check_reading
@@ -157,12 +157,12 @@ class _Rows:
                 self.norms = np.concatenate([self.norms[: self.n], np.empty(grown - self.n, dtype=np.float32)])
         return min(k, len(self.data) - self.n)
 
-    def add(self, block: np.ndarray, line: int | None = None) -> None:
+    def add(self, block: np.ndarray, line: int | None = None, norms: np.ndarray | None = None) -> None:
         self.reserve(len(block), line)
         need = self.n + len(block)
         self.data[self.n: need] = block
-        self.norms[self.n: need] = np.sqrt(np.einsum("ij,ij->i", self.data[self.n: need], self.data[self.n: need],
-                                                     dtype=np.float64))
+        self.norms[self.n: need] = norms if norms is not None else np.sqrt(
+            np.einsum("ij,ij->i", self.data[self.n: need], self.data[self.n: need], dtype=np.float64))
         self.n = need
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
@@ -238,6 +238,29 @@ def _parse_rows_slow(path, lines, first_line, dim, keyed, spaced_words, errors, 
 
 
 def _parse_rows(path, lines, first_line, dim, keyed, spaced_words, errors, hint):
+    """(keys, float32 rows, their lengths) of a block of lines: the numba scan takes the lines it can read
+    exactly, the rest go through :func:`_parse_numpy`."""
+    blob = b"\n".join(lines) + b"\n"
+    values = np.empty((len(lines), dim), dtype=np.float32)
+    norms = np.empty(len(lines), dtype=np.float32)
+    words = np.empty(len(blob) + 1, dtype=np.uint8)
+    done, used = scan_text_rows(np.frombuffer(blob, dtype=np.uint8), dim, keyed, values, norms, words)
+    keys: list[str] = []
+    if keyed and done:
+        joined = words[:used].tobytes()
+        try:
+            keys = joined.decode("utf-8", errors).split("\x00")[:-1]
+        except UnicodeDecodeError:  # name the line: decode the words one by one
+            keys = [_decode_word(path, first_line + i, word, errors) for i, word in enumerate(joined.split(b"\x00")[:-1])]
+    if done < len(lines):
+        more_keys, more = _parse_numpy(path, lines[done:], first_line + done, dim, keyed, spaced_words, errors, hint)
+        keys.extend(more_keys)
+        values[done:] = more
+        norms[done:] = np.sqrt(np.einsum("ij,ij->i", values[done:], values[done:], dtype=np.float64))
+    return keys, values, norms
+
+
+def _parse_numpy(path, lines, first_line, dim, keyed, spaced_words, errors, hint):
     """(keys, float32 rows) of a block of lines; numpy's C parser first, the slow path on any doubt."""
     values64 = None
     words: list[bytes] = []
@@ -305,7 +328,7 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
 
         def flush():
             nonlocal rows
-            k, v = _parse_rows(path, block, block_first, dim, keyed, spaced_words, errors, header_hint)
+            k, v, lengths = _parse_rows(path, block, block_first, dim, keyed, spaced_words, errors, header_hint)
             if rows is None:
                 size = _file_size(path)
                 avg = max(1, sum(map(len, block)) // len(block))
@@ -314,7 +337,7 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
                 if est is not None:
                     capacity = (min(capacity[0], int(est * 1.05) + 16), capacity[1])
                 rows = _Rows(dim, capacity, wanted, path, block_first)
-            rows.add(v, block_first)
+            rows.add(v, block_first, lengths)
             keys.extend(k)
             block.clear()
 

@@ -713,3 +713,45 @@ def test_readers_hand_over_the_row_lengths_they_saw(tmp_path, fmt):
     back = read_vectors(path, fmt)
     assert back._norms is not None  # computed while reading: the first query needs no pass of its own
     np.testing.assert_allclose(back._norms, np.linalg.norm(back.vectors.astype(np.float64), axis=1), rtol=1e-6)
+
+
+_NUMBER_TEXT = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr), st.floats(width=32).map(lambda x: "%.9g" % x),
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda x: "%.17g" % x),
+    st.floats(-1e6, 1e6).map(lambda x: "%e" % x), st.integers(-10 ** 25, 10 ** 25).map(str),
+    st.sampled_from(["-0.0", "+1.5", ".5", "5.", "1e22", "1e23", "1e-22", "1e-23", "123456789012345678",
+                     "0.000001234", "nan", "-inf", "1.5x", "1_0", "--1", "1e", ".", "00012.50"]))
+
+
+@given(rows=st.lists(st.tuples(st.text(st.characters(codec="utf-8", exclude_characters=" \t\n\r\x0b\x0c\x00"),
+                                       min_size=1, max_size=4),
+                               st.lists(_NUMBER_TEXT, min_size=2, max_size=2)), min_size=1, max_size=8),
+       keyed=st.booleans(), sep=st.sampled_from([" ", "\t", "  ", " \t"]))
+@settings(max_examples=300, deadline=None)
+def test_the_text_scan_reads_every_number_it_takes_exactly_as_float_does(rows, keyed, sep):
+    from embedstudio.data.binary_scan import scan_text_rows
+
+    lines = [((word + sep) if keyed else "") + sep.join(numbers) + ("\r" if len(word) % 2 else "")
+             for word, numbers in rows]
+    blob = ("\n".join(lines) + "\n").encode()
+    values = np.full((len(rows), 2), 7.0, dtype=np.float32)
+    norms = np.zeros(len(rows), dtype=np.float32)
+    words = np.zeros(len(blob) + 1, dtype=np.uint8)
+    done, used = scan_text_rows(np.frombuffer(blob, np.uint8), 2, keyed, values, norms, words)
+    for i in range(done):  # every line it took: each value bit for bit what float() and a float32 cast give
+        with np.errstate(over="ignore"):
+            expected = np.array([float(x) for x in rows[i][1]], dtype=np.float64).astype(np.float32)
+        assert bits(values[i]).tolist() == bits(expected).tolist(), (lines[i], values[i], expected)
+    if keyed:
+        assert words[:used].tobytes().decode().split("\x00")[:-1] == [w for w, _ in rows[:done]]
+
+
+def test_the_text_scan_takes_every_line_the_writers_write():
+    from embedstudio.data.binary_scan import scan_text_rows
+
+    v = (np.random.default_rng(9).standard_normal((500, 6)) * 10.0 ** np.arange(-3, 3)).astype(np.float32)
+    blob = "".join(f"w{i} " + " ".join("%.9g" % x for x in row) + "\n" for i, row in enumerate(v)).encode()
+    values = np.empty_like(v)
+    done, _ = scan_text_rows(np.frombuffer(blob, np.uint8), 6, True, values, np.empty(500, np.float32),
+                             np.empty(len(blob), np.uint8))
+    assert done == 500 and np.array_equal(bits(values), bits(v))
