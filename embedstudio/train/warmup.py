@@ -60,6 +60,18 @@ def prepare_kernel_steps():
             ("graph", lambda: _fit(GraphTrainer(GraphConfig(dim=8, epochs=1, threads=1)), read_edgelist(edges))),
             ("starspace", lambda: _fit(StarSpaceTrainer(StarSpaceConfig(dim=8, epochs=1, threads=1)), read_labelled(tags))),
         )
+        def readers():  # the vectors readers' and the neighbour search's numba scans
+            from embedstudio.data.vectors_io import read_vectors, write_vectors
+            from embedstudio.vectors import Embedding
+
+            import numpy as np
+
+            emb = Embedding(words, np.ones((12, 4), dtype=np.float32))
+            for fmt, name in (("word2vec-binary", "v.bin"), ("word2vec-text", "v.txt")):
+                write_vectors(emb, os.path.join(tmp, name), fmt)
+                read_vectors(os.path.join(tmp, name), fmt).most_similar_many(words[:2], topn=2)
+
+        jobs += (("readers", readers),)
         for name, job in jobs:
             started = time.perf_counter()
             job()
