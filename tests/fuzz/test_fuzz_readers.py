@@ -1,6 +1,7 @@
 """Fuzzing every reader: each returns or raises a DataFormatError naming the file and line, within its bound.
 
-Two hypothesis strategies per reader (see harness.py for the contract and the mutation primitives):
+Two hypothesis strategies per reader, three for the line-based text readers (see harness.py for the
+contract and the mutation primitives):
 
 * ``mutated`` -- valid seed files (written by the project's own writers) with 1 to 4 mutations each: bit
   flips, byte insert/delete/replace, truncation, duplicated or swapped chunks, NUL bytes, byte-order marks,
@@ -11,16 +12,27 @@ Two hypothesis strategies per reader (see harness.py for the contract and the mu
   files; compressed files mutated inside and compressed again (or cut short).
 * ``generated`` -- structured inputs built from scratch: rows with random field counts, types and
   separators, headers that may lie, random JSON headers and arrays of any dtype and shape, whole PBG
-  checkpoint folders and sessions.
+  checkpoint folders and sessions; for ``open_session`` whole session folders (embeddings, models, datasets
+  of every kind, odd paths, links and pipes); for ``read_json_arrays`` crafted zips (decompression bombs,
+  lying directory sizes, .npy headers declaring more than the member holds, ZIP64 records, duplicates).
+* ``compressed`` (the line-based text readers, media features, sniff.detect) -- a seed's or a generated
+  input's content gzip- or bzip2-compressed, valid (one or many members, header fields) or damaged
+  (truncated, trailing garbage, wrong CRC or size, corrupt data, gzip then bzip2), or a decompression bomb
+  (one of its rows repeated far beyond 100:1; the harness lowers the readers' allowance to ~1 MB).
 
-``EMBEDSTUDIO_FUZZ_EXAMPLES`` is the number of inputs per reader (default 120), half for each strategy;
-``benchmarks/fuzz_readers.py`` runs 10,000 per reader and prints the table.
+``open_session`` mutations also apply SESSION_OPS: symbolic links out of the folder (or looping), named
+pipes in place of its files, dataset / embedding / map paths with ``..``, absolute or NUL bytes, deep or
+huge JSON, thousands of datasets.
+
+``EMBEDSTUDIO_FUZZ_EXAMPLES`` is the number of inputs per reader (default 120), split evenly between its
+strategies; ``benchmarks/fuzz_readers.py`` runs 10,000 per reader and prints the table.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -30,7 +42,14 @@ from hypothesis import strategies as st
 from tests.fuzz import harness as h
 from tests.fuzz.harness import TARGETS, Case
 
-PER_STRATEGY = max(1, (h.examples_per_reader() + 1) // 2)
+
+def per_strategy(target: h.Target) -> int:
+    """The inputs each strategy of ``target`` runs: EMBEDSTUDIO_FUZZ_EXAMPLES split between them."""
+    n = len(target.strategies)
+    return max(1, (h.examples_per_reader() + n - 1) // n)
+
+
+PER_STRATEGY = max(1, (h.examples_per_reader() + 1) // 2)  # a reader with two strategies
 FUZZ = settings(
     max_examples=PER_STRATEGY, deadline=None, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large,
@@ -70,10 +89,13 @@ def mutated(draw, target: h.Target) -> Case:
     files = case.file_dict()
     names = tuple(files)
     for _ in range(draw(st.integers(1, 4))):
+        if target.session_ops and draw(st.integers(0, 2)) == 0:
+            files = h.mutate_session(files, draw(st.sampled_from(h.SESSION_OPS)), draw(free), draw(free), draw(free))
+            continue
         if len(files) > 1 and draw(st.integers(0, 7)) == 0:
             files = h.mutate_folder(files, draw(st.sampled_from(h.FOLDER_OPS)), draw(free), draw(free))
             continue
-        candidates = sorted(k for k, v in files.items() if v is not None)
+        candidates = sorted(k for k, v in files.items() if v is not None and not h.is_special(v))
         if not candidates:
             break
         name = draw(st.sampled_from(candidates))
@@ -613,6 +635,117 @@ def gen_session(draw) -> Case:
     return Case(tuple(files.items()), "", (), "generated session")
 
 
+@lru_cache(maxsize=None)
+def _valid_files() -> dict[str, bytes]:
+    """Valid embedding / graph model / StarSpace model files, from the seeds."""
+    return {"embedding": h.vector_seeds("embedstudio")[0].files[0][1], "graph": h.graphmodel_seeds()[0].files[0][1],
+            "static": h.graphmodel_seeds()[1].files[0][1], "tag": h.spacemodel_seeds()[0].files[0][1],
+            "page": h.spacemodel_seeds()[1].files[0][1]}
+
+
+DATASET_GENERATORS = (  # (strategy, kind stored in the session): a dataset of every kind a session lists
+    (gen_corpus(), "corpus"), (gen_edgelist(), "edgelist"), (gen_hierarchy(), "hierarchy"),
+    (gen_labelled(), "labelled"), (gen_user_items(), "user-items"), (gen_text_vectors(True, "v.txt"), "word2vec-text"),
+    (gen_media(), None), (gen_pbg(), "pbg"),
+)
+
+
+@st.composite
+def model_file(draw, valid: tuple[str, ...], generated) -> bytes:
+    choice = draw(st.integers(0, 9))
+    if choice < 5:
+        return _valid_files()[draw(st.sampled_from(valid))]
+    if choice < 8:
+        return draw(generated).files[0][1]
+    if choice == 8:
+        return h.FIFO
+    return h.symlink(draw(st.sampled_from(("../outside/g.esgraph", "@@CASE@@/../outside/g.esgraph", "/etc/hostname",
+                                           "embeddings/e0.npz", "graph-model.esgraph", "missing"))))
+
+
+@st.composite
+def gen_open_session(draw) -> Case:
+    """A whole session folder: embeddings (valid or generated), a map, a graph model and a StarSpace model
+    (valid, generated, a pipe or a link), datasets of every kind inside (generated) and paths of every sort
+    (outside, ``..``, NUL bytes, pipes, links), a view naming models; then maybe SESSION_OPS on top."""
+    files: dict = {"../outside/x.txt": h.SESSION_CORPUS.encode(), "../outside/y.tsv": h.SESSION_EDGES.encode(),
+                   "../outside/g.esgraph": _valid_files()["graph"]}
+    names = []
+    entries = []
+    for i in range(draw(st.integers(0, 3))):
+        name = draw(st.sampled_from(("e0", "graph", "space", "g", "items", "caf\u00e9", "")))
+        rel = f"embeddings/e{i}.npz"
+        files[rel] = _valid_files()["embedding"] if draw(st.integers(0, 3)) else draw(gen_embedding_file()).files[0][1]
+        names.append(name)
+        entries.append({"name": name, "file": rel})
+    if draw(st.booleans()):
+        files["graph-model.esgraph"] = draw(model_file(("graph", "static"), gen_graph_model()))
+    if draw(st.booleans()):
+        files["space-model.esspace"] = draw(model_file(("tag", "page"), gen_space_model()))
+    datasets = []
+    for i in range(draw(st.integers(0, 3))):
+        strategy, kind = draw(st.sampled_from(DATASET_GENERATORS))
+        case = draw(strategy)
+        folder = f"data/d{i}"
+        if kind == "pbg":  # its config names its folder: this one (inside), or a copy outside the session
+            inside = draw(st.integers(0, 2)) > 0
+            base = f"{h.PLACEHOLDER}/{folder}" if inside else f"{h.PLACEHOLDER}/../outside/pbg{i}"
+            for rel, data in case.files:
+                data = data.replace(h.PLACEHOLDER.encode(), base.encode()) if data and rel.endswith(".json") else data
+                files[f"{folder}/{rel}"] = data
+                if not inside:
+                    files[f"../outside/pbg{i}/{rel}"] = data
+            kind = None
+        else:
+            for rel, data in case.files:
+                files[f"{folder}/{rel}"] = data
+        path = f"{folder}/{case.entry}" if case.entry else folder
+        if draw(st.integers(0, 5)) == 0:
+            path = "@@CASE@@/" + path  # absolute, inside
+        datasets.append({"path": path, "kind": kind if draw(st.integers(0, 4)) else draw(st.sampled_from(h.DATASET_KINDS))})
+    for _ in range(draw(st.sampled_from((0, 0, 1, 2)))):
+        datasets.append({"path": draw(st.sampled_from(h.DATASET_PATHS)), "kind": draw(st.sampled_from(h.DATASET_KINDS))})
+    doc = {"format": "embedstudio-session" if draw(st.integers(0, 9)) else draw(st.sampled_from(("x", None, 1))),
+           "version": 1, "map": None, "datasets": datasets, "embeddings": entries,
+           "current": names[0] if names else None, "view": {}}
+    if names and draw(st.booleans()):
+        files["embeddings/m.map.npy"] = draw(npy_member((3, 2)))
+        doc["map"] = "embeddings/m.map.npy"
+    for key in ("graph_model", "space_model"):
+        if draw(st.integers(0, 2)):
+            doc["view"][key] = draw(st.one_of(st.sampled_from(names or ["x"]), st.sampled_from(("missing", 5, None))))
+    files["session.json"] = json.dumps(doc, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+    for _ in range(draw(st.sampled_from((0, 0, 1, 2)))):
+        files = h.mutate_session(files, draw(st.sampled_from(h.SESSION_OPS)), draw(free), draw(free), draw(free))
+    return Case(tuple(files.items()), "", (), "generated session folder")
+
+
+JSON_ARRAY_GENERATORS = (gen_embedding_file(), gen_checkpoint(), gen_graph_model(), gen_space_model())
+
+
+@st.composite
+def gen_json_arrays(draw) -> Case:
+    """A json-arrays file of each kind (generated), read with its own tag (or another); or a seed's members
+    in a crafted zip (CRAFT_OPS); rarely a named pipe or a link to one."""
+    choice = draw(st.integers(0, 19))
+    if choice < 9:
+        k = draw(st.integers(0, 3))
+        case = draw(JSON_ARRAY_GENERATORS[k])
+        tag = h.JSON_ARRAY_TAGS[k] if draw(st.integers(0, 7)) else draw(st.sampled_from(h.JSON_ARRAY_TAGS + ("x",)))
+        return case.with_options({"tag": tag})
+    if choice < 19:
+        seed = draw(st.sampled_from(h.json_arrays_seeds()))
+        members = h.zip_members(seed.files[0][1]) or []
+        for _ in range(draw(st.integers(0, 1))):  # sometimes a changed member first
+            op = draw(st.sampled_from(("header", "array", "npy_header", "delete", "add")))
+            members = h.zip_members(h.mutate_zip(h.build_zip(members), op, draw(free), draw(free), draw(free))) or members
+        data = h.craft_zip(members, draw(st.sampled_from(h.CRAFT_OPS)), draw(free), draw(free), draw(free))
+        return Case(((seed.entry, data),), seed.entry, seed.options, "crafted zip")
+    special = draw(st.sampled_from((h.FIFO, h.symlink("p.npz"), h.symlink("/dev/zero"), h.symlink("missing.npz"))))
+    files = {"e.npz": special, "p.npz": h.FIFO}
+    return Case(tuple(files.items()), "e.npz", (("tag", h.JSON_ARRAY_TAGS[0]),), "special file")
+
+
 GENERATED = {
     "read_corpus": gen_corpus(),
     "iter_sentences": gen_corpus(),
@@ -637,10 +770,44 @@ GENERATED["sniff.detect"] = st.one_of(
     *GENERATED.values(),
     st.binary(max_size=3000).map(lambda b: one_file("x", b)),
 )
+GENERATED["open_session"] = gen_open_session()
+GENERATED["read_json_arrays"] = gen_json_arrays()
 
 
 def generated(target: h.Target):
     return GENERATED[target.name].flatmap(lambda case: with_options(target, case))
+
+
+# --------------------------------------------------------------------------- (c) compressed inputs
+@st.composite
+def compressed(draw, target: h.Target) -> Case:
+    """A seed's (or a generated input's) file, decompressed if it was compressed, maybe mutated, then
+    compressed in one of COMPRESS_OPS (valid, damaged or a bomb); maybe renamed .gz / .bz2 (rightly or not)."""
+    if draw(st.integers(0, 2)):
+        case = draw(st.sampled_from(target.seeds()))
+    else:
+        case = draw(GENERATED[target.name])
+    files = case.file_dict()
+    regular = sorted(k for k, v in files.items() if v is not None and not h.is_special(v) and not k.startswith(h.OUTSIDE))
+    if not regular:
+        return case
+    name = case.entry if case.entry in regular else draw(st.sampled_from(regular))
+    plain, _ = h.decompress_if_needed(files[name])
+    if draw(st.integers(0, 3)) == 0:
+        plain = h.mutate_bytes(plain, draw(st.sampled_from(h.BYTE_OPS)), draw(free), draw(free), draw(free))
+    op = draw(st.sampled_from(h.COMPRESS_OPS))
+    data = h.compress_shape(plain, op, draw(free), draw(free), draw(free))
+    entry = case.entry
+    rename = draw(st.integers(0, 5))
+    if rename < 2 and not name.endswith((".gz", ".bz2")):
+        new = name + ((".gz" if data[:2] == b"\x1f\x8b" else ".bz2") if rename == 0 else ".gz")
+        del files[name]
+        if entry == name:
+            entry = new
+        name = new
+    files[name] = data
+    out = Case(tuple(files.items()), entry, case.options, f"compressed: {op}")
+    return out.with_options({**dict(case.options), **draw(st.sampled_from(target.options))})
 
 
 # --------------------------------------------------------------------------- the tests
@@ -656,10 +823,13 @@ def test_every_seed_is_read(name):
         assert h.run_case(target, case) == "accepted", case
 
 
+STRATEGIES = {"mutated": mutated, "generated": generated, "compressed": compressed}
+
+
 def _make(name: str, strategy_of):
     target = TARGETS[name]
 
-    @FUZZ
+    @settings(FUZZ, max_examples=per_strategy(target))
     @given(case=strategy_of(target))
     def test(case):
         h.run_case(target, case)
@@ -672,7 +842,7 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_").lower()
 
 
-for _name in TARGETS:
-    globals()[f"test_mutated_{_safe(_name)}"] = _make(_name, mutated)
-    globals()[f"test_generated_{_safe(_name)}"] = _make(_name, generated)
-del _name
+for _name, _target in TARGETS.items():
+    for _kind in _target.strategies:
+        globals()[f"test_{_kind}_{_safe(_name)}"] = _make(_name, STRATEGIES[_kind])
+del _name, _target, _kind
