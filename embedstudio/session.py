@@ -26,16 +26,16 @@ class Dataset:
 def describe(path: str, kind: str, data) -> Dataset:
     name = os.path.basename(os.path.normpath(path)) or path
     if isinstance(data, Embedding):
-        stats = {"vectors": len(data), "dimension": data.dim}
+        stats = {"vectors": len(data), "dimensions": data.dim}
     elif kind == "hierarchy":
         stats = {"nodes": int(data.n_nodes), "edges": int(data.n_edges)}
     elif kind == "edgelist":
         stats = data.stats()
     elif kind in ("pbg-checkpoint", "graph-model"):
-        stats = {"entities": len(data.embedding), "relations": data.n_relations, "dimension": data.dim}
+        stats = {"entities": len(data.embedding), "relations": data.n_relations, "dimensions": data.dim}
     elif kind == "space-model":
         stats = {"words": len(data.words), "labels" if data.mode == "tagspace" else "items": len(data.labels),
-                 "dimension": data.dim}
+                 "dimensions": data.dim}
     elif kind == "labelled":
         stats = {"documents": len(data), "words": len(data.words), "labels": len(data.labels)}
     elif kind == "user-items":
@@ -44,6 +44,15 @@ def describe(path: str, kind: str, data) -> Dataset:
         stats = {"tokens": int(data.n_tokens), "sentences": int(data.n_sentences),
                  "vocabulary": len(data.vocab.words), "min_count": data.min_count}
     return Dataset(name, path, kind, data, stats)
+
+
+def stats_text(stats: dict, skip: tuple[str, ...] = ()) -> str:
+    """'11,754 vocabulary, 1 type, 32 dimensions': a dataset's counts for a person (singular where one)."""
+    def noun(name: str, n: int) -> str:
+        if n != 1 or not name.endswith("s"):
+            return name
+        return name[:-3] + "y" if name.endswith("ies") else name[:-1]
+    return ", ".join(f"{v:,} {noun(k, v)}" for k, v in stats.items() if isinstance(v, int) and k not in skip)
 
 
 class Session:
@@ -196,8 +205,23 @@ def session_datasets(folder: str | os.PathLike, document: dict) -> tuple[list[tu
             continue
         kind = entry.get("kind") if entry.get("kind") in ("hierarchy", "user-items") else None
         target = os.path.realpath(os.path.join(root, entry["path"]))
-        (inside if os.path.commonpath([target, root]) == root else outside).append((target, kind))
+        escapes = os.path.commonpath([target, root]) != root or (os.path.isdir(target) and _folder_escapes(target, root))
+        (outside if escapes else inside).append((target, kind))
     return inside, outside
+
+
+def _within(path: str, root: str) -> bool:
+    return os.path.commonpath([os.path.realpath(path), root]) == root
+
+
+def _folder_escapes(folder: str, root: str) -> bool:
+    """Whether a folder dataset (a corpus folder) holds a link that leads out of ``root``: reading it would
+    leave the session's folder. (A PyTorch-BigGraph config naming folders elsewhere is confined by its
+    reader: ``import_pbg(within=)``.)"""
+    for here, dirs, files in os.walk(folder):
+        if any(not _within(os.path.join(here, name), root) for name in dirs + files):
+            return True
+    return False
 
 
 def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]:

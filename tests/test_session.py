@@ -66,7 +66,11 @@ def test_session_events_reach_subscribers():
     s.subscribe(events.append)
     s.add_embedding("e", Embedding(["a"], np.ones((1, 2), np.float32)))
     assert events == ["embeddings", "current"]
-    assert describe("/x/v.txt", "word2vec-text", s.embedding).stats == {"vectors": 1, "dimension": 2}
+    assert describe("/x/v.txt", "word2vec-text", s.embedding).stats == {"vectors": 1, "dimensions": 2}
+    from embedstudio.session import stats_text
+
+    assert stats_text({"entities": 1, "types": 1, "relations": 3, "dimensions": 32}) == \
+        "1 entity, 1 type, 3 relations, 32 dimensions"
 
 
 def test_damaged_or_crafted_session_documents_are_data_format_errors(tmp_path):
@@ -209,3 +213,38 @@ def test_a_named_pipe_in_the_folder_is_refused_at_once_never_opened(tmp_path):
     assert kind == "error" and "named pipe" in message
     with pytest.raises(DataFormatError, match="named pipe"):
         Embedding.load(folder / "data.txt")
+
+
+def test_a_folder_dataset_with_a_link_out_of_the_session_is_asked_for_not_read(tmp_path):
+    """A corpus folder inside the session whose file links outside: reading it would leave the folder."""
+    from embedstudio.session import session_datasets
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("words outside the session\n")
+    folder = tmp_path / "s"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "c.txt").write_text("words inside\n")
+    (folder / "data" / "link.txt").symlink_to(secret)
+    document = _document(folder, [{"path": "data", "kind": "corpus"}])
+    inside, outside = session_datasets(folder, document)
+    assert inside == [] and outside == [(str((folder / "data").resolve()), None)]
+
+
+def test_a_pbg_checkpoint_in_the_session_never_follows_its_config_out_of_the_folder(tmp_path):
+    """An export folder inside the session whose config names a checkpoint elsewhere: the one inside is read."""
+    from embedstudio.data.pbg import export_pbg, import_pbg
+    from tests.data.test_pbg import fake_checkpoint, typed_graph
+
+    inside, elsewhere = tmp_path / "s" / "pbg", tmp_path / "elsewhere"
+    export_pbg(typed_graph(), inside)
+    fake_checkpoint(inside, np.random.default_rng(0), dim=4, operator="diagonal")
+    export_pbg(typed_graph(), elsewhere)
+    fake_checkpoint(elsewhere, np.random.default_rng(1), dim=4, operator="diagonal")
+    config = json.loads((inside / "config.json").read_text())
+    config["checkpoint_path"] = str(elsewhere / "checkpoints")
+    (inside / "config.json").write_text(json.dumps(config))
+    followed = import_pbg(inside)  # a folder the user picks: its config is followed, wherever it leads
+    confined = import_pbg(inside, within=tmp_path / "s")  # a session's: only its own folder is read
+    assert confined.info["checkpoint"].startswith(str((tmp_path / "s").resolve()))
+    assert followed.info["checkpoint"].startswith(str(elsewhere))
+    assert not np.array_equal(followed.embedding.vectors, confined.embedding.vectors)

@@ -271,10 +271,9 @@ def _iter_decoded_lines(
         done_before += os.path.getsize(fpath)
     if progress is not None:
         progress(total, total)
-    if not any_content:
-        where = root or files[0]
-        raise DataFormatError(where, 1 if len(files) == 1 else None,
-                              "the corpus is empty" + ("" if len(files) == 1 else " (every file is empty)"))
+    if not any_content:  # one file: its line 1; a folder of empty files: the folder, no line
+        raise DataFormatError(files[0], 1, "the corpus is empty") if len(files) == 1 else \
+            DataFormatError(root or files[0], None, "the corpus is empty (every file is empty)")
 
 
 def _check_control(fpath: str, head: bytes, line: int | None) -> None:

@@ -339,7 +339,7 @@ _MAX_INT_FILE = 64  # bytes of checkpoint_version.txt and the count files: one i
 
 
 def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | None = None,
-               entity_path: str | os.PathLike | None = None) -> GraphModel:
+               entity_path: str | os.PathLike | None = None, within: str | os.PathLike | None = None) -> GraphModel:
     """A :class:`GraphModel` from a PBG checkpoint.
 
     ``checkpoint_path_or_folder`` is PBG's checkpoint folder, or a folder written by
@@ -356,8 +356,12 @@ def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | N
     with different operators are expressed in a common one (``none`` plus one other: that one;
     otherwise ``linear``). Not representable, hence a DataFormatError: featurized entities,
     ``bias``, the l2/squared_l2 comparators, the affine operator.
+
+    ``within`` confines the reading to one folder (a session's): a checkpoint or entity folder that the
+    config names elsewhere is not followed, as if it were not there.
     """
-    ckpt_dir = _checkpoint_dir(os.path.abspath(os.fspath(checkpoint_path_or_folder)))
+    root = None if within is None else os.path.realpath(os.fspath(within))
+    ckpt_dir = _checkpoint_dir(os.path.abspath(os.fspath(checkpoint_path_or_folder)), root)
     version = _checked_version(ckpt_dir, version)
     config_path = os.path.join(ckpt_dir, "config.json")
     cfg = _read_json(config_path, dict, "PBG config")
@@ -399,7 +403,7 @@ def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | N
     if any(op == "complex_diagonal" for *_, op in rel_specs) and dim % 2:
         raise bad_config(f"complex_diagonal needs an even dimension, got {dim}")
 
-    ent_dir = _entity_dir(cfg, config_path, ckpt_dir, list(type_parts), entity_path)
+    ent_dir = _entity_dir(cfg, config_path, ckpt_dir, list(type_parts), entity_path, root)
     mapping = _read_mapping(ent_dir)
 
     # ---- entities: names and embeddings of every (type, partition)
@@ -486,8 +490,13 @@ def import_pbg(checkpoint_path_or_folder: str | os.PathLike, *, version: int | N
         raise DataFormatError(config_path, None, f"inconsistent checkpoint: {e}") from None
 
 
-def _checkpoint_dir(path: str) -> str:
-    """The checkpoint folder meant by ``path`` (a checkpoint folder or file, or an export folder)."""
+def _inside_root(path: str, root: str | None) -> bool:
+    return root is None or os.path.commonpath([os.path.realpath(path), root]) == root
+
+
+def _checkpoint_dir(path: str, root: str | None = None) -> str:
+    """The checkpoint folder meant by ``path`` (a checkpoint folder or file, or an export folder); with
+    ``root``, only folders inside it are followed."""
     folder = os.path.dirname(path) if os.path.isfile(path) else path
     if not os.path.isdir(folder):
         raise DataFormatError(path, None, "no such folder (expected a PBG checkpoint folder)")
@@ -501,7 +510,7 @@ def _checkpoint_dir(path: str) -> str:
         if isinstance(target, str) and target:
             target = target[len("file://"):] if target.startswith("file://") else target
             target = target if os.path.isabs(target) else os.path.join(folder, target)
-            if os.path.isdir(target):
+            if os.path.isdir(target) and _inside_root(target, root):
                 return target
         fallback = os.path.join(folder, "checkpoints")
         if os.path.isdir(fallback):
@@ -628,9 +637,10 @@ def _read_json(path: str, kind: type, what: str):
     return value
 
 
-def _entity_dir(cfg: dict, config_path: str, ckpt_dir: str, types: list[str], override) -> str:
+def _entity_dir(cfg: dict, config_path: str, ckpt_dir: str, types: list[str], override, root=None) -> str:
     """The folder holding entity_names_<type>_<part>.json: the override, the config's entity_path,
-    or the checkpoint folder's parent (an export moved with its checkpoints)."""
+    or the checkpoint folder's parent (an export moved with its checkpoints); with ``root``, only folders
+    inside it."""
     marker = f"entity_names_{types[0]}_0.json"
     if override is not None:
         candidates = [os.path.abspath(os.fspath(override))]
@@ -646,7 +656,7 @@ def _entity_dir(cfg: dict, config_path: str, ckpt_dir: str, types: list[str], ov
                                os.path.join(os.path.dirname(ckpt_dir), raw)]
         candidates += [os.path.dirname(ckpt_dir), ckpt_dir]
     for c in dict.fromkeys(candidates):
-        if os.path.isfile(os.path.join(c, marker)):
+        if _inside_root(c, root) and os.path.isfile(os.path.join(c, marker)):
             return c
     where = "; ".join(dict.fromkeys(candidates))
     raise DataFormatError(config_path, None, f"entity_path {cfg.get('entity_path')!r} is not reachable: no {marker} "

@@ -24,9 +24,11 @@ def session_folder(path: str) -> str | None:
     return None
 
 
-def read_any(path: str, kind: str, min_count: int = 5, bad_rows: str = "error", metadata_path: str | None = None):
+def read_any(path: str, kind: str, min_count: int = 5, bad_rows: str = "error", metadata_path: str | None = None,
+             within: str | None = None):
     """The reader of ``kind`` (a sniffer's name, a model kind, or a vectors format) applied to ``path``;
-    ``bad_rows`` and ``metadata_path`` go to the vectors reader."""
+    ``bad_rows`` and ``metadata_path`` go to the vectors reader, ``within`` (a session's folder) to the
+    readers that follow paths a file names (PyTorch-BigGraph's config)."""
     if kind == "graph-model":
         from embedstudio.graphmodel import GraphModel
 
@@ -58,7 +60,7 @@ def read_any(path: str, kind: str, min_count: int = 5, bad_rows: str = "error", 
     if kind == "pbg-checkpoint":
         from embedstudio.data.pbg import import_pbg
 
-        return import_pbg(path)  # a GraphModel: its vectors are explored, its relations score links
+        return import_pbg(path, within=within)  # a GraphModel: its vectors are explored, its relations score links
     from embedstudio.data.vectors_io import read_vectors
 
     return read_vectors(path, format=kind, bad_rows=bad_rows, metadata_path=metadata_path)
@@ -103,11 +105,11 @@ def load_paths(paths: list[str], min_count: int = 5, kinds: list[str | None] | N
         except Exception as e:  # noqa: BLE001 - a numeric failure (the map's PCA of extreme values...) is this
             yield ("error", f"{path}: cannot open it: {type(e).__name__}: {e}")  # file's, never the whole drop's
             continue
+        yield ("loaded", dataset, coords)
         dropped = dropped_summary(data) if dataset.is_vectors else ""
         for notice in (misnamed_compression(path), dropped and f"{dataset.name}: {dropped}"):
-            if notice:
+            if notice:  # after the file is in: the status bar's last word about it
                 yield ("notice", notice)
-        yield ("loaded", dataset, coords)
 
 
 def read_session_folder(folder: str, readers: dict):
@@ -136,5 +138,7 @@ def open_session_job(folder: str | None, readers: dict, autosave=None):
     if autosave is not None:
         inside, outside = inside + outside, []
     document["_outside"] = outside
-    yield from load_paths([path for path, _ in inside], kinds=[kind for _, kind in inside])  # a missing one: an error
+    # a missing one is an error; none may follow a path out of the folder (a PBG config naming /elsewhere)
+    yield from load_paths([path for path, _ in inside], kinds=[kind for _, kind in inside],
+                          options=[{"within": os.path.realpath(folder)} if autosave is None else {}] * len(inside))
     return document, embeddings
