@@ -819,7 +819,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except DataFormatError as e:
-        print(f"embedstudio: {e}", file=sys.stderr)
+        from embedstudio.data.vectors_io import BadRowsError
+
+        hint = " (with --drop-bad-rows)" if isinstance(e, BadRowsError) else ""
+        print(f"embedstudio: {e}{hint}", file=sys.stderr)
         return 2
     except FloatingPointError as e:  # TrainingDiverged: nothing broken was written
         print(f"embedstudio: training diverged: {e}", file=sys.stderr)

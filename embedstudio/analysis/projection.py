@@ -194,7 +194,7 @@ def tsne_layout(vectors: np.ndarray, config: TSNEConfig = TSNEConfig(),
         return None
 
 
-LANDMARKS = 20_000
+LANDMARKS = 10_000
 """Above this many points a UMAP or t-SNE map is fitted on this many landmarks spread over the rows; the
 others are placed among their nearest landmarks (:func:`place_by_landmarks`)."""
 

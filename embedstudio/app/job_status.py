@@ -3,9 +3,13 @@ Cancel -- where the user is looking, whichever dock or tab is in front."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from embedstudio.jobs.stage import Stage
+
+
+TEXT_WIDTH = 330
 
 
 def clock(seconds: float | None) -> str:
@@ -37,8 +41,9 @@ class JobStatus(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.text = QLabel("")
+        self.text.setFixedWidth(TEXT_WIDTH)  # a fixed place: the bar and Cancel do not move as the stage changes
         self.bar = QProgressBar()
-        self.bar.setMaximumWidth(160)
+        self.bar.setFixedWidth(140)
         self.bar.setTextVisible(True)
         self.eta = QLabel("")
         self.cancel = QPushButton("Cancel")
@@ -60,7 +65,9 @@ class JobStatus(QWidget):
             self._show(stage)
 
     def _show(self, stage: Stage) -> None:
-        self.text.setText(stage.text)
+        metrics = self.text.fontMetrics()
+        self.text.setText(metrics.elidedText(stage.text, Qt.TextElideMode.ElideRight, TEXT_WIDTH))
+        self.text.setToolTip(stage.text)
         if stage.fraction is None:
             self.bar.setRange(0, 0)  # moving: the job cannot say how far it is
         else:

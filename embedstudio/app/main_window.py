@@ -34,7 +34,7 @@ from embedstudio.app.welcome import SAMPLE_FILES, WelcomePage
 from embedstudio.app.workers import Worker
 from embedstudio.app.workflows.base import LEFT, MAP, RIGHT
 from embedstudio.jobs.loading import load_paths, open_session_job, session_folder
-from embedstudio.session import Session, save_session
+from embedstudio.session import Session, save_session, stats_text
 
 MAX_RECENT = 10
 AREAS = {LEFT: Qt.DockWidgetArea.LeftDockWidgetArea, RIGHT: Qt.DockWidgetArea.RightDockWidgetArea}
@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         self.session.add_dataset(dataset)
         for workflow in self.workflows.values():
             workflow.dataset_opened(dataset)
-        stats = ", ".join(f"{v:,} {k}" for k, v in dataset.stats.items() if isinstance(v, int))
+        stats = stats_text(dataset.stats)
         self.statusBar().showMessage(f"opened {dataset.name} ({dataset.kind}): {stats}")
         if self.views.currentWidget() is self.welcome:
             self.show_view(MAP)
@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
         if event == "datasets":
             self.data_list.clear()
             for d in self.session.datasets:
-                stats = ", ".join(f"{v:,} {k}" for k, v in d.stats.items() if isinstance(v, int) and k != "min_count")
+                stats = stats_text(d.stats, skip=("min_count",))
                 self.data_list.addItem(f"{d.name}  [{d.kind}]  {stats}")
         elif event == "current":
             emb = self.session.embedding

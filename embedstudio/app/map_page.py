@@ -69,6 +69,8 @@ class MapPage(QWidget):
         box.addWidget(self.map, 1)
         self._live_started = False
         self._stop = threading.Event()  # set to stop the running projection
+        self._maps: dict = {}
+        self._shown = "PCA"  # the projection the map shows (the box returns to it when another is cancelled)
 
         self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
         self.select_mode.currentTextChanged.connect(
@@ -90,6 +92,8 @@ class MapPage(QWidget):
         if coords is None or len(coords) != len(emb):
             coords = pca(emb.vectors)[0]
         self.map.set_points(emb.keys, coords, emb.counts)
+        self._maps = {}  # (method, settings) -> (coords, note) of this embedding's maps
+        self._shown = "PCA"
         self.run_search(self.search.text())
         self.colour.clear()
         self.colour.addItems(["none"] + (["frequency"] if emb.counts is not None else []) + list(emb.metadata))
@@ -169,6 +173,7 @@ class MapPage(QWidget):
         key = {"PCA": "pca", "UMAP": "umap", "t-SNE": "tsne"}[method]
         if key == "pca":
             self.map.update_coords(pca(emb.vectors)[0], autorange=True)
+            self._shown = method
             return
         from embedstudio.jobs.projection import projection_job
         from embedstudio.memory import fits, projection_bytes
@@ -184,20 +189,28 @@ class MapPage(QWidget):
             self.projection.setCurrentText("PCA")
             shell.show_error(refusal)
             return
+        cached = self._maps.get((key, config))
+        if cached is not None:  # this embedding's map with these settings was made already: shown at once
+            self.projection.setCurrentText(method)
+            self._show_map(method, *cached)
+            return
         self.projection.setCurrentText(method)
         panel.set_running(True, f"computing {method} of {len(emb):,} points…")
         self._stop = threading.Event()
+        shown_before = self._shown
 
         def done(result):
-            if result is None:  # stopped
+            if result is None:  # stopped: the map and its name in the box stay as they were
+                self.projection.setCurrentText(shown_before)
                 panel.set_running(False, "cancelled")
                 return
             panel.set_running(False, result.note)
             if shell.session.embedding is emb:
-                self.map.update_coords(result.coords, autorange=True)
-                self.search_info.setText(result.note)  # the view says what it shows (landmarks, say)
+                self._maps[(key, config)] = (result.coords, result.note)
+                self._show_map(method, result.coords, result.note)
 
         def failed(message, _detail):
+            self.projection.setCurrentText(shown_before)
             panel.set_running(False, "")
             shell.show_error(message)
 
@@ -214,11 +227,17 @@ class MapPage(QWidget):
         if self.shell.projection_panel.auto_umap.isChecked() and emb is not None and 4 <= len(emb) <= AUTO_UMAP_MAX:
             self.compute_projection("UMAP")
 
+    def _show_map(self, method: str, coords, note: str) -> None:
+        self.map.update_coords(coords, autorange=True)
+        self.search_info.setText(note)  # the view says what it shows (landmarks, say)
+        self._shown = method
+
     def cancel_projection(self) -> None:
         """The previous map stays. t-SNE stops at its next report; UMAP cannot stop mid-call, so the next job
         waits for it."""
         self._stop.set()
         self.shell.worker.cancel(wait=0)
+        self.projection.setCurrentText(self._shown)
         self.shell.projection_panel.set_running(False, "cancelled")
 
     def apply_word_axes(self) -> None:

@@ -85,8 +85,7 @@ ENCODING_ERRORS = ("strict", "replace", "ignore")
 BAD_ROWS = ("error", "drop")
 _FIRST_LINE = {"word2vec-text": 2, "fasttext-vec": 2}  # the line of row 0 (after the header); others: 1
 _ROW_WORD = {"word2vec-binary": "record", "embedstudio": "row"}  # what a position is called; others: line
-_DROP_HINT = ("open the file with bad rows dropped to skip such rows (the command line's --drop-bad-rows, the "
-              "window's 'Load the rest')")
+_DROP_HINT = "such rows can be dropped and the rest opened"
 
 
 class BadRowsError(DataFormatError):

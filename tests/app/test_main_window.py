@@ -325,6 +325,7 @@ def test_a_t_sne_map_reports_its_iterations_and_stops_when_cancelled(window, qtb
     window.job_status.cancel.click()
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=20000)  # stopped at its next report, not at 10,000
     np.testing.assert_array_equal(window.map.coords, before)
+    assert window.map_page.projection.currentText() == "PCA"  # the box names the map that is shown
 
 
 def test_live_updates_move_the_drawn_points(window):
@@ -809,7 +810,13 @@ def test_a_trained_map_switches_to_umap_by_itself_when_asked(window, qtbot, topi
     training.start.click()
     qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=60000)
     qtbot.waitUntil(lambda: np.allclose(window.map.coords, [3.0, -1.0]), timeout=20000)
-    assert window.map_page.projection.currentText() == "UMAP" and "UMAP map of 40 points" in window.map_page.search_info.text()
+    page = window.map_page
+    assert page.projection.currentText() == "UMAP" and "UMAP map of 40 points" in page.search_info.text()
+    page.compute_projection("PCA")
+    assert not np.allclose(window.map.coords, [3.0, -1.0])
+    monkeypatch.setattr(projection, "umap_layout", lambda *a, **k: pytest.fail("the map was made already"))
+    page.compute_projection("UMAP")  # the same embedding and settings: the map made after training, at once
+    assert np.allclose(window.map.coords, [3.0, -1.0]) and page.projection.currentText() == "UMAP"
 
 
 def test_a_large_vocabulary_gets_an_approximate_index_in_the_background(window, qtbot, monkeypatch):

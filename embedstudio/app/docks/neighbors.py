@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import QStringListModel, Signal
+from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from embedstudio.analysis.neighbors import METRICS, nearest
 
 
 COMPLETE_WORDS = 200_000
+COMPLETE_SHOWN = 50
 
 
 class NeighborsPanel(QWidget):
@@ -25,11 +26,15 @@ class NeighborsPanel(QWidget):
         row = QHBoxLayout()
         self.query = QLineEdit()
         self.query.setPlaceholderText("word…")
+        # completion lists at most COMPLETE_SHOWN words for what is typed, found among the most frequent
+        # COMPLETE_WORDS: a QCompleter filtering 200k words laid all the matches out, seconds per keystroke
         self._words = QStringListModel()
+        self._lower: list[str] = []
         completer = QCompleter(self._words, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setModelSorting(QCompleter.ModelSorting.UnsortedModel)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.activated.connect(lambda _text: self.run_query())
         self.query.setCompleter(completer)
+        self.query.textEdited.connect(self._complete)
         self.k = QSpinBox()
         self.k.setRange(1, 1000)
         self.k.setValue(10)
@@ -44,11 +49,12 @@ class NeighborsPanel(QWidget):
         layout.addWidget(self.message)
         self.search_note = QLabel("")
         self.search_note.setWordWrap(True)
-        self.search_note.setStyleSheet("color: gray")
         layout.addWidget(self.search_note)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["word", "similarity"])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the words get the room, not the numbers
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         layout.addWidget(self.table, 1)
@@ -56,7 +62,7 @@ class NeighborsPanel(QWidget):
         self.a, self.b, self.c = QLineEdit(), QLineEdit(), QLineEdit()
         for w, hint in ((self.a, "man"), (self.b, "king"), (self.c, "woman")):
             w.setPlaceholderText(hint)
-            w.setCompleter(completer)
+            w.returnPressed.connect(self.run_analogy)
         self.analogy_method = QComboBox()
         self.analogy_method.addItems(["3cosadd", "3cosmul"])
         self.solve = QPushButton("a : b :: c : ?")
@@ -72,10 +78,27 @@ class NeighborsPanel(QWidget):
     def set_embedding(self, embedding) -> None:
         self.embedding = embedding
         # completion offers the most frequent words (the whole of a 3M vocabulary took seconds and memory)
-        self._words.setStringList(list(embedding.keys[:COMPLETE_WORDS]) if embedding is not None else [])
+        self._lower = [k.lower() for k in embedding.keys[:COMPLETE_WORDS]] if embedding is not None else []
+        self._words.setStringList([])
         self.table.setRowCount(0)
+        self.message.setText("")
         self.search_note.setText("")
         self._index(embedding)
+
+    def _complete(self, text: str) -> None:
+        """The most frequent words starting with what is typed (any case)."""
+        prefix = text.strip().lower()
+        if not prefix or self.embedding is None:
+            self._words.setStringList([])
+            return
+        keys = self.embedding.keys
+        found = []
+        for i, low in enumerate(self._lower):
+            if low.startswith(prefix):
+                found.append(keys[i])
+                if len(found) == COMPLETE_SHOWN:
+                    break
+        self._words.setStringList(found)
 
     def _index(self, emb) -> None:
         """A large vocabulary gets an approximate neighbour index, built in a thread of its own; queries are
@@ -127,7 +150,10 @@ class NeighborsPanel(QWidget):
 
     def run_analogy(self) -> list[tuple[str, float]]:
         words = [w.text().strip() for w in (self.a, self.b, self.c)]
-        if self.embedding is None or not all(words):
+        if self.embedding is None:
+            return []
+        if not all(words):
+            self.message.setText("an analogy needs three words: a : b :: c : ?")
             return []
         missing = [w for w in words if w not in self.embedding]
         if missing:

@@ -48,19 +48,23 @@ class BiasWorkflow(Workflow):
         name, panel = self.session.current, self.panel
         preset = panel.current_preset()
         panel.summary.setText("auditing…")
+        panel.audit.setEnabled(False)  # one audit at a time: back on when it ends
         self.shell.worker.start("bias audit", audit_job, emb, preset, debias=panel.debias.currentText(),
                                 y_axis=panel.y_axis_words(), strictness=panel.strictness.value(),
                                 vectors_path=next((d.path for d in self.session.datasets if d.data is emb), None),
                                 on_finished=lambda out: self._audited(out, name, preset),
-                                on_failed=lambda message, _detail: self.shell.show_error(message),
+                                on_failed=lambda message, _detail: (panel.audit.setEnabled(True),
+                                                                    self.shell.show_error(message)),
                                 on_progress=lambda stage: panel.summary.setText(stage.text + "…"),
                                 cancel_with=self.cancel)
 
     def cancel(self) -> None:
         self.shell.worker.cancel(wait=0)
         self.panel.summary.setText("audit cancelled")
+        self.panel.audit.setEnabled(True)
 
     def _audited(self, out, name, preset) -> None:
+        self.panel.audit.setEnabled(True)
         result, debiased = out
         self.result = (result, preset)
         self.panel.show_result(result)
