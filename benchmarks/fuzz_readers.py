@@ -92,11 +92,11 @@ def run_hypothesis(examples: int, only: list[str] | None, collect: str, strategi
     split evenly between the strategies run."""
     os.environ["EMBEDSTUDIO_FUZZ_COLLECT"] = collect
     os.environ.setdefault("EMBEDSTUDIO_CACHE", tempfile.mkdtemp(prefix="embedstudio-fuzz-cache-"))
-    from tests.fuzz import harness
+    from tests.fuzz import harness, targets
 
     rows = []
     try:
-        for name, target in harness.TARGETS.items():
+        for name, target in targets.TARGETS.items():
             if only and name not in only:
                 continue
             kinds = [k for k in target.strategies if not strategies or k in strategies]
@@ -153,9 +153,9 @@ def _atheris_worker(name: str, seconds: int, out_path: str, collect: str) -> Non
         import embedstudio.storage  # noqa: F401
         import embedstudio.train.base  # noqa: F401
         import embedstudio.vectors  # noqa: F401
-    from tests.fuzz import harness
+    from tests.fuzz import harness, targets
 
-    target = harness.TARGETS[name]
+    target = targets.TARGETS[name]
     seeds = target.seeds()
     corpus = tempfile.mkdtemp(prefix=f"atheris-{name.replace(':', '_')}-")
     longest = 0
@@ -195,10 +195,10 @@ def _atheris_worker(name: str, seconds: int, out_path: str, collect: str) -> Non
 
 
 def run_atheris(seconds: int, only: list[str] | None, collect: str) -> list[dict]:
-    from tests.fuzz import harness
+    from tests.fuzz import targets
 
     rows = []
-    for name in harness.TARGETS:
+    for name in targets.TARGETS:
         if only and name not in only:
             continue
         out = tempfile.mktemp(suffix=".json")
@@ -267,9 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         only = list(args.only or [])
         if args.compressed_readers:
-            from tests.fuzz import harness
+            from tests.fuzz import targets
 
-            only += [n for n in harness.COMPRESSED_TARGETS if n not in only]
+            only += [n for n in targets.COMPRESSED_TARGETS if n not in only]
         mode, rows = "hypothesis", run_hypothesis(args.examples, only or None, args.collect, args.strategies)
         split = "split evenly between " + ("the strategies " + ", ".join(args.strategies) if args.strategies
                                            else "each reader's strategies")

@@ -117,7 +117,8 @@ def main() -> None:
         subprocess.run([sys.executable, os.path.join(ROOT, "..", "shared", "data", "wordnet_relations.py"),
                         "--out", args.triples, "--seed", str(args.seed)], check=True)
     args.work = args.work or tempfile.mkdtemp(prefix="graph-vs-pbg-")
-    from embedstudio.data.pbg import export_pbg, import_pbg
+    from embedstudio.data.pbg import export_pbg
+    from embedstudio.data.pbg_import import import_pbg
     from embedstudio.graphmodel import GraphModel
 
     graph, train, valid, test = combined_graph(args.triples, args.work)

@@ -17,7 +17,7 @@ embedstudio        the project's own zip (``Embedding.save`` / ``Embedding.load`
 All inputs may be gzip- or bzip2-compressed (recognised by magic bytes); writers compress when the
 target name ends in ``.gz`` or ``.bz2``. Every reader raises only ``DataFormatError`` for a bad
 file, with the 1-based line (text) or record number (binary) where one applies. Reads are bounded:
-a line may not exceed ``_row_limit(dim)`` bytes, a word in a binary file 64 KiB, and a header's
+a line may not exceed ``row_limit(dim)`` bytes, a word in a binary file 64 KiB, and a header's
 count never allocates more rows than the file can hold. Writers are atomic (temp file, then
 ``os.replace``).
 
@@ -35,11 +35,9 @@ a 9-digit decimal lies far from any float32 rounding midpoint, so no double roun
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import re
 import struct
-import sys
 import zlib
 from dataclasses import dataclass
 from typing import Callable
@@ -47,10 +45,11 @@ from typing import Callable
 import numpy as np
 
 from embedstudio.data import sniff
-from embedstudio.data.binary_scan import scan_records, scan_text_rows
+from embedstudio.data.binary_scan import scan_text_rows
 from embedstudio.data.errors import DataFormatError
-from embedstudio.data.sniff import DECOMPRESSION_ERRORS, LineReader, is_number, open_stream, parse_header, read_some
-from embedstudio.memory import check_reading
+from embedstudio.data.vector_rows import Rows, check_dim, file_size, initial_capacity, row_limit
+from embedstudio.data.word2vec_binary import HEADER_LIMIT, read_word2vec_binary
+from embedstudio.data.sniff import LineReader, is_number, parse_header
 from embedstudio.storage import atomic_write
 from embedstudio.vectors import Embedding
 
@@ -91,105 +90,11 @@ _DROP_HINT = "such rows can be dropped and the rest opened"
 class BadRowsError(DataFormatError):
     """A row that would poison the vectors (NaN, ±inf) or a key that repeats: the file may be opened with
     ``bad_rows="drop"`` to skip such rows."""
-MAX_DIM = 1 << 22  # 4M dimensions: far beyond any real embedding, small enough to bound reads
-_HEADER_LIMIT = 4096  # bytes of a word2vec header line
 _FIRST_ROW_LIMIT = 16 << 20  # the first row of a headerless file, before its dimension is known
-_MAX_WORD_BYTES = 64 * 1024  # a word in a binary file
 _BLOCK_LINES = 4096  # text rows parsed per numpy call
-_BINARY_CHUNK = 16 << 20
 _TEXT_VALUE_FORMAT = "%.9g"
 _BAD_KEY_CHARS = re.compile(r"[ \t\n\r\x0b\x0c]")
 _BAD_TSV_CHARS = re.compile(r"[\t\n\r]")
-
-
-def _row_limit(dim: int) -> int:
-    """Longest accepted text row: 64 bytes per value (``%.17g`` needs 24) plus 64 KiB for the word."""
-    return 64 * dim + 64 * 1024
-
-
-# --------------------------------------------------------------------------- growing storage
-_HUGE_PAGES_FROM = 256 << 20
-
-
-def _empty_rows(rows: int, dim: int) -> np.ndarray:
-    """An uninitialised float32 matrix. A large one is asked for in huge pages (Linux): filling 3.6 GB of
-    fresh memory page-faults a million 4 kB pages, which took longer than reading the file."""
-    nbytes = 4 * rows * dim
-    if nbytes >= _HUGE_PAGES_FROM and hasattr(mmap, "MADV_HUGEPAGE"):
-        try:
-            area = mmap.mmap(-1, nbytes)
-            area.madvise(mmap.MADV_HUGEPAGE)
-            return np.frombuffer(area, dtype=np.float32).reshape(rows, dim)
-        except (OSError, ValueError):
-            pass
-    return np.empty((rows, dim), dtype=np.float32)
-
-
-class _Rows:
-    """A float32 matrix filled block by block, and the length of each row as it comes (so the first
-    neighbour query needs no pass of its own); never allocates more than it is told may exist."""
-
-    def __init__(self, dim: int, capacity: tuple[int, bool], max_rows: int | None, path: str, line: int | None):
-        capacity, expected = capacity
-        self.dim = dim
-        self.max_rows = max_rows
-        self.path = path
-        if expected:
-            check_reading(4 * dim * max(1, capacity), path, line, f"{capacity:,} vectors of dimension {dim:,}")
-        self.data = _empty_rows(max(1, capacity), dim)
-        self.norms = np.empty(len(self.data), dtype=np.float32)
-        self.n = 0
-
-    def reserve(self, k: int, line: int | None = None) -> int:
-        """Room for up to ``k`` more rows (grown by half, as far as ``max_rows``); returns how many fit now."""
-        if self.n + k > len(self.data):
-            grown = max(self.n + k, int(len(self.data) * 1.5) + 64)
-            if self.max_rows is not None:
-                grown = max(self.n + 1, min(grown, self.max_rows))
-            if grown > len(self.data):
-                # the old and the new storage live together while rows move over
-                check_reading(4 * self.dim * (grown + len(self.data)), self.path, line,
-                              f"{grown:,} vectors of dimension {self.dim:,}")
-                bigger = _empty_rows(grown, self.dim)
-                bigger[: self.n] = self.data[: self.n]
-                self.data = bigger
-                self.norms = np.concatenate([self.norms[: self.n], np.empty(grown - self.n, dtype=np.float32)])
-        return min(k, len(self.data) - self.n)
-
-    def add(self, block: np.ndarray, line: int | None = None, norms: np.ndarray | None = None) -> None:
-        self.reserve(len(block), line)
-        need = self.n + len(block)
-        self.data[self.n: need] = block
-        self.norms[self.n: need] = norms if norms is not None else np.sqrt(
-            np.einsum("ij,ij->i", self.data[self.n: need], self.data[self.n: need], dtype=np.float64))
-        self.n = need
-
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors, their lengths)."""
-        if self.n == len(self.data):
-            return self.data, self.norms
-        return self.data[: self.n].copy(), self.norms[: self.n].copy()
-
-
-def _file_size(path: str) -> int | None:
-    """The size on disk when the file is not compressed (a bound on what it can hold), else None."""
-    if sniff.compression_of(path):
-        return None
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return None
-
-
-_UNKNOWN_SIZE_BYTES = 64 << 20  # the first storage of a file whose size says nothing (compressed, no count)
-
-
-def _initial_capacity(dim: int, count: int | None, size: int | None, min_row_bytes: int) -> tuple[int, bool]:
-    """Rows to allocate first, and whether that many are expected (a count or the file's size says so)
-    rather than a guess: only an expected size is checked against the memory up front (a guess costs no
-    memory until rows fill it; growing past it is checked)."""
-    bound = size // min_row_bytes + 1 if size is not None else max(1, _UNKNOWN_SIZE_BYTES // (4 * dim))
-    return max(1, min(bound, count) if count is not None else bound), size is not None or count is not None
 
 
 # --------------------------------------------------------------------------- text formats
@@ -296,7 +201,7 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
     keys: list[str] = []
     count = None
     sniff.check_text_start(path)  # UTF-16 or binary data is named as such, not as a bad first row
-    with LineReader(path, _HEADER_LIMIT if header else _FIRST_ROW_LIMIT) as reader:
+    with LineReader(path, HEADER_LIMIT if header else _FIRST_ROW_LIMIT) as reader:
         if header:
             line = reader.readline()
             if line is None:
@@ -312,12 +217,12 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
             count, dim = parsed
             if count < 1:
                 raise DataFormatError(path, 1, "the header declares no vectors")
-            _check_dim(path, 1, dim, _file_size(path), 2 * dim + 2)
-            reader.max_line_bytes = _row_limit(dim)
+            check_dim(path, 1, dim, file_size(path), 2 * dim + 2)
+            reader.max_line_bytes = row_limit(dim)
         else:
             dim = None
         wanted = count if limit is None else (limit if count is None else min(count, limit))
-        rows: _Rows | None = None
+        rows: Rows | None = None
         block: list[bytes] = []
         block_first = 0
         blank_line = None
@@ -329,13 +234,13 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
             nonlocal rows
             k, v, lengths = _parse_rows(path, block, block_first, dim, keyed, spaced_words, errors, header_hint)
             if rows is None:
-                size = _file_size(path)
+                size = file_size(path)
                 avg = max(1, sum(map(len, block)) // len(block))
                 est = size // avg + 16 if size is not None and count is None else None
-                capacity = _initial_capacity(dim, wanted, size, 2 * dim + 2)
+                capacity = initial_capacity(dim, wanted, size, 2 * dim + 2)
                 if est is not None:
                     capacity = (min(capacity[0], int(est * 1.05) + 16), capacity[1])
-                rows = _Rows(dim, capacity, wanted, path, block_first)
+                rows = Rows(dim, capacity, wanted, path, block_first)
             rows.add(v, block_first, lengths)
             keys.extend(k)
             block.clear()
@@ -358,8 +263,8 @@ def _read_text(path: str, *, header: bool, keyed: bool, spaced_words: bool, limi
                 dim = len(parts) - (1 if keyed else 0)
                 if dim < 1:
                     raise DataFormatError(path, reader.line_no, "no numbers after the word")
-                _check_dim(path, reader.line_no, dim, None, 0)
-                reader.max_line_bytes = _row_limit(dim)
+                check_dim(path, reader.line_no, dim, None, 0)
+                reader.max_line_bytes = row_limit(dim)
                 header_hint = f" (the first row has {dim})"
                 if keyed and parse_header(line) is not None:
                     header_hint += "; the first line looks like a word2vec header: read the file as 'word2vec-text'"
@@ -388,203 +293,6 @@ def _reject_binary(path: str, line_no: int, line: bytes) -> None:
     nul = line.find(b"\x00")
     if nul >= 0:
         raise DataFormatError(path, line_no, f"NUL byte at byte {nul + 1} of the line: this is binary data, not text")
-
-
-def _check_dim(path: str, line: int | None, dim: int, size: int | None, min_row_bytes: int) -> None:
-    if dim < 1:
-        raise DataFormatError(path, line, "the header declares dimension 0")
-    if dim > MAX_DIM:
-        raise DataFormatError(path, line, f"dimension {dim:,} is beyond the supported {MAX_DIM:,}")
-    if size is not None and min_row_bytes > size:
-        raise DataFormatError(path, line, f"dimension {dim:,} cannot fit in a file of {size:,} bytes: the header is wrong")
-
-
-# --------------------------------------------------------------------------- binary format
-def _read_word2vec_binary(path: str, limit: int | None, errors: str) -> tuple[list[str], np.ndarray]:
-    stream, raw = open_stream(path)
-    try:
-        return _read_binary_records(path, stream, limit, errors)
-    finally:
-        stream.close()
-        raw.close()
-
-
-def _read_binary_records(path, stream, limit, errors):
-    damage: list[Exception] = []  # a decompression error met while reading ahead
-
-    def read(n: int) -> bytes:
-        data, error = read_some(stream, n)
-        if error is not None:
-            damage.append(error)
-        return data
-
-    def ends_early(record: int, reason: str) -> DataFormatError:
-        if damage:  # the data ran out because the archive is damaged there
-            return DataFormatError(path, record, f"compressed data is corrupt or truncated: {damage[0]}")
-        return DataFormatError(path, record, reason)
-
-    try:
-        line = stream.readline(_HEADER_LIMIT)
-    except DECOMPRESSION_ERRORS as e:
-        raise DataFormatError(path, None, f"compressed data is corrupt or truncated: {e}") from None
-    if not line:
-        raise DataFormatError(path, 1, "the file is empty")
-    if line.startswith(b"\xef\xbb\xbf"):
-        line = line[3:]
-    parsed = parse_header(line) if line.endswith(b"\n") else None
-    if parsed is None:
-        reason = sniff.binary_reason(line)
-        raise DataFormatError(
-            path, 1,
-            f"the header (first line) should be 'count dimension', got {line[:60].decode('utf-8', 'replace')!r}"
-            + (f" ({reason})" if reason and "UTF-16" in reason else ""),
-        )
-    count, dim = parsed
-    if count < 1:
-        raise DataFormatError(path, 1, "the header declares no vectors")
-    size = _file_size(path)
-    header_len = len(line)
-    _check_dim(path, 1, dim, None if size is None else size - header_len, 4 * dim + 2)
-    wanted = count if limit is None else min(count, limit)
-    row_bytes = 4 * dim
-    rows = _Rows(dim, _initial_capacity(dim, wanted, None if size is None else size - header_len, row_bytes + 2), wanted,
-                 path, 1)
-    keys: list[str] = []
-    buf = b""
-    pos = 0
-    base = header_len  # file offset of buf[0]
-    eof = False
-    scratch = np.empty(0, dtype=np.uint8)  # the fast path's words, NUL-separated
-    starts = np.empty(0, dtype=np.int64)
-
-    def fill(need: int, record: int) -> None:
-        """Make buf hold at least ``need`` bytes from pos, unless the file ends first."""
-        nonlocal buf, pos, base, eof
-        if len(buf) - pos >= need or eof:
-            return
-        more = read(max(_BINARY_CHUNK, need))
-        if len(more) < max(_BINARY_CHUNK, need):
-            eof = True  # read_some returns fewer bytes only at the end (or at damage)
-        base += pos
-        buf = buf[pos:] + more
-        pos = 0
-
-    def fast(record: int) -> int:
-        """Records from ``record`` on taken by the numba scan (as many as the buffer holds whole and well formed);
-        returns how many."""
-        nonlocal pos, scratch, starts
-        if sys.byteorder != "little":  # the scan copies raw little-endian bytes: only where they are float32 as is
-            return 0
-        room = rows.reserve(min(wanted - record + 1, 1 << 16), record)
-        if len(scratch) < len(buf):
-            scratch = np.empty(len(buf), dtype=np.uint8)
-        if len(starts) < room:
-            starts = np.empty(room, dtype=np.int64)
-        taken, new_pos, used = scan_records(np.frombuffer(buf, dtype=np.uint8), pos, row_bytes, _MAX_WORD_BYTES,
-                                            rows.data.view(np.uint8), rows.data, rows.norms, rows.n, room, scratch,
-                                            starts)
-        if not taken:
-            return 0
-        joined = scratch[:used].tobytes()
-        try:
-            keys.extend(joined.decode("utf-8", errors).split("\x00")[:-1])
-        except UnicodeDecodeError:  # name the record: decode them one by one
-            for i, word in enumerate(joined.split(b"\x00")[:-1]):
-                try:
-                    keys.append(word.decode("utf-8", errors))
-                except UnicodeDecodeError as e:
-                    raise _invalid_word(path, record + i, base + int(starts[i]), word, e) from None
-        rows.n += taken
-        pos = new_pos
-        return taken
-
-    record_need = _MAX_WORD_BYTES + 1 + row_bytes
-    record = 1
-    while record <= wanted:
-        fill(record_need + 1, record)
-        taken = fast(record)
-        if taken:
-            record += taken
-            continue
-        # one record the scan did not take: read here, where every problem is named
-        if rows.reserve(1, record) < 1:
-            raise DataFormatError(path, record, f"more vectors than the {len(rows.data):,} expected")
-        while pos < len(buf) and buf[pos] == 0x0A:  # newline after the previous vector (C tool)
-            pos += 1
-            if pos == len(buf):
-                fill(record_need, record)
-        if pos >= len(buf):
-            raise ends_early(
-                record,
-                f"the file ends after {record - 1} vectors (byte offset {base + pos:,}) but the header declares "
-                f"{count}: the file is truncated or the header's count is wrong",
-            )
-        fill(record_need, record)
-        space = buf.find(b" ", pos, pos + _MAX_WORD_BYTES + 1)
-        if space < 0:
-            if eof and len(buf) - pos <= _MAX_WORD_BYTES:
-                reason = "the file ends inside the word"
-            else:
-                reason = f"no space after a word within {_MAX_WORD_BYTES:,} bytes"
-            raise ends_early(
-                record,
-                f"record {record} at byte offset {base + pos:,}: {reason} (truncated or garbled file, "
-                "or the header's dimension is wrong)",
-            )
-        word = buf[pos:space]
-        if not word or b"\x00" in word:
-            raise DataFormatError(
-                path, record,
-                f"record {record} at byte offset {base + pos:,}: {'an empty word' if not word else 'NUL bytes in the word'}"
-                " (garbled file, or the header's dimension is wrong)",
-            )
-        start = space + 1
-        if start + row_bytes > len(buf):
-            raise ends_early(
-                record,
-                f"record {record} at byte offset {base + pos:,}: the file ends inside the vector "
-                f"({len(buf) - start} of {row_bytes} bytes): the file is truncated, or the header's "
-                "count or dimension is wrong",
-            )
-        try:
-            keys.append(word.decode("utf-8", errors))
-        except UnicodeDecodeError as e:
-            raise _invalid_word(path, record, base + pos, word, e) from None
-        rows.data[rows.n] = np.frombuffer(buf, dtype="<f4", count=dim, offset=start)
-        rows.norms[rows.n] = np.sqrt(np.dot(rows.data[rows.n].astype(np.float64), rows.data[rows.n]))
-        rows.n += 1
-        pos = start + row_bytes
-        record += 1
-    if limit is None or limit >= count:
-        # Only whitespace may follow the declared records.
-        offset = base + pos
-        rest = buf[pos:]
-        while True:
-            stripped = rest.lstrip()
-            if damage:
-                raise ends_early(count + 1, "")
-            if stripped:
-                offset += len(rest) - len(stripped)
-                raise DataFormatError(
-                    path, count + 1,
-                    f"data after the {count} vectors the header declares, at byte offset {offset:,}: "
-                    "is the header's count or dimension wrong?",
-                )
-            offset += len(rest)
-            if eof:
-                break
-            rest = read(1 << 20)
-            eof = not rest
-    return keys, rows.result()
-
-
-def _invalid_word(path: str, record: int, offset: int, word: bytes, e: UnicodeDecodeError) -> DataFormatError:
-    return DataFormatError(
-        path, record,
-        f"record {record} at byte offset {offset:,}: invalid UTF-8 in the word at byte {e.start + 1} "
-        f"({word[e.start:e.start + 4]!r}); read with encoding_errors='replace' to accept it, or the header's "
-        "dimension is wrong",
-    )
 
 
 # --------------------------------------------------------------------------- projector TSV
@@ -778,7 +486,7 @@ VECTOR_FORMATS: dict[str, VectorFormat] = {
         VectorFormat("word2vec-text", "word2vec text: 'count dim' header, then 'word v1 ... vd' per line",
                      (".txt",), _text_reader(True, False), _text_writer(True, "word2vec-text")),
         VectorFormat("word2vec-binary", "word2vec binary: 'count dim' header, then word, space, float32 values",
-                     (".bin",), lambda p, l, e, m: _binary_embedding(*_read_word2vec_binary(p, l, e)), _binary_writer),
+                     (".bin",), lambda p, l, e, m: _binary_embedding(*read_word2vec_binary(p, l, e)), _binary_writer),
         VectorFormat("fasttext-vec", "fastText .vec (the word2vec text layout)",
                      (".vec",), _text_reader(True, False), _text_writer(True, "fasttext-vec")),
         VectorFormat("glove", "GloVe text: 'word v1 ... vd' per line, no header",

@@ -58,7 +58,7 @@ def read_any(path: str, kind: str, min_count: int = 5, bad_rows: str = "error", 
 
         return read_user_items(path)
     if kind == "pbg-checkpoint":
-        from embedstudio.data.pbg import import_pbg
+        from embedstudio.data.pbg_import import import_pbg
 
         return import_pbg(path, within=within)  # a GraphModel: its vectors are explored, its relations score links
     from embedstudio.data.vectors_io import read_vectors
@@ -134,6 +134,7 @@ def open_session_job(folder: str | None, readers: dict, autosave=None):
     else:
         document, embeddings = read_session_folder(folder, readers)
     document["_problems"] = problems
+    document["_folder"] = folder
     inside, outside = session_datasets(folder, document)
     if autosave is not None:
         inside, outside = inside + outside, []
