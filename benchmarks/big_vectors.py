@@ -153,11 +153,13 @@ def run_step(step: str, path: str) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 3_000_000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 3_000_000],
+                    help="vocabulary sizes (none: only the maps)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--data", default=os.path.join(ROOT, ".bench-data"))
     ap.add_argument("--steps", nargs="+", default=list(STEPS), choices=list(STEPS))
     ap.add_argument("--maps", action="store_true", help="also the maps of 10k x 100 (UMAP, t-SNE; ours and before)")
+    ap.add_argument("--map-steps", nargs="+", default=list(MAP_STEPS), choices=list(MAP_STEPS))
     args = ap.parse_args(argv)
     os.makedirs(args.data, exist_ok=True)
     print("| vectors | step | seconds (median) | first query s | later query s | 100 queries s | recall@10 | "
@@ -176,7 +178,7 @@ def main(argv=None) -> int:
             runs = [r for r in runs if "error" not in r]
             _row(f"{n:,} x {DIM}", step, runs, errors)
     if args.maps:
-        for step in MAP_STEPS:
+        for step in args.map_steps:
             runs = [run_step(step, "") for _ in range(args.repeats)]
             _row("10,000 x 100", step, [r for r in runs if "error" not in r], [r["error"] for r in runs if "error" in r])
     return 0

@@ -137,3 +137,22 @@ def test_pca_and_norms_allocate_a_fraction_of_the_matrix(monkeypatch):
     finally:
         tracemalloc.stop()
     assert peak < 0.4 * v.nbytes, peak
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_exact_neighbours_equal_a_brute_force_reference(metric):
+    from embedstudio.analysis.projection import exact_neighbours
+
+    x = np.random.default_rng(3).standard_normal((300, 7)).astype(np.float32)
+    rows, distances = exact_neighbours(x, 12, metric, block=64)  # blocks that cut the rows unevenly
+    x64 = x.astype(np.float64)
+    if metric == "cosine":
+        u = x64 / np.linalg.norm(x64, axis=1, keepdims=True)
+        full = 1.0 - u @ u.T
+    else:
+        full = np.sqrt(((x64[:, None, :] - x64[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(full, np.inf)
+    expected = np.argsort(full, axis=1, kind="stable")[:, :12]
+    assert np.mean(rows == expected) > 0.995  # float32 products may swap a near tie
+    np.testing.assert_allclose(distances, np.take_along_axis(full, rows, axis=1), atol=2e-5)
+    assert np.all(np.diff(distances, axis=1) >= -1e-6) and not np.any(rows == np.arange(300)[:, None])
