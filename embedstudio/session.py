@@ -55,12 +55,78 @@ def stats_text(stats: dict, skip: tuple[str, ...] = ()) -> str:
     return ", ".join(f"{v:,} {noun(k, v)}" for k, v in stats.items() if isinstance(v, int) and k not in skip)
 
 
+MODEL_DATASET_KINDS = ("pbg-checkpoint", "graph-model", "space-model")  # files that open as an embedding + model
+
+WORD_VECTORS, HIERARCHY, GRAPH_MODEL = "word vectors", "Poincaré hierarchy", "graph model"
+TAGSPACE, PAGESPACE = "TagSpace model", "PageSpace model"
+USES = {  # what a tool needs -> the kinds of embedding it can act on
+    "words": (WORD_VECTORS, TAGSPACE, PAGESPACE),
+    "links": (GRAPH_MODEL,),
+    "tags": (TAGSPACE, PAGESPACE),
+    "disk": (HIERARCHY,),
+}
+_NEEDS_TEXT = {"words": "word vectors", "links": "a graph model", "tags": "a StarSpace model",
+               "disk": "a Poincaré hierarchy"}
+
+
+def embedding_kind(embedding: Embedding, model=None) -> str:
+    """What an embedding is to a person (and to the tools that can act on it)."""
+    mode = getattr(model, "mode", None)
+    if mode in ("tagspace", "pagespace"):
+        return TAGSPACE if mode == "tagspace" else PAGESPACE
+    if model is not None and hasattr(model, "n_relations"):
+        return GRAPH_MODEL
+    if embedding.geometry == "poincare":
+        return HIERARCHY
+    return WORD_VECTORS
+
+
+def describe_origin(origin: dict | None) -> str:
+    """'trained by word2vec from sotu.txt.gz (method sgns, dim 100, epochs 5)', 'file /data/x.vec', 'hard
+    debiased from X': where an item came from, for a person."""
+    origin = origin or {}
+    how = origin.get("from")
+    if how == "file":
+        return f"file {origin.get('path', '?')}"
+    if how == "trained":
+        settings = origin.get("settings") or {}
+        shown = ", ".join(f"{k} {v}" for k, v in list(settings.items())[:4] if not isinstance(v, (dict, list)))
+        return (f"trained by {origin.get('trainer', '?')} from {origin.get('dataset', '?')}"
+                + (f" ({shown})" if shown else ""))
+    if how == "derived":
+        return f"{origin.get('how', 'derived')} from {origin.get('source', '?')}"
+    if how == "session":
+        return "from a saved session"
+    return "unknown origin"
+
+
+def array_bytes(obj, _depth: int = 0) -> int:
+    """The bytes of the numpy arrays an object holds (its attributes, lists and dicts, a few levels deep): what
+    removing it frees."""
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return int(obj.nbytes) if obj.base is None else 0  # a view frees nothing of its own
+    if _depth > 3 or obj is None or isinstance(obj, (str, bytes, int, float, bool)):
+        return 0
+    if isinstance(obj, dict):
+        return sum(array_bytes(v, _depth + 1) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(array_bytes(v, _depth + 1) for v in obj[:64])
+    fields = getattr(obj, "__dict__", None)
+    return sum(array_bytes(v, _depth + 1) for v in fields.values()) if fields else 0
+
+
 class Session:
-    """Datasets, embeddings and the one the views show. Events: "datasets", "embeddings", "current"."""
+    """The workspace: datasets, embeddings (each with its origin and, for a graph or StarSpace model, the
+    model) and the one current embedding every view and tool acts on.
+    Events: "datasets", "embeddings", "current"."""
 
     def __init__(self):
         self.datasets: list[Dataset] = []
         self.embeddings: dict[str, Embedding] = {}
+        self.origins: dict[str, dict] = {}  # name -> where it came from (JSON values; saved with the session)
+        self.models: dict[str, Any] = {}  # name -> its GraphModel or SpaceModel
         self.current: str | None = None
         self._listeners: list[Callable[[str], None]] = []
 
@@ -71,22 +137,118 @@ class Session:
         for callback in list(self._listeners):
             callback(event)
 
+    # ------------------------------------------------------------------ datasets
     def add_dataset(self, dataset: Dataset) -> None:
         self.datasets = [d for d in self.datasets if d.path != dataset.path] + [dataset]
         self._emit("datasets")
         if dataset.is_vectors:
-            self.add_embedding(dataset.name, dataset.data)
+            self.add_embedding(dataset.name, dataset.data, origin={"from": "file", "path": dataset.path})
 
-    def add_embedding(self, name: str, embedding: Embedding, make_current: bool = True) -> str:
+    def listed_datasets(self) -> list[Dataset]:
+        """The datasets a person sees as such: vectors and model files are listed as their embedding."""
+        return [d for d in self.datasets if not d.is_vectors and d.kind not in MODEL_DATASET_KINDS]
+
+    def dataset(self, name: str) -> Dataset | None:
+        return next((d for d in self.datasets if d.name == name), None)
+
+    def rename_dataset(self, dataset: Dataset, new: str) -> str:
+        new = self._unique(new.strip() or dataset.name, {d.name for d in self.datasets if d is not dataset})
+        old, dataset.name = dataset.name, new
+        followed = [o for o in self.origins.values() if o.get("from") == "trained" and o.get("dataset") == old]
+        for origin in followed:  # "trained from <old>" follows the name
+            origin["dataset"] = new
+        self._emit("datasets")
+        if followed:
+            self._emit("embeddings")
+        return new
+
+    def remove_dataset(self, dataset: Dataset) -> int:
+        """Drop a dataset (and, for a vectors or model file, its embedding); returns the bytes it held."""
+        freed = 0
+        for name, emb in list(self.embeddings.items()):
+            if emb is dataset.data or (getattr(dataset.data, "embedding", None) is emb):
+                freed += self.remove_embedding(name)
+        self.datasets = [d for d in self.datasets if d is not dataset]
+        if not dataset.is_vectors and dataset.kind not in MODEL_DATASET_KINDS:
+            freed += array_bytes(dataset.data)
+        self._emit("datasets")
+        return freed
+
+    # ------------------------------------------------------------------ embeddings
+    @staticmethod
+    def _unique(name: str, taken) -> str:
         base, n = name, 2
-        while name in self.embeddings and self.embeddings[name] is not embedding:
+        while name in taken:
             name = f"{base} ({n})"
             n += 1
-        self.embeddings[name] = embedding
+        return name
+
+    def add_embedding(self, name: str, embedding: Embedding, make_current: bool = True, origin: dict | None = None,
+                      model=None) -> str:
+        """Add (or, the same object again, keep) an embedding; returns its name in the session. ``origin``:
+        {"from": "file", "path"}, {"from": "trained", "trainer", "dataset", "settings", "workflow"}, or
+        {"from": "derived", "source", "how"}."""
+        same = next((n for n, e in self.embeddings.items() if e is embedding), None)
+        if same is not None:
+            name = same
+        else:
+            name = self._unique(name, self.embeddings)
+            self.embeddings[name] = embedding
+            self.origins[name] = dict(origin or embedding.info.get("origin") or {})
+        if model is not None:
+            self.models[name] = model
         self._emit("embeddings")
         if make_current:
             self.set_current(name)
         return name
+
+    def rename(self, old: str, new: str) -> str:
+        """Rename an embedding (its place in the list kept); returns the name it got (made unique)."""
+        if old not in self.embeddings:
+            raise KeyError(old)
+        new = self._unique(new.strip() or old, set(self.embeddings) - {old})
+        if new == old:
+            return old
+        self.embeddings = {new if n == old else n: e for n, e in self.embeddings.items()}
+        for table in (self.origins, self.models):
+            if old in table:
+                table[new] = table.pop(old)
+        for origin in self.origins.values():  # "hard debiased from <old>" follows the name
+            if origin.get("source") == old:
+                origin["source"] = new
+        self._emit("embeddings")
+        if self.current == old:
+            self.current = new
+            self._emit("current")
+        return new
+
+    def remove_embedding(self, name: str) -> int:
+        """Remove an embedding (and its model) from the session; returns the bytes its arrays held. When it was
+        current, the one before it (or none) becomes current."""
+        if name not in self.embeddings:
+            raise KeyError(name)
+        names = list(self.embeddings)
+        embedding = self.embeddings.pop(name)
+        model = self.models.pop(name, None)
+        self.origins.pop(name, None)
+        freed = array_bytes(embedding) + (array_bytes(model) - array_bytes(embedding) if model is not None else 0)
+        self.datasets = [d for d in self.datasets if d.data is not embedding and d.data is not model]
+        self._emit("datasets")
+        self._emit("embeddings")
+        if self.current == name:
+            rest = [n for n in names if n != name]
+            i = names.index(name)
+            self.set_current(rest[i - 1] if i > 0 else (rest[0] if rest else None))
+        return freed
+
+    def attach_model(self, name: str, model) -> None:
+        """Give the embedding ``name`` its model (a graph or StarSpace model read after it)."""
+        if name not in self.embeddings:
+            raise KeyError(name)
+        self.models[name] = model
+        self._emit("embeddings")
+        if self.current == name:
+            self._emit("current")
 
     def set_current(self, name: str | None) -> None:
         if name is not None and name not in self.embeddings:
@@ -98,8 +260,33 @@ class Session:
     def embedding(self) -> Embedding | None:
         return self.embeddings.get(self.current) if self.current else None
 
+    @property
+    def model(self):
+        """The current embedding's graph or StarSpace model, if it has one."""
+        return self.models.get(self.current) if self.current else None
+
+    def kind(self, name: str | None = None) -> str | None:
+        name = self.current if name is None else name
+        if name not in self.embeddings:
+            return None
+        return embedding_kind(self.embeddings[name], self.models.get(name))
+
+    def unsuitable(self, use: str, what: str) -> str | None:
+        """None when the current embedding suits ``use`` (a USES key); else the message saying why ``what`` (a
+        tool, "analogies") cannot run: 'analogies need word vectors; the current embedding is a Poincaré
+        hierarchy'."""
+        verb = "need" if what.endswith("s") else "needs"  # "analogies need", "link prediction needs"
+        if self.embedding is None:
+            return f"{what} {verb} {_NEEDS_TEXT[use]}: open or train one first"
+        kind = self.kind()
+        if kind in USES[use]:
+            return None
+        article = "" if kind == WORD_VECTORS else "a "
+        return f"{what} {verb} {_NEEDS_TEXT[use]}; the current embedding, {self.current}, is {article}{kind}"
+
     def clear(self) -> None:
         self.datasets, self.embeddings, self.current = [], {}, None
+        self.origins, self.models = {}, {}
         self._emit("datasets")
         self._emit("embeddings")
         self._emit("current")
@@ -133,9 +320,16 @@ def save_session(session: Session, folder: str | os.PathLike, view: dict | None 
     os.makedirs(os.path.join(folder, "embeddings"), exist_ok=True)
     entries = []
     for name, embedding in session.embeddings.items():
-        relative = f"embeddings/{uuid.uuid4().hex}.npz"
-        embedding.save(os.path.join(folder, relative))
-        entries.append({"name": name, "file": relative})
+        entry = {"name": name, "origin": session.origins.get(name) or {}}
+        model = session.models.get(name)
+        if model is not None:  # a graph or StarSpace model: the whole model, so its tools work after reopening
+            suffix = MODEL_SUFFIXES[type(model).__name__]
+            entry["model"] = f"embeddings/{uuid.uuid4().hex}{suffix}"
+            model.save(os.path.join(folder, entry["model"]))
+        if model is None or getattr(model, "embedding", None) is not embedding:  # a graph model holds its vectors
+            entry["file"] = f"embeddings/{uuid.uuid4().hex}.npz"
+            embedding.save(os.path.join(folder, entry["file"]))
+        entries.append(entry)
     map_file = None
     if map_coords is not None:
         import numpy as np
@@ -145,15 +339,31 @@ def save_session(session: Session, folder: str | os.PathLike, view: dict | None 
             np.save(f, np.asarray(map_coords, dtype=np.float32), allow_pickle=False)
     document = {
         "format": SESSION_TAG, "version": 1, "map": map_file,
-        "datasets": [{"path": _portable(folder, d.path), "kind": d.kind} for d in session.datasets if not d.is_vectors],
+        "datasets": [{"path": _portable(folder, d.path), "kind": d.kind, "name": d.name}
+                     for d in session.datasets if not d.is_vectors and d.kind not in MODEL_DATASET_KINDS],
         "embeddings": entries, "current": session.current, "view": view or {},
     }
     with atomic_write(os.path.join(folder, SESSION_FILE)) as f:
         f.write(json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8"))
-    keep = {e["file"].split("/")[-1] for e in entries} | ({map_file.split("/")[-1]} if map_file else set())
+    keep = {e[key].split("/")[-1] for e in entries for key in ("file", "model") if key in e}
+    keep |= {map_file.split("/")[-1]} if map_file else set()
     for leftover in os.listdir(os.path.join(folder, "embeddings")):
         if leftover not in keep:
             os.remove(os.path.join(folder, "embeddings", leftover))
+
+
+MODEL_SUFFIXES = {"GraphModel": ".esgraph", "SpaceModel": ".esspace"}
+
+
+def _load_model(path: str):
+    """A graph or StarSpace model a session keeps, by its file's suffix (its loader checks the content)."""
+    if path.endswith(".esgraph"):
+        from embedstudio.graphmodel import GraphModel
+
+        return GraphModel.load(path)
+    from embedstudio.starspacemodel import SpaceModel
+
+    return SpaceModel.load(path)
 
 
 def _portable(folder: str, path: str) -> str:
@@ -251,14 +461,29 @@ def read_session(folder: str | os.PathLike) -> tuple[dict, dict[str, Embedding]]
         if key in document and not isinstance(document[key], kind):
             raise DataFormatError(path, None, f"{key!r} must be a {'list' if kind is list else 'mapping'}")
     embeddings: dict[str, Embedding] = {}
+    document["_origins"], document["_models"] = {}, {}
     for entry in document.get("embeddings", []):
         try:
-            name, relative = str(entry["name"]), str(entry["file"])
+            name = str(entry["name"])
+            files = {key: str(entry[key]) for key in ("file", "model") if entry.get(key) is not None}
         except (KeyError, TypeError):
-            raise DataFormatError(path, None, "an embedding entry lacks its name or file") from None
-        if "\x00" in relative or _inside(folder, relative) is None:
-            raise DataFormatError(path, None, f"embedding file {relative!r} lies outside the session folder")
-        embeddings[name] = Embedding.load(session_file(folder, relative, f"the embedding {name!r}"))
+            raise DataFormatError(path, None, "an embedding entry lacks its name") from None
+        if not files:
+            raise DataFormatError(path, None, f"the embedding {name!r} names no file")
+        for relative in files.values():
+            if "\x00" in relative or _inside(folder, relative) is None:
+                raise DataFormatError(path, None, f"embedding file {relative!r} lies outside the session folder")
+        if "model" in files:
+            model = _load_model(session_file(folder, files["model"], f"the model of {name!r}"))
+            document["_models"][name] = model
+            if hasattr(model, "n_relations"):
+                embeddings[name] = model.embedding
+        if "file" in files:
+            embeddings[name] = Embedding.load(session_file(folder, files["file"], f"the embedding {name!r}"))
+        elif name not in embeddings:
+            raise DataFormatError(path, None, f"the embedding {name!r} names no vectors file")
+        origin = entry.get("origin")
+        document["_origins"][name] = origin if isinstance(origin, dict) else {"from": "session"}
     document["map_coords"] = None
     if document.get("map"):
         import numpy as np

@@ -232,8 +232,10 @@ def test_a_folder_dataset_with_a_link_out_of_the_session_is_asked_for_not_read(t
 
 def test_a_pbg_checkpoint_in_the_session_never_follows_its_config_out_of_the_folder(tmp_path):
     """An export folder inside the session whose config names a checkpoint elsewhere: the one inside is read."""
-    from embedstudio.data.pbg import export_pbg, import_pbg
-    from tests.data.test_pbg import fake_checkpoint, typed_graph
+    from embedstudio.data.pbg import export_pbg
+    from embedstudio.data.pbg_import import import_pbg
+    from tests.data.test_pbg import typed_graph
+    from tests.data.test_pbg_import import fake_checkpoint
 
     inside, elsewhere = tmp_path / "s" / "pbg", tmp_path / "elsewhere"
     export_pbg(typed_graph(), inside)
@@ -248,3 +250,89 @@ def test_a_pbg_checkpoint_in_the_session_never_follows_its_config_out_of_the_fol
     assert confined.info["checkpoint"].startswith(str((tmp_path / "s").resolve()))
     assert followed.info["checkpoint"].startswith(str(elsewhere))
     assert not np.array_equal(followed.embedding.vectors, confined.embedding.vectors)
+
+
+# ---------------------------------------------------------------------------------- the workspace
+def _graph_model():
+    from embedstudio.graphmodel import GraphModel
+
+    emb = Embedding(["x", "y", "z"], np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32))
+    return GraphModel(emb, [0, 0, 0], ["node"], ["r"], [[0, 0]], "translation", "dot", np.zeros((1, 4)),
+                      np.zeros((1, 4)))
+
+
+def test_the_workspace_renames_and_removes_and_says_what_it_freed():
+    import gc
+    import weakref
+
+    s = _session()
+    s.origins["other"] = {"from": "derived", "source": "trained", "how": "hard debiased"}
+    events = []
+    s.subscribe(events.append)
+    assert s.rename("trained", "run 1") == "run 1"
+    assert list(s.embeddings) == ["run 1", "other"] and s.current == "run 1"
+    assert s.origins["other"]["source"] == "run 1"  # provenance follows the rename
+    assert events == ["embeddings", "current"]
+    assert s.rename("other", "run 1") == "run 1 (2)"  # a taken name is made unique, never overwritten
+    big = Embedding([f"w{i}" for i in range(1000)], np.ones((1000, 64), np.float32))
+    s.add_embedding("big", big)
+    gone = weakref.ref(big)
+    assert s.remove_embedding("big") == 1000 * 64 * 4
+    del big
+    gc.collect()
+    assert gone() is None  # nothing in the session holds it any more
+    assert s.current == "run 1 (2)"  # the one listed before it
+    s.remove_embedding("run 1 (2)")
+    s.remove_embedding("run 1")
+    assert s.current is None and s.embedding is None
+
+
+def test_a_removed_vectors_file_takes_its_dataset_along(tmp_path):
+    s = Session()
+    emb = Embedding(["a", "b"], np.eye(2, dtype=np.float32))
+    s.add_dataset(describe(str(tmp_path / "v.txt"), "word2vec-text", emb))
+    assert s.origins["v.txt"] == {"from": "file", "path": str(tmp_path / "v.txt")}
+    assert s.listed_datasets() == []  # listed as its embedding, not twice
+    s.remove_dataset(s.datasets[0])
+    assert s.embeddings == {} and s.datasets == []
+
+
+def test_a_tool_says_why_it_cannot_act_on_the_current_kind():
+    from embedstudio.session import GRAPH_MODEL, HIERARCHY, WORD_VECTORS
+
+    s = Session()
+    assert "open or train one first" in s.unsuitable("words", "analogies")
+    s.add_embedding("mammals", Embedding(["a", "b"], np.full((2, 2), 0.1, np.float32), geometry="poincare"))
+    assert s.kind() == HIERARCHY
+    assert s.unsuitable("words", "analogies") == \
+        "analogies need word vectors; the current embedding, mammals, is a Poincaré hierarchy"
+    assert s.unsuitable("disk", "the disk") is None
+    s.add_embedding("sotu", Embedding(["a"], np.ones((1, 2), np.float32)))
+    assert s.kind() == WORD_VECTORS and s.unsuitable("words", "analogies") is None
+    assert s.unsuitable("links", "link prediction") == \
+        "link prediction needs a graph model; the current embedding, sotu, is word vectors"
+    model = _graph_model()
+    s.add_embedding("g", model.embedding, model=model)
+    assert s.kind() == GRAPH_MODEL and s.model is model and s.unsuitable("links", "link prediction") is None
+
+
+def test_a_saved_workspace_keeps_names_origins_models_and_the_current_one(tmp_path):
+    s = _session()
+    s.origins["trained"] = {"from": "trained", "workflow": "word2vec", "trainer": "word2vec", "dataset": "c.txt",
+                            "settings": {"dim": 3, "epochs": 2}}
+    s.origins["other"] = {"from": "derived", "source": "trained", "how": "hard debiased (gender)"}
+    model = _graph_model()
+    s.add_embedding("graph", model.embedding, model=model, origin={"from": "file", "path": "/data/g.esgraph"},
+                    make_current=False)
+    s.rename("other", "debiased")
+    s.set_current("debiased")
+    save_session(s, tmp_path / "s")
+    doc, embeddings = read_session(tmp_path / "s")
+    assert list(embeddings) == ["trained", "debiased", "graph"] and doc["current"] == "debiased"
+    assert doc["_origins"]["trained"]["settings"] == {"dim": 3, "epochs": 2}
+    assert doc["_origins"]["debiased"] == {"from": "derived", "source": "trained", "how": "hard debiased (gender)"}
+    back = doc["_models"]["graph"]
+    assert back.relation_names == ["r"] and embeddings["graph"] is back.embedding  # one object, as before
+    np.testing.assert_array_equal(back.embedding.vectors, model.embedding.vectors)
+    # the graph model's vectors are written once, inside its model file
+    assert sorted(p.suffix for p in (tmp_path / "s" / "embeddings").iterdir()) == [".esgraph", ".npz", ".npz"]

@@ -48,20 +48,25 @@ class Exports:
     def __init__(self, shell):
         self.shell = shell
 
-    def vectors_dialog(self) -> None:
-        if self.shell.session.embedding is None:
+    def vectors_dialog(self, name: str | None = None) -> None:
+        """Export the current embedding, or the workspace's ``name``, in a format the file name chooses."""
+        name = name or self.shell.session.current
+        if name is None:
             self.shell.show_error("There are no vectors to export yet: open or train some first")
             return
-        path, _ = QFileDialog.getSaveFileName(self.shell, "Export vectors", "vectors.bin",
+        path, _ = QFileDialog.getSaveFileName(self.shell, f"Export the vectors of {name}", "vectors.bin",
                                               "word2vec binary (*.bin);;word2vec text (*.txt);;fastText (*.vec);;"
                                               "Projector TSV (*.tsv);;EmbedStudio (*.npz)")
         if path:
-            self.vectors(path)
+            self.vectors(path, name=name)
 
-    def vectors(self, path: str, fmt: str | None = None) -> None:
+    def vectors(self, path: str, fmt: str | None = None, name: str | None = None) -> None:
         from embedstudio.data.vectors_io import format_for_path, write_vectors
 
-        embedding = self.shell.session.embedding
+        embedding = self.shell.session.embeddings.get(name) if name else self.shell.session.embedding
+        if embedding is None:
+            self.shell.show_error("There are no vectors to export yet: open or train some first")
+            return
         try:
             write_vectors(embedding, path, format_for_path(path, fmt))
         except (OSError, ValueError) as e:

@@ -17,8 +17,7 @@ import numpy as np
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QGraphicsView, QListWidget, QMainWindow, QMessageBox,
-                               QTabWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsView, QMainWindow, QMessageBox, QTabWidget
 
 from embedstudio import __version__
 from embedstudio.app import workflows
@@ -33,6 +32,8 @@ from embedstudio.app.views.loss_view import LossView
 from embedstudio.app.welcome import SAMPLE_FILES, WelcomePage
 from embedstudio.app.workers import Worker
 from embedstudio.app.workflows.base import LEFT, MAP, RIGHT
+from embedstudio.app.workspace import Workspace
+from embedstudio.app.compare_page import COMPARE, ComparePage
 from embedstudio.jobs.loading import load_paths, open_session_job, session_folder
 from embedstudio.session import Session, save_session, stats_text
 
@@ -60,11 +61,12 @@ class MainWindow(QMainWindow):
         self.projection_panel = ProjectionPanel()
         self.projection_panel.auto_umap.setChecked(self.settings.value("map/auto_umap", True, type=bool))
         self.projection_panel.auto_umap.toggled.connect(lambda on: self.settings.setValue("map/auto_umap", on))
-        self.data_list = QListWidget()
         self.welcome = WelcomePage()
         self.runs = TrainingRuns(self)
         self.recovery = Recovery(self)
         self.exports = Exports(self)
+        self.workspace = Workspace(self)  # every dataset and embedding; the current one
+        self.compare_page = ComparePage(self)
         self.workflows = {cls.name: cls(self) for cls in workflows.WORKFLOWS}
 
         self.views = QTabWidget()
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         for workflow in self.workflows.values():
             for title, widget in workflow.views():
                 self.views.addTab(widget, title)
+        self.views.addTab(self.compare_page, COMPARE)
         self.views.addTab(self.welcome, "Welcome")
         self.views.setCurrentWidget(self.welcome)  # until something is opened
         self.setCentralWidget(self.views)
@@ -106,14 +109,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
     def _build_docks(self) -> None:
-        """Data on top left; the trainers tabbed below it (Projection beside the first); the tools tabbed on the
+        """The workspace on top left; the trainers tabbed below it (Projection beside the first); the tools tabbed on the
         right with Neighbours first; the loss curve under them."""
         specs = [spec for workflow in self.workflows.values() for spec in workflow.docks()]
         left = [(title, widget) for title, widget, area in specs if area == LEFT]
         right = [(title, widget) for title, widget, area in specs if area == RIGHT]
         left.insert(min(1, len(left)), ("Projection", self.projection_panel))
         self.docks: dict[str, QDockWidget] = {}
-        for title, widget, area in [("Data", self.data_list, LEFT)] + [(t, w, LEFT) for t, w in left] + \
+        for title, widget, area in [("Workspace", self.workspace.panel, LEFT)] + [(t, w, LEFT) for t, w in left] + \
                 [(t, w, RIGHT) for t, w in right] + [("Neighbours", self.neighbors, RIGHT), ("Loss", self.loss, RIGHT)]:
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{title}")
@@ -126,7 +129,7 @@ class MainWindow(QMainWindow):
         self.docks["Neighbours"].raise_()
         self.docks[left[0][0]].raise_()
         self.resizeDocks([self.docks["Loss"]], [200], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["Data"], self.docks[left[0][0]]], [120, 520], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Workspace"], self.docks[left[0][0]]], [190, 450], Qt.Orientation.Vertical)
 
     def raise_dock(self, title: str) -> None:
         self.docks[title].show()
@@ -183,6 +186,7 @@ class MainWindow(QMainWindow):
         tools_menu = self.menuBar().addMenu("&Tools")
         for text, slot in contributed.get("Tools", []):
             add(tools_menu, text, slot)
+        add(tools_menu, "&Compare two embeddings…", self.compare_page.open_view)
         help_menu = self.menuBar().addMenu("&Help")
         add(help_menu, "&About EmbedStudio", self._about)
 
@@ -339,24 +343,25 @@ class MainWindow(QMainWindow):
         return thread
 
     # ------------------------------------------------------------------ the session and the views
-    def add_embedding(self, name: str, embedding, coords=None) -> str:
-        """Add an embedding (drawn at ``coords``, when given) and show it; returns its name in the session."""
+    def add_embedding(self, name: str, embedding, coords=None, origin: dict | None = None, model=None) -> str:
+        """Add an embedding (drawn at ``coords``, when given; ``origin`` and ``model`` as
+        :meth:`Session.add_embedding`) and make it current; returns its name in the session."""
         self._pending_coords = coords
-        return self.session.add_embedding(name, embedding)
+        return self.session.add_embedding(name, embedding, origin=origin, model=model)
 
     def _on_session(self, event: str) -> None:
-        if event == "datasets":
-            self.data_list.clear()
-            for d in self.session.datasets:
-                stats = stats_text(d.stats, skip=("min_count",))
-                self.data_list.addItem(f"{d.name}  [{d.kind}]  {stats}")
-        elif event == "current":
+        if event == "current":
             emb = self.session.embedding
             coords, self._pending_coords = self._pending_coords, None
             if emb is not None and self.views.currentWidget() is self.welcome:  # something to look at: the map
                 self.show_view(MAP)
-            self.map_page.show_embedding(emb, coords)
-            self.neighbors.set_embedding(emb)
+            self.map_page.show_embedding(emb, coords, self.session.current)
+            self.neighbors.set_embedding(emb, self.session.current)
+            self.setWindowTitle(f"{self.session.current} — EmbedStudio" if emb is not None else "EmbedStudio")
+        elif event == "embeddings" and self.session.current is not None:  # a rename
+            self.map_page.name_subject(self.session.current)
+            self.neighbors.name_subject(self.session.current)
+            self.setWindowTitle(f"{self.session.current} — EmbedStudio")
 
     def _on_search(self, text: str) -> None:
         self.map_page.run_search(text)
@@ -407,6 +412,8 @@ class MainWindow(QMainWindow):
         snapshot = Session()
         snapshot.datasets = list(self.session.datasets)
         snapshot.embeddings = dict(self.session.embeddings)
+        snapshot.origins = {name: dict(origin) for name, origin in self.session.origins.items()}
+        snapshot.models = dict(self.session.models)
         snapshot.current = self.session.current
         coords = self.map.coords.copy() if self.session.embedding is not None else None
 
@@ -432,10 +439,20 @@ class MainWindow(QMainWindow):
             self.show_error(f"The newest autosave could not be read ({problem}); the one before it was restored.")
         current = document.get("current")
         view = document.get("view", {}) if isinstance(document.get("view"), dict) else {}
+        folder = document.get("_folder") or ""
+        names = {os.path.realpath(os.path.join(folder, d["path"])): d.get("name")
+                 for d in document.get("datasets", []) if isinstance(d, dict) and isinstance(d.get("path"), str)
+                 and "\x00" not in d["path"]}
+        for dataset in self.session.datasets:  # the names the datasets had in the workspace
+            name = names.get(os.path.realpath(dataset.path))
+            if isinstance(name, str) and name.strip() and name != dataset.name:
+                self.session.rename_dataset(dataset, name)
+        origins, models = document.get("_origins", {}), document.get("_models", {})
         for name, embedding in embeddings.items():
             if name in self.session.embeddings:
                 continue  # a model file's vectors, re-read with it just now: keep one copy
-            self.session.add_embedding(name, embedding, make_current=False)
+            self.session.add_embedding(name, embedding, make_current=False, origin=origins.get(name),
+                                       model=models.get(name))
         if current in self.session.embeddings:
             self._pending_coords = document.get("map_coords")
             self.session.set_current(current)

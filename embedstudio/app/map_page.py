@@ -4,8 +4,10 @@ selection tools, the colouring and the word axes above it."""
 from __future__ import annotations
 
 import threading
+import weakref
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from embedstudio.analysis.projection import pca
@@ -30,6 +32,9 @@ class MapPage(QWidget):
         self.search_info = QLabel("")
         box.addWidget(self.search)
         tools = QHBoxLayout()
+        self.subject = QLabel("")  # the embedding the map shows
+        self.subject.setTextFormat(Qt.TextFormat.PlainText)
+        tools.addWidget(self.subject)
         tools.addWidget(QLabel("map"))
         self.projection = QComboBox()
         self.projection.addItems(PROJECTIONS)
@@ -70,6 +75,8 @@ class MapPage(QWidget):
         self._live_started = False
         self._stop = threading.Event()  # set to stop the running projection
         self._maps: dict = {}
+        self._embedding = None  # the embedding drawn
+        self._kept = weakref.WeakKeyDictionary()  # embedding -> (its maps, the one shown, its coordinates)
         self._shown = "PCA"  # the projection the map shows (the box returns to it when another is cancelled)
 
         self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
@@ -84,20 +91,36 @@ class MapPage(QWidget):
         self.colour.activated.connect(lambda _i: self.apply_colour(self.colour.currentText()))
 
     # ------------------------------------------------------------------ the current embedding
-    def show_embedding(self, emb, coords=None) -> None:
-        """Draw ``emb`` (None: nothing) at ``coords``, or at its PCA when they do not fit it."""
+    def show_embedding(self, emb, coords=None, name: str | None = None) -> None:
+        """Draw ``emb`` (None: nothing), called ``name``, at ``coords``; else at the map it was last shown with
+        (an embedding made current again comes back as it was), else at its PCA."""
+        self._keep_shown()
+        self._embedding = emb
+        self.name_subject(name if emb is not None else None)
         if emb is None:
             self.map.set_points([], np.zeros((0, 2), np.float32))
+            self._maps, self._shown = {}, "PCA"
             return
+        maps, shown, last = self._kept.get(emb, ({}, "PCA", None))
         if coords is None or len(coords) != len(emb):
-            coords = pca(emb.vectors)[0]
+            coords = last if last is not None and len(last) == len(emb) else pca(emb.vectors)[0]
+            self._maps, self._shown = maps, shown  # (method, settings) -> (coords, note) of this embedding's maps
+        else:
+            self._maps, self._shown = {}, "PCA"
         self.map.set_points(emb.keys, coords, emb.counts)
-        self._maps = {}  # (method, settings) -> (coords, note) of this embedding's maps
-        self._shown = "PCA"
         self.run_search(self.search.text())
         self.colour.clear()
         self.colour.addItems(["none"] + (["frequency"] if emb.counts is not None else []) + list(emb.metadata))
-        self.projection.setCurrentText("PCA")
+        self.projection.setCurrentText(self._shown)
+
+    def _keep_shown(self) -> None:
+        """Remember the maps of the embedding leaving the map, should it come back."""
+        if self._embedding is not None and len(self.map.coords) == len(self._embedding):
+            self._kept[self._embedding] = (self._maps, self._shown, self.map.coords.copy())
+
+    def name_subject(self, name: str | None) -> None:
+        self.subject.setText(f"{name}  ·" if name else "")
+        self.subject.setToolTip(f"the map shows {name}, the current embedding" if name else "")
 
     def begin_live(self) -> None:
         """A new training run: its first snapshot replaces the map's points."""
@@ -107,6 +130,9 @@ class MapPage(QWidget):
         """A live run's snapshot at ``coords`` (coloured by its ``colour_by`` metadata column when it has more
         than one value); later snapshots of the run move the same points."""
         if not self._live_started:
+            self._keep_shown()
+            self._embedding = None  # the map shows the run now
+            self.subject.setText("training  ·")
             self.map.set_points(snapshot.keys, coords, snapshot.counts)
             groups = snapshot.metadata.get(colour_by) if colour_by else None
             if groups is not None and len(set(groups)) > 1:

@@ -53,7 +53,7 @@ def run_selftest(out=sys.stdout) -> int:
             _wait(app, lambda: window.session.corpora() or window.errors, "the sample corpus to load")
             if window.errors:
                 raise RuntimeError(window.errors[-1])
-            say(f"loaded the sample corpus: {window.data_list.item(0).text()}")
+            say(f"loaded the sample corpus: {window.workspace.panel.rows()[0]}")
             form = window.workflow("word2vec").panel.form.editors
             form["dim"].setValue(32)
             form["epochs"].setValue(1)

@@ -158,8 +158,8 @@ def test_the_menus_and_docks_keep_their_order(window):
         "Automatic &checkpoints", "&Export vectors…", "Export map &image…", "Export &loss curve image…",
         "Export Poincaré &disk image…", "Export map &coordinates…", "Export graph for &PyTorch-BigGraph…", "&Quit"]
     assert texts("&Tools") == ["&Evaluate (analogies)", "Evaluate with a &similarity file…", "&Bias audit…",
-                               "&Link prediction…", "E&xtrinsic evaluation…"]
-    assert texts("&View") == ["Data", "Training", "Projection", "Poincaré", "Graph", "StarSpace", "Links", "Tags",
+                               "&Link prediction…", "E&xtrinsic evaluation…", "&Compare two embeddings…"]
+    assert texts("&View") == ["Workspace", "Training", "Projection", "Poincaré", "Graph", "StarSpace", "Links", "Tags",
                               "Extrinsic", "Bias", "Neighbours", "Loss"]
     tabs = window.tabifiedDockWidgets(window.docks["Neighbours"])
     assert [d.windowTitle() for d in tabs] == ["Links", "Tags", "Extrinsic", "Bias"]

@@ -34,6 +34,7 @@ class BiasPanel(QWidget):
         super().__init__(parent)
         self.preset: Preset | None = None
         self.result = None
+        self.stale = False
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         row.addWidget(QLabel("preset"))
@@ -84,6 +85,9 @@ class BiasPanel(QWidget):
         buttons.addWidget(self.audit)
         buttons.addWidget(self.export)
         layout.addLayout(buttons)
+        self.subject = QLabel("")  # the embedding the results are of (and whether they are stale)
+        self.subject.setWordWrap(True)
+        layout.addWidget(self.subject)
         self.summary = QLabel("Load vectors, pick a preset, press Audit.")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
@@ -238,6 +242,23 @@ class BiasPanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(r, c, item)
+
+    def show_subject(self, audited: str | None, current: str | None) -> None:
+        """Say which embedding the results are of; results of another than the current one are marked stale and
+        greyed out (Audit audits the current one)."""
+        stale = audited is not None and audited != current
+        if audited is None:
+            self.subject.setText(f"Audit acts on the current embedding: {current}" if current else "")
+        elif stale:
+            self.subject.setText(f"<b>Stale:</b> these results are of {audited}, not of the current embedding"
+                                 f"{f' ({current})' if current else ''}. Press Audit to audit "
+                                 f"{current or 'the current one'}.")
+        else:
+            self.subject.setText(f"Results of <b>{audited}</b>")
+        self.subject.setStyleSheet("color: #a04000" if stale else "")
+        for widget in (self.plot, self.results, self.summary):
+            widget.setEnabled(not stale)
+        self.stale = stale
 
     def find(self, pattern: str) -> list[str]:
         """Mark and label the plotted words matching ``pattern`` (before debiasing); returns them."""

@@ -23,6 +23,9 @@ class NeighborsPanel(QWidget):
         self._indexing: dict[int, object] = {}  # id(embedding) -> the stop event of its index's build
         self.index_progress.connect(self._on_index_progress)
         layout = QVBoxLayout(self)
+        self.subject = QLabel("no embedding yet")  # which embedding the answers come from
+        self.subject.setStyleSheet("color: palette(mid)")
+        layout.addWidget(self.subject)
         row = QHBoxLayout()
         self.query = QLineEdit()
         self.query.setPlaceholderText("word…")
@@ -75,8 +78,10 @@ class NeighborsPanel(QWidget):
         self.solve.clicked.connect(self.run_analogy)
         self.table.cellClicked.connect(lambda r, _c: self.word_chosen.emit(self.table.item(r, 0).text()))
 
-    def set_embedding(self, embedding) -> None:
+    def set_embedding(self, embedding, name: str | None = None) -> None:
+        """Answer from ``embedding`` (the session's current one, called ``name``); earlier answers are cleared."""
         self.embedding = embedding
+        self.name_subject(name if embedding is not None else None)
         # completion offers the most frequent words (the whole of a 3M vocabulary took seconds and memory)
         self._lower = [k.lower() for k in embedding.keys[:COMPLETE_WORDS]] if embedding is not None else []
         self._words.setStringList([])
@@ -84,6 +89,11 @@ class NeighborsPanel(QWidget):
         self.message.setText("")
         self.search_note.setText("")
         self._index(embedding)
+
+    def name_subject(self, name: str | None) -> None:
+        self.subject.setText(f"in {name}" if name else "no embedding yet")
+        self.subject.setToolTip(f"neighbours and analogies are found in {name}, the current embedding (choose "
+                                "another in the Workspace)" if name else "")
 
     def _complete(self, text: str) -> None:
         """The most frequent words starting with what is typed (any case)."""

@@ -80,6 +80,7 @@ class MapView(pg.PlotWidget):
     DENSITY_THRESHOLD = 200_000  # more points than this in view: draw a density image instead
     point_clicked = Signal(int)
     selection_changed = Signal(object)  # rows (np.ndarray) chosen with the lasso or rectangle
+    point_hovered = Signal(object)  # the row under the mouse, or None (a linked map shows the same word)
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w", viewBox=SelectingViewBox())
@@ -370,15 +371,22 @@ class MapView(pg.PlotWidget):
     def _on_mouse_moved(self, scene_pos) -> None:
         vb = self.getViewBox()
         if not vb.sceneBoundingRect().contains(scene_pos):
-            self._hover.hide()
+            if self._hover.isVisible():
+                self._hover.hide()
+                self.point_hovered.emit(None)
             return
         p = vb.mapSceneToView(scene_pos)
         i = self.nearest_point(p.x(), p.y())
-        if i is None:
+        self.show_hover(i)
+        self.point_hovered.emit(i)
+
+    def show_hover(self, row: int | None) -> None:
+        """The label of the point at ``row`` (None: none), as the mouse shows it."""
+        if row is None or not 0 <= row < len(self.keys):
             self._hover.hide()
             return
-        self._hover.setText(self.keys[i])
-        self._hover.setPos(float(self.coords[i, 0]), float(self.coords[i, 1]))
+        self._hover.setText(self.keys[row])
+        self._hover.setPos(float(self.coords[row, 0]), float(self.coords[row, 1]))
         self._hover.show()
 
     def _on_mouse_clicked(self, event) -> None:

@@ -131,6 +131,9 @@ class TrainingWorkflow(Workflow):
         runs = self.shell.runs
         runs.begin(self, self.run_title.format(cfg=cfg, dataset=dataset))
         self.dataset = dataset
+        # where the embedding will have come from: the workspace shows it and can train it again
+        self.run_origin = {"from": "trained", "workflow": self.name, "trainer": self.trainer,
+                           "dataset": dataset.name, "dataset_path": dataset.path, "settings": cfg.to_dict()}
         self.shell.worker.start(self.job_name, self.job, dataset.data, cfg, runs.mailbox, on_progress=self.progress,
                                 on_finished=self._finished, on_failed=runs.failed, on_cancelled=runs.cancelled,
                                 cancel_with=runs.cancel)

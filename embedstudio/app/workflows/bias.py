@@ -3,6 +3,8 @@ an exportable report."""
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
@@ -19,6 +21,9 @@ class BiasWorkflow(Workflow):
         super().__init__(shell)
         self.panel = BiasPanel()
         self.result = None  # (AuditResult, Preset) of the last audit
+        self.audited: str | None = None  # the name of the embedding it audited
+        self._audited_embedding = None
+        self.session.subscribe(self._on_session)
         self.panel.audit_requested.connect(self.run_audit)
         self.panel.export_requested.connect(self._ask_report)
 
@@ -39,10 +44,11 @@ class BiasWorkflow(Workflow):
     def run_audit(self) -> None:
         """The Audit button: on the worker (WEAT permutations, clustering); the result comes back to the panel,
         the debiased vectors become a new embedding of the session (the original stays)."""
-        emb = self.session.embedding
-        if emb is None or self.shell.runs.running:
-            self.shell.show_error("Load or train vectors first, then audit them")
+        refusal = self.session.unsuitable("words", "the bias audit")
+        if refusal or self.shell.runs.running:
+            self.shell.show_error(refusal or "Training is running: audit once it has finished")
             return
+        emb = self.session.embedding
         from embedstudio.jobs.stage import audit_job
 
         name, panel = self.session.current, self.panel
@@ -63,13 +69,27 @@ class BiasWorkflow(Workflow):
         self.panel.summary.setText("audit cancelled")
         self.panel.audit.setEnabled(True)
 
+    def _on_session(self, event: str) -> None:
+        if event not in ("current", "embeddings"):
+            return
+        audited = self._audited_embedding() if self._audited_embedding is not None else None
+        renamed = next((n for n, e in self.session.embeddings.items() if e is audited), None)
+        if renamed is not None:  # the audited embedding under its (maybe new) name
+            self.audited = renamed
+        self.panel.show_subject(self.audited, self.session.current)
+
     def _audited(self, out, name, preset) -> None:
         self.panel.audit.setEnabled(True)
         result, debiased = out
         self.result = (result, preset)
+        audited = self.session.embeddings.get(name)
+        self.audited, self._audited_embedding = name, (weakref.ref(audited) if audited is not None else None)
         self.panel.show_result(result)
         if debiased is not None:
-            self.session.add_embedding(f"{name} · {result.debias} debiased", debiased, make_current=False)
+            self.session.add_embedding(f"{name} · {result.debias} debiased", debiased, make_current=False,
+                                       origin={"from": "derived", "source": name,
+                                               "how": f"{result.debias} debiased ({preset.name})"})
+        self.panel.show_subject(name, self.session.current)
         self.show_panel()
 
     def run_sample(self, dataset) -> None:

@@ -38,6 +38,7 @@ class EvaluationWorkflow(Workflow):
     def __init__(self, shell):
         super().__init__(shell)
         self.last = None  # (analogy result, [(file name, similarity result)]) of the last evaluation
+        self.last_name = None  # the embedding it evaluated
         self.dialog = None
 
     def actions(self):
@@ -51,20 +52,23 @@ class EvaluationWorkflow(Workflow):
 
     def evaluate(self, similarity_files: list[str] = (), restrict_vocab: int = 30000) -> None:
         """Bundled Google analogies plus any similarity files, on the worker; results in a table."""
-        emb = self.session.embedding
-        if emb is None:
-            self.shell.show_error("Open or train vectors first")
+        refusal = self.session.unsuitable("words", "analogies and word similarities")
+        if refusal:  # never run on something else than the current embedding
+            self.shell.show_error(refusal)
             return
-        self.shell.statusBar().showMessage("evaluating…")
+        emb, name = self.session.embedding, self.session.current
+        self.shell.statusBar().showMessage(f"evaluating {name}…")
         self.shell.worker.start("evaluation", evaluation_job, emb, list(similarity_files), restrict_vocab,
-                                on_finished=self._show, on_failed=lambda message, _d: self.shell.show_error(message))
+                                on_finished=lambda result: self._show(result, name),
+                                on_failed=lambda message, _d: self.shell.show_error(message))
 
-    def _show(self, result) -> None:
+    def _show(self, result, name: str) -> None:
         from embedstudio.app.docks.evaluation import EvaluationDialog, evaluation_rows
 
         analogy, sims = result
         self.last = result
-        self.dialog = EvaluationDialog(self.session.current or "vectors", evaluation_rows(analogy, sims), self.shell)
+        self.last_name = name
+        self.dialog = EvaluationDialog(name, evaluation_rows(analogy, sims), self.shell)
         self.dialog.show()
-        self.shell.statusBar().showMessage(f"analogy accuracy {100 * analogy.accuracy:.1f}% "
+        self.shell.statusBar().showMessage(f"{name}: analogy accuracy {100 * analogy.accuracy:.1f}% "
                                            f"({100 * analogy.coverage:.0f}% of questions answerable)")

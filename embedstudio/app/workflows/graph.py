@@ -4,13 +4,14 @@ panel (a trained model, a model file or a PBG checkpoint), and the export for PB
 from __future__ import annotations
 
 import os
+import weakref
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from embedstudio.app.docks.linkpred import LinkPredictionPanel
 from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
 from embedstudio.config import ConfigError
-from embedstudio.jobs.graph import GRAPH_MODEL_FILE, graph_job, pbg_export_job, read_session_model
+from embedstudio.jobs.graph import graph_job, pbg_export_job, read_session_model
 from embedstudio.jobs.loading import MODEL_KINDS
 from embedstudio.train.graph import GraphConfig
 
@@ -38,8 +39,29 @@ class GraphWorkflow(TrainingWorkflow):
         super().__init__(shell)
         self.links = LinkPredictionPanel()
         self.links.entity_chosen.connect(shell.map_page.select_word)
-        self.model = None  # the graph model the Links panel scores with
+        self._known = weakref.WeakKeyDictionary()  # graph model -> (its training edges, its summary)
         self.pbg_export_note = ""
+        self.session.subscribe(self._follow_current)
+
+    @property
+    def model(self):
+        """The current embedding's graph model: the one the Links panel scores with (None: not a graph model)."""
+        model = self.session.model
+        return model if hasattr(model, "n_relations") else None
+
+    def _follow_current(self, event: str) -> None:
+        if event not in ("current", "embeddings"):
+            return
+        model, name = self.model, self.session.current
+        if model is None:
+            if self.links.model is not None or event == "current":
+                self.links.set_model(None)
+                self.links.info.setText(self.session.unsuitable("links", "link prediction") or "")
+            return
+        edges, summary = self._known.get(model, (None, _summary(model)))
+        if self.links.model is not model:
+            self.links.set_model(model, edges)
+        self.links.info.setText(f"{name}: {summary}")
 
     def docks(self):
         return super().docks() + [("Links", self.links, RIGHT)]
@@ -50,8 +72,8 @@ class GraphWorkflow(TrainingWorkflow):
 
     def finished(self, name, result) -> None:
         model = result.model
-        self.model = model
-        name = self.shell.add_embedding(name, model.embedding, result.coords)
+        self._known[model] = (result.train_edges, _summary(model))  # before it becomes current: Links shows them
+        name = self.shell.add_embedding(name, model.embedding, result.coords, origin=self.run_origin, model=model)
         if len(set(model.type_names)) > 1:
             self.shell.map_page.colour_by("type")
         summary = _summary(model)
@@ -63,7 +85,8 @@ class GraphWorkflow(TrainingWorkflow):
         if scores is not None:
             summary += (f". Held-out {scores.count // 2:,} edges, filtered MRR {scores.mrr:.3f}, "
                         f"Hits@10 {scores.hits(10):.3f}")
-        self.links.set_model(model, result.train_edges, summary)
+        self._known[model] = (result.train_edges, summary)
+        self._follow_current("current")
         self.shell.raise_dock("Links")
         self.panel.status.setText(f"done: {name}")
         self.shell.statusBar().showMessage(f"trained {name}. {summary}")
@@ -72,40 +95,29 @@ class GraphWorkflow(TrainingWorkflow):
     def dataset_opened(self, dataset) -> None:
         if dataset.kind not in MODEL_KINDS:
             return
-        model = self.model = dataset.data  # a graph model: explore and predict links
-        self.session.add_embedding(dataset.name, model.embedding)
+        model = dataset.data  # a graph model: explore and predict links
+        what = "PyTorch-BigGraph checkpoint" if dataset.kind == "pbg-checkpoint" else "graph model"
+        self._known[model] = (None, f"{what}: {_summary(model)}")
+        self.session.add_embedding(dataset.name, model.embedding, origin={"from": "file", "path": dataset.path},
+                                   model=model)
         if len(model.type_names) > 1:
             self.shell.map_page.colour_by("type")
-        what = "PyTorch-BigGraph checkpoint" if dataset.kind == "pbg-checkpoint" else "graph model"
-        self.links.set_model(model, summary=f"{what} {dataset.name}: {_summary(model)}")
         self.shell.raise_dock("Links")
 
     def point_clicked(self, key: str) -> None:
-        if self.model is not None and self.session.embedding is self.model.embedding:
+        if self.model is not None:
             self.links.entity.setText(key)
             self.links.run_query()
 
-    def _model_name(self) -> str | None:
-        """The session's name of the model's embedding, if the model belongs to this session."""
-        if self.model is None:
-            return None
-        return next((name for name, emb in self.session.embeddings.items() if emb is self.model.embedding), None)
-
-    def save_state(self, view):
-        name = self._model_name()
-        if name is None:
-            return None
-        view["graph_model"] = name  # the relation operators too, so link prediction survives the session
-        model = self.model
-        return lambda folder: model.save(os.path.join(folder, GRAPH_MODEL_FILE))
-
+    # a session keeps its models with their embeddings (session.save_session); these read the sessions of
+    # earlier versions, which kept one graph model beside the view
     def read_session_files(self, folder, view, embeddings):
         return read_session_model(folder, view, embeddings)
 
     def restore_state(self, view, model) -> None:
-        if model is not None:
-            self.model = model
-            self.links.set_model(model, summary=f"{_summary(model)}, from the session")
+        name = view.get("graph_model")
+        if model is not None and name in self.session.embeddings and name not in self.session.models:
+            self.session.attach_model(name, model)
 
     # ------------------------------------------------------------------ export for PyTorch-BigGraph
     def _export_pbg_dialog(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -9,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBox
 from embedstudio.app.views.disk_view import DiskView
 from embedstudio.app.workflows.base import TrainingWorkflow
 from embedstudio.jobs.poincare import poincare_job
+from embedstudio.session import HIERARCHY
 from embedstudio.train.poincare import PoincareConfig
 
 DISK = "Poincaré disk"
@@ -50,11 +53,52 @@ class PoincareWorkflow(TrainingWorkflow):
         self.legend.setWordWrap(True)
         tools.addWidget(self.legend, 1)
         box.addLayout(tools)
+        self.subject = QLabel("")  # the embedding the disk shows
+        self.subject.setWordWrap(True)
+        box.addWidget(self.subject)
         box.addWidget(self.note)
         box.addWidget(self.disk, 1)
         self.colour.currentTextChanged.connect(self.colour_disk)
         self.disk.node_clicked.connect(lambda _row: self._show_legend())
         self._disk_started = False
+        self._drawn = None  # a weak reference to the embedding the disk shows (None: a run, or nothing)
+        self._drawn_name = None
+        self.session.subscribe(self._follow_current)
+
+    def _follow_current(self, event: str) -> None:
+        """The disk shows the current embedding when it is a Poincaré hierarchy; otherwise what it shows is
+        named as not current."""
+        if event not in ("current", "embeddings") or self.shell.runs.running:
+            return
+        emb, name = self.session.embedding, self.session.current
+        drawn = self._drawn() if self._drawn is not None else None
+        if emb is not None and self.session.kind() == HIERARCHY:
+            if emb is not drawn:
+                self.draw(emb, self._edges_for(name, emb))
+            self._drawn_name = name
+            self.subject.setText(f"{name}")
+            self.subject.setStyleSheet("")
+        elif drawn is not None:
+            shown = next((n for n, e in self.session.embeddings.items() if e is drawn), self._drawn_name)
+            self.subject.setText(f"Not current: the disk shows {shown}; "
+                                 + (self.session.unsuitable("disk", "the disk") or ""))
+            self.subject.setStyleSheet("color: #a04000")
+
+    def _edges_for(self, name: str, emb):
+        """The (child, ancestor) rows of the hierarchy ``emb`` was trained on, when it is open."""
+        origin = self.session.origins.get(name) or {}
+        dataset = self.session.dataset(origin.get("dataset", "")) if origin.get("from") == "trained" else None
+        h = dataset.data if dataset is not None and dataset.kind == "hierarchy" else None
+        if h is None or list(h.names) != list(emb.keys):
+            return None
+        return h.edges
+
+    def draw(self, emb, edges) -> None:
+        self.note.setText(self.disk.set_hierarchy(emb.keys, emb.vectors, edges)
+                          + ". Click a node to re-centre the disk on it."
+                          + ("" if edges is not None else " (its hierarchy is not open: no links drawn)"))
+        self.colour_disk(self.colour.currentText())
+        self._drawn = weakref.ref(emb)
 
     def views(self):
         return [(DISK, self.page)]
@@ -75,6 +119,9 @@ class PoincareWorkflow(TrainingWorkflow):
         if vectors is None:
             return
         if not self._disk_started:
+            self._drawn = None
+            self.subject.setText(f"training on {self.dataset.name}")
+            self.subject.setStyleSheet("")
             h = self.dataset.data
             self.note.setText(self.disk.set_hierarchy(h.names, vectors, h.edges))
             self.colour_disk(self.colour.currentText())
@@ -84,10 +131,8 @@ class PoincareWorkflow(TrainingWorkflow):
 
     def finished(self, name, embedding) -> None:
         h = self.dataset.data
-        self.note.setText(self.disk.set_hierarchy(h.names, embedding.vectors, h.edges)
-                          + ". Click a node to re-centre the disk on it.")
-        self.colour_disk(self.colour.currentText())
-        name = self.shell.add_embedding(name, embedding)
+        self.draw(embedding, h.edges)
+        name = self.shell.add_embedding(name, embedding, origin=self.run_origin)
         losses = embedding.info.get("epoch_losses", [])
         self.panel.status.setText(f"done: {name}; last epoch loss {losses[-1]:.3f}" if losses else f"done: {name}")
         self.shell.show_view(DISK)

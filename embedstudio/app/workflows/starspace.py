@@ -3,13 +3,13 @@ that predicts tags, recommends items and finds an item's nearest items."""
 
 from __future__ import annotations
 
-import os
+import weakref
 
 from PySide6.QtWidgets import QFileDialog
 
 from embedstudio.app.docks.starspace import SpacePanel
 from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
-from embedstudio.jobs.starspace import SPACE_MODEL_FILE, read_session_model, starspace_job
+from embedstudio.jobs.starspace import read_session_model, starspace_job
 from embedstudio.train.starspace import StarSpaceConfig
 
 def _what(model) -> str:
@@ -35,8 +35,30 @@ class StarSpaceWorkflow(TrainingWorkflow):
         super().__init__(shell)
         self.space = SpacePanel()
         self.space.name_chosen.connect(shell.map_page.select_word)
-        self.model = None  # the model the Tags panel asks
-        self.model_embedding = None  # its embedding in the session (words and labels or items)
+        self._known = weakref.WeakKeyDictionary()  # model -> (its users (PageSpace), its summary)
+        self.session.subscribe(self._follow_current)
+
+    @property
+    def model(self):
+        """The current embedding's StarSpace model: the one the Tags panel asks (None: not a StarSpace model)."""
+        model = self.session.model
+        return model if getattr(model, "mode", None) in ("tagspace", "pagespace") else None
+
+    def _follow_current(self, event: str) -> None:
+        if event not in ("current", "embeddings"):
+            return
+        model, name = self.model, self.session.current
+        if model is None:
+            if self.space.model is not None or event == "current":
+                self.space.set_model(None)
+                self.space.info.setText(self.session.unsuitable("tags", "tag prediction and recommendations") or "")
+            return
+        users, summary = self._known.get(model, (None, f"{model.mode}: {_what(model)}"))
+        if model.mode == "pagespace" and users is None:  # a model from a file or a session: the open users
+            users = next((d.data for d in self.session.datasets if d.kind == "user-items"), None)
+        if self.space.model is not model:
+            self.space.set_model(model, users if model.mode == "pagespace" else None, summary)
+        self.space.info.setText(f"{name}: {summary}")
 
     def docks(self):
         return super().docks() + [("Tags", self.space, RIGHT)]
@@ -53,8 +75,8 @@ class StarSpaceWorkflow(TrainingWorkflow):
 
     def finished(self, name, result) -> None:
         model, scores, baseline, data = result.model, result.scores, result.baseline, result.data
-        self._use(model, model.embedding())
-        name = self.shell.add_embedding(name, self.model_embedding, result.coords)
+        self._known[model] = (data if model.mode == "pagespace" else None, f"{model.mode}: {_what(model)}")
+        name = self.shell.add_embedding(name, model.embedding(), result.coords, origin=self.run_origin, model=model)
         if model.mode == "tagspace":
             self.shell.map_page.colour_by("kind")
         summary = (f"{model.mode}: {len(model.words):,} words, {len(model.labels):,} labels" if model.mode == "tagspace"
@@ -65,13 +87,11 @@ class StarSpaceWorkflow(TrainingWorkflow):
         elif scores is not None:
             summary += (f". Held-out item of {scores['users']:,} users: recall@10 {scores['recall@10']:.3f} "
                         f"(popularity {baseline['recall@10']:.3f})")
-        self.space.set_model(model, data if model.mode == "pagespace" else None, summary)
+        self._known[model] = (data if model.mode == "pagespace" else None, summary)
+        self._follow_current("current")
         self.shell.raise_dock("Tags")
         self.panel.status.setText(f"done: {name}")
         self.shell.statusBar().showMessage(f"trained {name}. {summary}")
-
-    def _use(self, model, embedding) -> None:
-        self.model, self.model_embedding = model, embedding
 
     # ------------------------------------------------------------------ files and sessions
     def _open_user_items_dialog(self) -> None:
@@ -84,20 +104,13 @@ class StarSpaceWorkflow(TrainingWorkflow):
         if dataset.kind != "space-model":
             return
         model = dataset.data
-        self._use(model, model.embedding())
-        self.session.add_embedding(dataset.name, self.model_embedding)
-        self.space.set_model(model, None, f"{model.mode} model {dataset.name}: {_what(model)}")
+        self._known[model] = (None, f"{model.mode} model: {_what(model)}")
+        self.session.add_embedding(dataset.name, model.embedding(), origin={"from": "file", "path": dataset.path},
+                                   model=model)
         self.shell.raise_dock("Tags")
 
-    def save_state(self, view):
-        name = next((n for n, emb in self.session.embeddings.items()
-                     if self.model is not None and emb is self.model_embedding), None)
-        if name is None:
-            return None
-        view["space_model"] = name  # the whole model, so tag prediction and recommendations survive too
-        model = self.model
-        return lambda folder: model.save(os.path.join(folder, SPACE_MODEL_FILE))
-
+    # a session keeps its models with their embeddings (session.save_session); these read the sessions of
+    # earlier versions, which kept one StarSpace model beside the view
     def read_session_files(self, folder, view, embeddings):
         return read_session_model(folder, view, embeddings)
 
@@ -105,7 +118,5 @@ class StarSpaceWorkflow(TrainingWorkflow):
         if files is None:
             return
         name, model = files
-        self._use(model, self.session.embeddings[name])
-        users = next((d.data for d in self.session.datasets if d.kind == "user-items"), None)
-        self.space.set_model(model, users if model.mode == "pagespace" else None,
-                             f"{model.mode}: {_what(model)}, from the session")
+        if name in self.session.embeddings and name not in self.session.models:
+            self.session.attach_model(name, model)

@@ -32,7 +32,7 @@ class Word2VecWorkflow(TrainingWorkflow):
 
     def finished(self, name, result) -> None:
         embedding, coords = result
-        name = self.shell.add_embedding(name, embedding, coords)
+        name = self.shell.add_embedding(name, embedding, coords, origin=self.run_origin)
         losses = ", ".join(f"{x:.3f}" for x in embedding.info.get("epoch_losses", []))
         self.panel.status.setText(f"done: {name}; loss per epoch {losses}")
         self.shell.statusBar().showMessage(f"trained {name}")
