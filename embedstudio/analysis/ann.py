@@ -6,6 +6,9 @@ an 8-bit scalar quantizer found 97.8% of the exact 10 nearest at 0.45 ms a query
 8-bit storage 85.7% (both built in ~50 s on one core). Re-scoring 5x the asked-for candidates exactly
 brings the recall to about 1.0; the index holds one byte a value (0.9 GB for 3M x 300), never a float
 copy of the matrix.
+
+Rows are padded with zeros to a multiple of 16 values: faiss scans 8-bit codes with SIMD only then (300-d codes
+took 370 ns a vector, 304-d ones 40 ns); a zero adds nothing to an inner product.
 """
 
 from __future__ import annotations
@@ -18,6 +21,21 @@ import numpy as np
 
 INDEX_FROM = 200_000  # below this many rows an exact search is fast enough (< 0.1 s)
 _ADD_BATCH = 100_000
+_SIMD_WIDTH = 16  # faiss's scalar-quantizer SIMD kernels take dimensions in multiples of 8 (16 with AVX-512)
+
+
+def padded_dim(dim: int) -> int:
+    return -(-dim // _SIMD_WIDTH) * _SIMD_WIDTH
+
+
+def _padded(rows: np.ndarray, width: int) -> np.ndarray:
+    """``rows`` (float32, n x d) with zero columns up to ``width``: a batch at a time, never the whole matrix."""
+    rows = np.asarray(rows, dtype=np.float32).reshape(-1, rows.shape[-1])
+    if rows.shape[1] == width:
+        return np.ascontiguousarray(rows)
+    out = np.zeros((len(rows), width), dtype=np.float32)
+    out[:, :rows.shape[1]] = rows
+    return out
 
 
 class NeighbourIndex:
@@ -35,22 +53,22 @@ class NeighbourIndex:
         True to stop (None is returned)."""
         import faiss  # noqa: PLC0415 - only for large vocabularies
 
-        n, d = len(embedding), embedding.dim
+        n, d = len(embedding), padded_dim(embedding.dim)
         nlist = max(16, int(math.sqrt(n)))
         index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(d), d, nlist, faiss.ScalarQuantizer.QT_8bit,
                                               faiss.METRIC_INNER_PRODUCT)
         index.cp.niter = 10  # k-means iterations: 10 place the lists as well as 25 for an index's needs
         sample = np.sort(np.random.default_rng(seed).choice(n, min(n, 30 * nlist), replace=False))
-        index.train(np.ascontiguousarray(embedding.unit_rows(sample)))
+        index.train(_padded(embedding.unit_rows(sample), d))
         for start in range(0, n, _ADD_BATCH):
             if progress is not None and progress(start / n):
                 return None
-            index.add(np.ascontiguousarray(embedding.unit_rows(slice(start, start + _ADD_BATCH))))
+            index.add(_padded(embedding.unit_rows(slice(start, start + _ADD_BATCH)), d))
         return cls(embedding, index, nprobe=16)
 
     def candidates(self, query: np.ndarray, k: int) -> np.ndarray:
         """Up to ``k`` rows near the unit vector ``query`` (approximate), best first."""
-        _, rows = self.index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
+        _, rows = self.index.search(_padded(np.asarray(query, dtype=np.float32).reshape(1, -1), self.index.d), k)
         return rows[0][rows[0] >= 0]
 
     def search(self, query: np.ndarray, k: int, skip: set[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
