@@ -156,3 +156,17 @@ def test_exact_neighbours_equal_a_brute_force_reference(metric):
     assert np.mean(rows == expected) > 0.995  # float32 products may swap a near tie
     np.testing.assert_allclose(distances, np.take_along_axis(full, rows, axis=1), atol=2e-5)
     assert np.all(np.diff(distances, axis=1) >= -1e-6) and not np.any(rows == np.arange(300)[:, None])
+
+
+
+def test_umap_runs_on_numba_threads_that_sleep_when_idle():
+    """numba's OpenMP threads spin after a UMAP and slowed every later t-SNE by half on two cores: the map code
+    chooses the workqueue layer, unless the user chose a layer themselves."""
+    import os
+
+    import numba
+
+    import embedstudio.analysis.projection  # noqa: F401 - importing it makes the choice
+
+    expected = os.environ.get("NUMBA_THREADING_LAYER", "workqueue")
+    assert numba.config.THREADING_LAYER == expected
