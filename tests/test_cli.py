@@ -158,7 +158,7 @@ def test_pbg_export_writes_buckets_and_a_config(tmp_path, capsys):
     assert len(list((folder / "edges").glob("edges_*_*.h5"))) == 4
 
 
-def test_every_sub_command_goes_to_the_command_line_never_to_the_window(monkeypatch):
+def test_every_sub_command_goes_to_the_command_line_never_to_the_window(monkeypatch, tmp_path, capsys):
     import embedstudio.__main__ as entry
     from embedstudio.cli import command_names
 
@@ -173,8 +173,17 @@ def test_every_sub_command_goes_to_the_command_line_never_to_the_window(monkeypa
             entry.main([name, "--help"])
         assert stop.value.code == 0
     assert opened == []
-    entry.main(["some-corpus.txt"])  # a path (not a command) opens the window with it
-    assert opened == [["some-corpus.txt"]]
+    corpus = tmp_path / "some-corpus.txt"
+    corpus.write_text("a b c\n")
+    entry.main([str(corpus)])  # a file (not a command) opens the window with it
+    assert opened == [[str(corpus)]]
+    # anything else is an error on the command line, never a window
+    assert entry.main(["trian", "corpus.txt"]) == 2
+    assert "unknown command 'trian' (did you mean 'train'?)" in capsys.readouterr().err
+    assert entry.main(["missing/corpus.txt"]) == 2
+    assert "no such file: missing/corpus.txt" in capsys.readouterr().err
+    assert entry.main([str(corpus), str(tmp_path / "gone.txt")]) == 2
+    assert opened == [[str(corpus)]]
 
 
 def test_drop_bad_rows_loads_the_rest_and_lists_what_was_dropped(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""What the Poincaré-disk view draws, without Qt: a 2-D layout, hierarchy edges, labels, re-centring."""
+"""What the Poincaré-disk view draws, without Qt: a 2-D layout, hierarchy edges, re-centring, subtree colours."""
 
 from __future__ import annotations
 
@@ -59,13 +59,6 @@ def geodesic_polyline(coords: np.ndarray, edges: np.ndarray, steps: int = 16) ->
     arcs = P.exp_map(base, t * tangent)
     arcs = np.concatenate([arcs, np.full((len(edges), 1, 2), np.nan)], axis=1).reshape(-1, 2)
     return arcs[:, 0], arcs[:, 1]
-
-
-def label_rows(coords: np.ndarray, max_labels: int = 60, max_radius: float = 0.95) -> np.ndarray:
-    """Labels thin out toward the rim: the points nearest the centre, none beyond max_radius."""
-    radius = np.linalg.norm(coords, axis=1)
-    order = np.argsort(radius, kind="stable")
-    return order[radius[order] < max_radius][:max_labels]
 
 
 def centre_path(start: np.ndarray, target: np.ndarray, frames: int = 12) -> list[np.ndarray]:

@@ -40,7 +40,27 @@ def run_app(argv: list[str]) -> int:
         app.setWindowIcon(QIcon(str(resource("icons", "embedstudio.svg"))))
     except FileNotFoundError:
         pass
+    paths = [a for a in argv if not a.startswith("-")]
+    measuring = os.environ.get("EMBEDSTUDIO_EXIT_WHEN_SHOWN") == "1"
+    single = not measuring and os.environ.get("EMBEDSTUDIO_NEW_INSTANCE") != "1"
+    if single:
+        from embedstudio.app.single_instance import InstanceServer, hand_over
+
+        if hand_over(paths):  # an EmbedStudio runs already: the files open in its window
+            print("EmbedStudio is already running: the files open in its window", flush=True)
+            return 0
     window = MainWindow()
+    if single:
+        window.instance_server = InstanceServer(parent=window)
+
+        def open_handed_over(handed: list[str]) -> None:
+            window.showNormal()
+            window.raise_()
+            window.activateWindow()
+            if handed:
+                window.open_paths(handed)
+
+        window.instance_server.paths_received.connect(open_handed_over)
 
     class _Relay(QObject):  # an exception in another thread is shown by the GUI thread
         crashed = Signal(str, str)
@@ -59,8 +79,7 @@ def run_app(argv: list[str]) -> int:
     reporter = CrashReporter(relay.crashed.emit).install()
     window.crash_log = reporter.log_path
     window.show()
-    paths = [a for a in argv if not a.startswith("-")]
-    if os.environ.get("EMBEDSTUDIO_EXIT_WHEN_SHOWN") == "1":
+    if measuring:
         def shown() -> None:
             since = _seconds_since_process_start()
             print(f"shown {since if since is not None else time.perf_counter():.3f}", flush=True)

@@ -12,7 +12,20 @@ from embedstudio.storage import atomic_write
 
 
 def render_view(view, fmt: str, width: int = 2000) -> bytes:
-    """A plot widget as PNG bytes (``width`` pixels wide) or SVG bytes (vector)."""
+    """A plot widget as PNG bytes (``width`` pixels wide) or SVG bytes (vector). Transient marks (a map's
+    hover label) are left out of the picture."""
+    hover = getattr(view, "hover_label", None)
+    was_shown = hover is not None and hover.isVisible()
+    if was_shown:
+        hover.hide()
+    try:
+        return _render(view, fmt, width)
+    finally:
+        if was_shown:
+            hover.show()
+
+
+def _render(view, fmt: str, width: int) -> bytes:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if fmt == "svg":

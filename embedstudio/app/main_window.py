@@ -33,6 +33,7 @@ from embedstudio.app.welcome import SAMPLE_FILES, WelcomePage
 from embedstudio.app.workers import Worker
 from embedstudio.app.workflows.base import LEFT, MAP, RIGHT
 from embedstudio.app.workspace import Workspace
+from embedstudio.app.screen import fit_to_screen, scrolling
 from embedstudio.app.compare_page import COMPARE, ComparePage
 from embedstudio.jobs.loading import load_paths, open_session_job, session_folder
 from embedstudio.session import Session, save_session, stats_text
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        fit_to_screen(self)
 
     def workflow(self, name: str):
         return self.workflows[name]
@@ -120,7 +122,7 @@ class MainWindow(QMainWindow):
                 [(t, w, RIGHT) for t, w in right] + [("Neighbours", self.neighbors, RIGHT), ("Loss", self.loss, RIGHT)]:
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{title}")
-            dock.setWidget(widget)
+            dock.setWidget(scrolling(widget))
             self.addDockWidget(AREAS[area], dock)
             self.docks[title] = dock
         for group in (left, [("Neighbours", self.neighbors)] + right):  # Neighbours is the first tab
@@ -333,12 +335,12 @@ class MainWindow(QMainWindow):
                           on_failed=lambda message, _detail: self.welcome.status.setText(message))
 
     def prepare_maps(self) -> threading.Thread:
-        """At start-up, beside the kernels: compile umap in a thread of its own (it cannot stop between steps,
+        """At start-up, beside the kernels: compile umap (and import openTSNE) in a thread of its own (it cannot stop between steps,
         so it stays off the one worker), so the first UMAP map runs at its warm speed. A map asked for
         meanwhile waits for it (umap's lock)."""
-        from embedstudio.analysis.projection import prepare_umap
+        from embedstudio.analysis.projection import prepare_maps
 
-        thread = threading.Thread(target=prepare_umap, name="prepare-umap", daemon=True)
+        thread = threading.Thread(target=prepare_maps, name="prepare-maps", daemon=True)
         thread.start()
         return thread
 

@@ -124,8 +124,7 @@ def test_map_labels_search_matches_and_hover_finds_the_point(window, qtbot, tmp_
     drop(window, src)
     qtbot.waitUntil(lambda: window.map.n_points == 30, timeout=20000)
     window.map_page.search.setText("^k2[0-9]$")
-    labelled = {window.map.keys[i] for i in window.map.label_rows()}
-    assert {f"k2{i}" for i in range(10)} <= labelled
+    assert {f"k2{i}" for i in range(10)} <= set(window.map.labelled)  # search hits come first
     x, y = window.map.coords[7]
     assert window.map.nearest_point(float(x), float(y)) == 7
 
@@ -211,6 +210,14 @@ def test_lasso_selection_and_isolate(window, qtbot, tmp_path):
     assert window.map.n_points == 100
 
 
+def shown_ticks(axis) -> list[float]:
+    """The numbers an axis prints at its ticks (after any SI scaling it applies)."""
+    lo, hi = sorted(axis.range)
+    levels = axis.tickValues(lo, hi, max(axis.width(), axis.height(), 200))
+    values = [v for _, level in levels for v in level]
+    return [float(text) for text in axis.tickStrings(values, axis.autoSIPrefixScale, levels[-1][0]) if text]
+
+
 def test_word_axes_place_words_along_the_chosen_directions(window, qtbot):
     page = window.map_page
     keys = ["man", "woman", "king", "queen", "good", "bad"]
@@ -224,6 +231,9 @@ def test_word_axes_place_words_along_the_chosen_directions(window, qtbot):
     c = dict(zip(window.map.keys, window.map.coords.tolist()))
     assert c["woman"][0] > 0 > c["man"][0] and c["queen"][0] > 0 > c["king"][0]
     assert c["good"][1] > 0 > c["bad"][1]
+    for side in ("bottom", "left"):  # the ticks read as the cosines they are, not "x0.001" thousands
+        ticks = shown_ticks(window.map.getPlotItem().getAxis(side))
+        assert ticks and max(abs(t) for t in ticks) <= 1.0, ticks
     assert page.search_info.text() == "not in the vocabulary: nope"
     page.x_axis.setText("man woman")
     page.apply_word_axes()

@@ -15,7 +15,7 @@ from embedstudio.app import main_window as mw
 from embedstudio.data.vectors_io import write_vectors
 from embedstudio.jobs import live
 from embedstudio.vectors import Embedding
-from tests.app.test_main_window import drop
+from tests.app.test_main_window import drop, shown_ticks
 
 
 def test_a_hierarchy_trains_into_the_poincare_disk(window, qtbot, monkeypatch):
@@ -150,6 +150,9 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     assert len(ranked) == 100 and ranked == sorted(ranked)  # the neutral words ranked on the direction
     assert float(bias_panel.table.item(0, 2).text()) < 1e-4  # after hard debiasing
     assert len(bias_panel._before.data) == 100 and len(bias_panel._after.data) == 100  # neutral words, both states
+    for side in ("bottom", "left"):  # cosines on both axes, as the values are
+        ticks = shown_ticks(bias_panel.plot.getAxis(side))
+        assert ticks and max(abs(t) for t in ticks) <= 1.0, ticks
     assert any("debiased" in name for name in window.session.embeddings)
     assert window.session.embedding is not None and "debiased" not in window.session.current  # the original stays
     window.workflow("bias").export_report(str(tmp_path / "audit.html"))

@@ -180,7 +180,7 @@ def test_two_runs_compared_side_by_side_and_the_cli_prints_the_same_table(window
     assert page.list_b.rowCount() == result.k
     # hover on one map shows the word on the other
     page.map_a.point_hovered.emit(3)
-    assert page.map_b._hover.isVisible() and page.map_b._hover.textItem.toPlainText() == result.words[3]
+    assert page.map_b.hover_label.isVisible() and page.map_b.hover_label.textItem.toPlainText() == result.words[3]
     # the CLI, on the same two embeddings written out, prints the same first rows
     window.exports.vectors(str(tmp_path / "a.npz"), name=a)
     window.exports.vectors(str(tmp_path / "b.npz"), name=b)

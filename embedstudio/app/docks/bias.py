@@ -7,10 +7,29 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedstudio.analysis.audit import DEBIAS_METHODS, Preset, known_presets, load_preset
+from embedstudio.analysis.audit import (
+    DEBIAS_METHODS,
+    Preset,
+    known_presets,
+    load_preset,
+)
+from embedstudio.app.views.axes import plain_numbers
 
 
 def _pairs_text(pairs) -> str:
@@ -93,6 +112,8 @@ class BiasPanel(QWidget):
         layout.addWidget(self.summary)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setLabel("bottom", "cos with the bias direction")
+        for side in ("bottom", "left"):
+            plain_numbers(self.plot.getAxis(side))  # cosines, never "x0.001"
         self.plot.getPlotItem().hideAxis("left")
         self.plot.setMinimumHeight(160)
         self._before = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(213, 94, 0, 200), pen=None)

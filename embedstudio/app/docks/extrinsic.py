@@ -14,8 +14,23 @@ import os
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from embedstudio.app.views.axes import plain_numbers
 
 BAR_COLOURS = ((0, 114, 178), (230, 159, 0))  # Okabe–Ito blue (accuracy), orange (macro-F1)
 
@@ -98,7 +113,7 @@ class ExtrinsicPanel(QWidget):
         self.plot.setMinimumHeight(180)
         self.plot.showGrid(y=True, alpha=0.3)
         self.plot.setLabel("left", "fold mean, 95% CI")
-        self.plot.getAxis("left").enableAutoSIPrefix(False)  # scores in [0, 1], not "x0.001" milli-units
+        plain_numbers(self.plot.getAxis("left"))  # scores in [0, 1], not "x0.001" milli-units
         self.plot.addLegend(offset=(-10, 4), colCount=2)  # one row, in the headroom above the bars
         # the first bar's label reaches past the axis' left end: pyqtgraph would hide it
         self.plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)

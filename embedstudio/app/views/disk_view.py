@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
 
 from embedstudio.analysis import disk
+from embedstudio.app.views.label_layer import LabelLayer
 from embedstudio.geometry import poincare as P
 
 DEPTH_COLOURS = [(0, 114, 178), (0, 158, 115), (230, 159, 0), (213, 94, 0), (204, 121, 167), (86, 180, 233),
@@ -38,11 +39,13 @@ class DiskView(pg.PlotWidget):
         self._highlight = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(214, 39, 40))
         self._highlight.setZValue(5)
         self.addItem(self._highlight)
-        self._labels: list[pg.TextItem] = []
-        self._hover = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
-        self._hover.setZValue(10)
-        self._hover.hide()
-        self.addItem(self._hover)
+        self.labels = LabelLayer(self, color=(40, 40, 40), max_labels=120)
+        self.centre_row: int | None = None  # the node re-centred on (None: the layout's own centre)
+        self._descendants = np.zeros(0)
+        self.hover_label = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
+        self.hover_label.setZValue(10)
+        self.hover_label.hide()
+        self.addItem(self.hover_label)
         self.names: list[str] = []
         self.base = np.zeros((0, 2))  # layout with the origin at the centre
         self.shown = np.zeros((0, 2))  # after the current re-centring
@@ -80,6 +83,10 @@ class DiskView(pg.PlotWidget):
             self.edges = self.edges[np.sort(keep)]
         self.depth = depth
         self._closure = closure_edges
+        self._descendants = (np.bincount(closure_edges[:, 1], minlength=n).astype(np.float64)
+                             if closure_edges is not None and len(closure_edges) else np.zeros(n))
+        self.labels.forget_sizes()
+        self.centre_row = None
         self.colour_mode = "depth"
         self.legend: list[tuple[str, tuple[int, int, int]]] = []
         self._set_groups(np.minimum(depth, len(DEPTH_COLOURS) - 1), DEPTH_COLOURS)
@@ -134,6 +141,7 @@ class DiskView(pg.PlotWidget):
             self._show(target)
 
     def recentre_on(self, row: int, animate: bool = True) -> None:
+        self.centre_row = int(row)
         self.recentre(self.base[row], animate)
         if self.colour_mode == "subtree":  # browsing: the new centre's own subtrees get the colours
             self.colour_by("subtree", row)
@@ -150,6 +158,7 @@ class DiskView(pg.PlotWidget):
 
     def _show(self, centre: np.ndarray) -> None:
         self.centre = np.asarray(centre, dtype=np.float64)
+        self.hover_label.hide()  # its node moved
         self.shown = P.recenter(self.base, self.centre) if len(self.base) else self.base
         for item, rows in self._groups:
             item.setData(x=self.shown[rows, 0], y=self.shown[rows, 1])
@@ -157,18 +166,28 @@ class DiskView(pg.PlotWidget):
         self._edges_item.setData(x, y, connect="finite")
         h = self.highlighted
         self._highlight.setData(x=self.shown[h, 0], y=self.shown[h, 1])
-        for t in self._labels:
-            self.removeItem(t)
-        self._labels = []
-        for i in np.unique(np.concatenate([disk.label_rows(self.shown), h[:30]])).astype(int):
-            t = pg.TextItem(self.names[i], color=(40, 40, 40), anchor=(0.5, 1.3))
-            t.setPos(float(self.shown[i, 0]), float(self.shown[i, 1]))
-            self.addItem(t)
-            self._labels.append(t)
+        self.place_labels()
+
+    def place_labels(self) -> None:
+        """Labels where they fit: the centre node, then search hits and the centre's children, then by
+        importance, large subtrees near the centre first (nodes crowd toward the rim, where they are small)."""
+        if not len(self.shown):
+            self.labels.clear()
+            return
+        radius = np.linalg.norm(self.shown, axis=1)
+        in_view = np.flatnonzero(radius < 0.985)
+        importance = np.log1p(self._descendants) + 1.0
+        importance = importance * (1.0 - np.minimum(radius, 1.0) ** 2)
+        forced = [self.centre_row] if self.centre_row is not None else []
+        children = self.edges[self.edges[:, 1] == self.centre_row, 0] if self.centre_row is not None else \
+            np.zeros(0, dtype=np.int64)
+        children = children[np.argsort(-self._descendants[children], kind="stable")]
+        self.labels.place(self.shown, self.names.__getitem__, in_view, importance, forced,
+                          np.concatenate([self.highlighted[:30], children]))
 
     @property
     def labelled(self) -> list[str]:
-        return [t.toPlainText() for t in self._labels]
+        return [self.names[int(r)] for r in self.labels.rows]
 
     # ------------------------------------------------------------------ search, hover, click
     def search(self, pattern: str) -> np.ndarray:
@@ -186,15 +205,19 @@ class DiskView(pg.PlotWidget):
         i = int(np.argmin(d))
         return i if d[i] <= pixels**2 else None
 
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.hover_label.hide()  # the mouse left the disk
+        super().leaveEvent(event)
+
     def _on_mouse_moved(self, pos) -> None:
         p = self.getViewBox().mapSceneToView(pos)
         i = self.nearest(p.x(), p.y())
         if i is None:
-            self._hover.hide()
+            self.hover_label.hide()
             return
-        self._hover.setText(f"{self.names[i]}  (depth {int(self.depth[i])})")
-        self._hover.setPos(float(self.shown[i, 0]), float(self.shown[i, 1]))
-        self._hover.show()
+        self.hover_label.setText(f"{self.names[i]}  (depth {int(self.depth[i])})")
+        self.hover_label.setPos(float(self.shown[i, 0]), float(self.shown[i, 1]))
+        self.hover_label.show()
 
     def _on_click(self, event) -> None:
         p = self.getViewBox().mapSceneToView(event.scenePos())

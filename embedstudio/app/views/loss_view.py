@@ -10,6 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
+from embedstudio.app.views.axes import plain_numbers
+
 REDRAW_MS = 100
 
 
@@ -17,9 +19,9 @@ class LossView(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
         self.setLabel("bottom", "epoch")
-        self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)  # early on, not "epoch (x0.001)"
+        plain_numbers(self.getPlotItem().getAxis("bottom"))  # early on, not "epoch (x0.001)"
         self.setLabel("left", "loss (mean per example)")
-        self.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # a StarSpace hinge loss of 0.2 is not "200 (x0.001)"
+        plain_numbers(self.getPlotItem().getAxis("left"))  # a StarSpace hinge loss of 0.2 is not "200 (x0.001)"
         self.showGrid(x=True, y=True, alpha=0.25)
         self.addLegend(offset=(-10, 10))
         self._chunk_curve = self.plot([], [], pen=pg.mkPen("#1f77b4", width=1.2), name="per step")

@@ -13,13 +13,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 
+from embedstudio.app.views.axes import plain_numbers
+from embedstudio.app.views.label_layer import LabelLayer
 from embedstudio.geometry.plane import points_in_polygon, rectangle
 
 POINT_BRUSH = pg.mkBrush(31, 119, 180, 140)
 HIGHLIGHT_BRUSH = pg.mkBrush(214, 39, 40, 230)
 SELECT_BRUSH = pg.mkBrush(255, 127, 14, 255)
 HOVER_PIXELS = 8
-N_LABELS = 12
+MAX_LABELS = 200  # labels on screen at most: the placer stops earlier where they would overlap
 DENSITY_BINS = 400
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency
 OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
@@ -104,16 +106,17 @@ class MapView(pg.PlotWidget):
             self.addItem(item)
             item.setZValue(5)
         self._set_groups([(None, POINT_BRUSH, "")])
-        self._labels: list[pg.TextItem] = []
+        self.labels = LabelLayer(self, max_labels=MAX_LABELS)
+        self.importance: np.ndarray | None = None  # which points deserve a label first (None: the first rows)
         # shown while the map is empty, so a first-time user knows what to do
         self.hint = pg.TextItem("Drop a text corpus or a vectors file on the window\n(or File ▸ Open)",
                                 color=(110, 110, 110), anchor=(0.5, 0.5))
         self.hint.setPos(0.5, 0.5)  # the middle of an empty view box (range 0..1)
         self.addItem(self.hint)
-        self._hover = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
-        self._hover.setZValue(10)
-        self._hover.hide()
-        self.addItem(self._hover)
+        self.hover_label = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
+        self.hover_label.setZValue(10)
+        self.hover_label.hide()
+        self.addItem(self.hover_label)
         self.showing_density = False
         self._density = pg.ImageItem()
         self._density.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
@@ -124,15 +127,33 @@ class MapView(pg.PlotWidget):
         self._redisplay.setSingleShot(True)
         self._redisplay.setInterval(80)
         self._redisplay.timeout.connect(self._update_display)
-        self.getViewBox().sigRangeChanged.connect(lambda *_: self._redisplay.start())
+        self._closed = False
+        self.getViewBox().sigRangeChanged.connect(lambda *_: None if self._closed else self._redisplay.start())
         self.getViewBox().on_polygon = self.select_polygon
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     # ------------------------------------------------------------------ data
+    def close(self) -> bool:
+        """pyqtgraph's close deletes the plot's items while this widget lives on: no redisplay after it."""
+        self._redisplay.stop()
+        self._closed = True
+        return super().close()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The mouse left the map: its hover label goes (the scene says nothing once the mouse is outside)."""
+        if self.hover_label.isVisible():
+            self.hover_label.hide()
+            self.point_hovered.emit(None)
+        super().leaveEvent(event)
+
     def set_points(self, keys: list[str], coords: np.ndarray, counts: np.ndarray | None = None) -> None:
+        self.hover_label.hide()  # it named a point of the previous layout
         self.keys = list(keys)
         self.counts = counts
+        self.importance = np.asarray(counts, dtype=np.float64) if counts is not None and len(counts) == len(keys) \
+            else None
+        self.labels.forget_sizes()
         self.highlighted = np.zeros(0, np.int64)
         self.selected = None
         self.selection = np.zeros(0, np.int64)
@@ -149,6 +170,7 @@ class MapView(pg.PlotWidget):
             raise ValueError(f"{len(coords)} coordinates for {len(self.keys)} points")
         self.coords = coords
         self.hint.setVisible(len(coords) == 0)
+        self.hover_label.hide()  # the point moved (a new projection, a live step): the next mouse move says again
         if autorange:
             rows = self._shown(None)
             c = coords if rows is None else coords[rows]
@@ -178,6 +200,7 @@ class MapView(pg.PlotWidget):
                 self._density.show()
                 for item, _ in self._groups:
                     item.setData([], [])
+                self.place_labels()
                 return
         self.showing_density = False
         self._density.hide()
@@ -187,15 +210,20 @@ class MapView(pg.PlotWidget):
                 subset = in_view if subset is None else np.intersect1d(subset, in_view, assume_unique=True)
             c = self.coords if subset is None else self.coords[subset]
             _set_positions(item, c)
+        self.place_labels()
 
     def show_axis_labels(self, x: str | None, y: str | None) -> None:
         """Axes are meaningless for PCA/UMAP/t-SNE and hidden; word axes name their directions."""
         item = self.getPlotItem()
+        # word axes are cosines: the view never reaches past ±1 (a tick of 1.1 would mean nothing)
+        bound = 1.02 if x or y else None
+        item.getViewBox().setLimits(xMin=-bound if bound else None, xMax=bound, yMin=-bound if bound else None,
+                                    yMax=bound)
         for side, text in (("bottom", x), ("left", y)):
             if text:
                 item.showAxis(side)
-                item.getAxis(side).enableAutoSIPrefix(False)  # cosines: no "x0.001" scaling
                 item.setLabel(side, text)
+                plain_numbers(item.getAxis(side))  # cosines, never "x0.001"
             else:
                 item.hideAxis(side)
 
@@ -304,28 +332,26 @@ class MapView(pg.PlotWidget):
         with atomic_write(path) as f:
             f.write(buf.getvalue().encode("utf-8"))
 
-    def label_rows(self) -> np.ndarray:
-        """The points that carry a text label: the selected one, search matches (up to 50), and the
-        most frequent ones (the first rows when there are no counts)."""
-        n = min(N_LABELS, len(self.keys))
-        if self.counts is not None and len(self.counts) == len(self.keys):
-            frequent = np.argsort(-np.asarray(self.counts), kind="stable")[:n]
-        else:
-            frequent = np.arange(n)
-        chosen = [] if self.selected is None else [self.selected]
-        rows = np.concatenate([np.asarray(chosen, np.int64), self.highlighted[:50], frequent])
-        _, first = np.unique(rows, return_index=True)
-        return rows[np.sort(first)]
+    def place_labels(self) -> None:
+        """Label the most important points in view whose labels fit without overlapping: the selected point
+        always, then search hits, then the most frequent. Runs after every zoom, pan, resize and change of
+        selection or search."""
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        rows = self._shown(None)
+        c = self.coords if rows is None else self.coords[rows]
+        inside = (c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0) & (c[:, 1] <= y1)
+        in_view = np.flatnonzero(inside) if rows is None else rows[inside]
+        forced = [self.selected] if self.selected is not None and np.isin(self.selected, in_view) else []
+        self.labels.place(self.coords, self.keys.__getitem__, in_view, self.importance, forced,
+                          self.highlighted[:500])
+
+    @property
+    def labelled(self) -> list[str]:
+        """The words labelled on screen now, most important first."""
+        return [self.keys[int(r)] for r in self.labels.rows]
 
     def _refresh_overlays(self) -> None:
-        for item in self._labels:
-            self.removeItem(item)
-        self._labels = []
-        for i in self.label_rows():
-            t = pg.TextItem(self.keys[i], color=(60, 60, 60), anchor=(0.5, 1.2))
-            t.setPos(float(self.coords[i, 0]), float(self.coords[i, 1]))
-            self.addItem(t)
-            self._labels.append(t)
+        self.place_labels()
         chosen = [] if self.selected is None else [self.selected]
         for item, rows in ((self._highlight, self.highlighted), (self._selection, self.selection),
                            (self._selected, np.asarray(chosen, np.int64))):
@@ -371,8 +397,8 @@ class MapView(pg.PlotWidget):
     def _on_mouse_moved(self, scene_pos) -> None:
         vb = self.getViewBox()
         if not vb.sceneBoundingRect().contains(scene_pos):
-            if self._hover.isVisible():
-                self._hover.hide()
+            if self.hover_label.isVisible():
+                self.hover_label.hide()
                 self.point_hovered.emit(None)
             return
         p = vb.mapSceneToView(scene_pos)
@@ -383,11 +409,11 @@ class MapView(pg.PlotWidget):
     def show_hover(self, row: int | None) -> None:
         """The label of the point at ``row`` (None: none), as the mouse shows it."""
         if row is None or not 0 <= row < len(self.keys):
-            self._hover.hide()
+            self.hover_label.hide()
             return
-        self._hover.setText(self.keys[row])
-        self._hover.setPos(float(self.coords[row, 0]), float(self.coords[row, 1]))
-        self._hover.show()
+        self.hover_label.setText(self.keys[row])
+        self.hover_label.setPos(float(self.coords[row, 0]), float(self.coords[row, 1]))
+        self.hover_label.show()
 
     def _on_mouse_clicked(self, event) -> None:
         vb = self.getViewBox()
