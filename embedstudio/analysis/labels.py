@@ -21,17 +21,22 @@ MAX_CANDIDATES = 2000  # the most important points in view that are tried (keeps
 
 
 @njit(nogil=True, cache=True)
-def place_labels_kernel(x, y, w, h, view_w, view_h, n_forced, max_labels, places, gap):  # pragma: no cover
+def place_labels_kernel(x, y, w, h, view_w, view_h, n_forced, max_labels, places, gap, obstacles):  # pragma: no cover
     """``x``, ``y``: screen positions (pixels, y down) of the candidates in priority order; ``w``, ``h``:
     their labels' sizes. The first ``n_forced`` are placed even when they overlap (hover, selection).
+    ``obstacles`` (k x 4: x0, y0, x1, y1) are areas no label may cover (a legend drawn over the plot).
     Returns (the candidates placed, in order; the place index of each candidate, -1 when not placed)."""
     n = len(x)
+    k = obstacles.shape[0]
     chosen = np.full(n, -1, dtype=np.int64)
     order = np.empty(min(n, max_labels), dtype=np.int64)
-    rx0 = np.empty(min(n, max_labels), dtype=np.float64)
+    rx0 = np.empty(min(n, max_labels) + k, dtype=np.float64)
     ry0 = np.empty_like(rx0)
     rx1 = np.empty_like(rx0)
     ry1 = np.empty_like(rx0)
+    for j in range(k):
+        rx0[j], ry0[j], rx1[j], ry1[j] = obstacles[j, 0], obstacles[j, 1], obstacles[j, 2], obstacles[j, 3]
+    taken = k  # rectangles to keep clear of: the obstacles, then each label placed
     count = 0
     for i in range(n):
         if count >= max_labels:
@@ -46,29 +51,31 @@ def place_labels_kernel(x, y, w, h, view_w, view_h, n_forced, max_labels, places
                 continue
             free = True
             if not forced:
-                for j in range(count):
+                for j in range(taken):
                     if x0 < rx1[j] + gap and rx0[j] < x1 + gap and y0 < ry1[j] + gap and ry0[j] < y1 + gap:
                         free = False
                         break
             if free:
                 chosen[i] = p
                 order[count] = i
-                rx0[count] = x0
-                ry0[count] = y0
-                rx1[count] = x1
-                ry1[count] = y1
+                rx0[taken] = x0
+                ry0[taken] = y0
+                rx1[taken] = x1
+                ry1[taken] = y1
                 count += 1
+                taken += 1
                 break
     return order[:count], chosen
 
 
 def place_labels(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, view_w: float, view_h: float,
-                 n_forced: int = 0, max_labels: int = 300) -> tuple[np.ndarray, np.ndarray]:
+                 n_forced: int = 0, max_labels: int = 300, obstacles=()) -> tuple[np.ndarray, np.ndarray]:
     """:func:`place_labels_kernel` on any array-likes: (placed candidates in order, place of each candidate).
-    A label's rectangle for place ``p`` is :func:`label_rect`."""
+    A label's rectangle for place ``p`` is :func:`label_rect`; ``obstacles``: (x0, y0, x1, y1) areas to avoid."""
     as64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+    blocked = as64(obstacles).reshape(-1, 4)
     return place_labels_kernel(as64(x), as64(y), as64(w), as64(h), float(view_w), float(view_h), int(n_forced),
-                               int(max_labels), PLACES, GAP_PX)
+                               int(max_labels), PLACES, GAP_PX, blocked)
 
 
 def label_rect(x: float, y: float, w: float, h: float, place: int) -> tuple[float, float, float, float]:

@@ -7,10 +7,18 @@ import threading
 import weakref
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.analysis.projection import pca
+from embedstudio.app.views.elided_label import ElidedLabel
 from embedstudio.app.views.map_view import MapView
 from embedstudio.config import ConfigError
 
@@ -32,8 +40,7 @@ class MapPage(QWidget):
         self.search_info = QLabel("")
         box.addWidget(self.search)
         tools = QHBoxLayout()
-        self.subject = QLabel("")  # the embedding the map shows
-        self.subject.setTextFormat(Qt.TextFormat.PlainText)
+        self.subject = ElidedLabel("", min_chars=3)  # the embedding the map shows (cut to fit: never widens)
         tools.addWidget(self.subject)
         tools.addWidget(QLabel("map"))
         self.projection = QComboBox()

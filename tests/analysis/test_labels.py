@@ -61,6 +61,19 @@ def test_a_dense_cloud_gets_labels_that_never_overlap_and_stay_in_view():
     assert len(zoomed) > len(order)
 
 
+def test_no_label_covers_an_obstacle():
+    rng = np.random.default_rng(3)
+    n = 800
+    x, y = rng.uniform(0, 400, n), rng.uniform(0, 300, n)
+    w, h = np.full(n, 40.0), np.full(n, 14.0)
+    legend = (0.0, 0.0, 120.0, 90.0)
+    order, where = place_labels(x, y, w, h, 400, 300, 0, 200, obstacles=[legend])
+    assert len(order) > 20
+    for i in order:
+        x0, y0, x1, y1 = label_rect(x[i], y[i], w[i], h[i], int(where[i]))
+        assert x0 >= legend[2] or y0 >= legend[3], (x0, y0)
+
+
 def test_forced_labels_are_placed_even_where_others_would_collide():
     x, y = np.full(3, 100.0), np.full(3, 100.0)  # three points on one spot
     w, h = np.full(3, 40.0), np.full(3, 16.0)

@@ -32,7 +32,8 @@ def test_dropping_a_corpus_lists_it_with_its_statistics(window, qtbot, topic_fil
     panel = window.workspace.panel
     qtbot.waitUntil(lambda: panel.find("dataset", "topics.txt") is not None, timeout=20000)
     item = panel.find("dataset", "topics.txt")
-    assert item.text(1) == "corpus" and "40 vocabulary" in item.text(2) and str(topic_file) in item.text(3)
+    assert item.text(1) == "corpus" and item.text(2).endswith("tokens") and "40 vocabulary" in item.toolTip(2)
+    assert str(topic_file) in item.text(3)
     assert window.workflow("word2vec").panel.corpus.currentText() == "topics.txt"
     assert str(topic_file) in window.recent_files()
 

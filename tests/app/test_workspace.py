@@ -74,7 +74,8 @@ def test_one_current_embedding_is_listed_chosen_and_obeyed_by_every_tool(window,
                               "mammal_closure.tsv")
     assert "topics.txt [corpus]" in rows[2] and "mammal_closure.tsv [hierarchy]" in rows[3]
     assert window.session.current == mammals and panel.find("embedding", mammals).font(0).bold()
-    assert mammals in panel.note.text() and window.windowTitle().startswith(mammals)
+    assert mammals in panel.note.text() and "trained by poincare" in panel.note.text()  # origin in sight
+    assert window.windowTitle().startswith(mammals)
     # a tool that cannot act on a hierarchy says so instead of running on something else
     evaluation = window.workflow("evaluation")
     evaluation.evaluate()

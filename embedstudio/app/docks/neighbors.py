@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QStringListModel, Signal
-from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.analysis.neighbors import METRICS, nearest
-
+from embedstudio.app.views.elided_label import ElidedLabel
 
 COMPLETE_WORDS = 200_000
 COMPLETE_SHOWN = 50
@@ -23,7 +35,7 @@ class NeighborsPanel(QWidget):
         self._indexing: dict[int, object] = {}  # id(embedding) -> the stop event of its index's build
         self.index_progress.connect(self._on_index_progress)
         layout = QVBoxLayout(self)
-        self.subject = QLabel("no embedding yet")  # which embedding the answers come from
+        self.subject = ElidedLabel("no embedding yet")  # which embedding the answers come from (cut to fit)
         self.subject.setStyleSheet("color: palette(mid)")
         layout.addWidget(self.subject)
         row = QHBoxLayout()

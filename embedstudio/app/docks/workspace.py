@@ -83,7 +83,7 @@ class WorkspacePanel(QWidget):
         self.tree.itemActivated.connect(self._clicked)  # Enter or a double click
         self.tree.itemChanged.connect(self._edited)
         self.tree.customContextMenuRequested.connect(self._context_menu)
-        self.tree.currentItemChanged.connect(lambda *_: self._enable())
+        self.tree.currentItemChanged.connect(lambda *_: (self._enable(), self._show_note()))
         self.use_button.clicked.connect(lambda: self._clicked(self.tree.currentItem()))
         self.rename_button.clicked.connect(self._start_rename)
         self.remove_button.clicked.connect(self._remove_selected)
@@ -95,6 +95,8 @@ class WorkspacePanel(QWidget):
         self.tree.addAction(delete)
         self._filling = False
         self._trained: set[str] = set()
+        self._origins: dict[str, str] = {}
+        self._current: str | None = None
         self._enable()
 
     # ------------------------------------------------------------------ what it shows
@@ -106,10 +108,12 @@ class WorkspacePanel(QWidget):
             for group in (self.embeddings_group, self.datasets_group):
                 group.takeChildren()
             self._trained = set()
+            self._origins = {}
             for name, embedding in session.embeddings.items():
                 origin = session.origins.get(name) or {}
                 if origin.get("from") == "trained" and origin.get("workflow"):
                     self._trained.add(name)
+                self._origins[name] = describe_origin(origin)
                 item = QTreeWidgetItem([name, session.kind(name), size_text(embedding), describe_origin(origin)])
                 item.setData(0, ROLE, (EMBEDDING, name))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
@@ -117,8 +121,10 @@ class WorkspacePanel(QWidget):
                 item.setToolTip(3, describe_origin(origin))
                 self.embeddings_group.addChild(item)
             for dataset in session.listed_datasets():
-                item = QTreeWidgetItem([dataset.name, dataset.kind, stats_text(dataset.stats, skip=("min_count",)),
-                                        f"file {dataset.path}"])
+                stats = stats_text(dataset.stats, skip=("min_count",))
+                # the first figure only (tokens, entities…): the origin column stays in sight; all in the tooltip
+                item = QTreeWidgetItem([dataset.name, dataset.kind, stats.split(", ")[0], f"file {dataset.path}"])
+                item.setToolTip(2, stats)
                 item.setData(0, ROLE, (DATASET, dataset.name))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
                 item.setToolTip(3, dataset.path)
@@ -148,10 +154,22 @@ class WorkspacePanel(QWidget):
                 item.setIcon(0, self.style().standardIcon(self.style().StandardPixmap.SP_MediaPlay) if current
                              else QIcon())
                 item.setStatusTip(0, "the current embedding" if current else "")
-            self.note.setText(f"{CURRENT_MARK} current: {name}" if name else
-                              "Nothing current yet: open vectors or train a model")
+            self._current = name
+            self._show_note()
         finally:
             self._filling = was
+
+    def _show_note(self) -> None:
+        """Under the list: the current embedding and where it came from (the origin column is often out of
+        sight in a narrow dock), or the selected item's origin while another one is selected."""
+        chosen = self.selected()
+        if chosen and chosen[1] != self._current:
+            item = self.find(*chosen)
+            self.note.setText(f"{chosen[1]}: {item.text(3)}" if item is not None else "")
+        elif self._current:
+            self.note.setText(f"{CURRENT_MARK} current: {self._current} — {self._origins.get(self._current, '')}")
+        else:
+            self.note.setText("Nothing current yet: open vectors or train a model")
 
     def find(self, what: str, name: str) -> QTreeWidgetItem | None:
         group = self.embeddings_group if what == EMBEDDING else self.datasets_group

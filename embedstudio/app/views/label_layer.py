@@ -32,9 +32,10 @@ class LabelLayer:
         self._widths = {}
 
     def place(self, coords: np.ndarray, text: Callable[[int], str], in_view: np.ndarray,
-              importance: np.ndarray | None, forced=(), preferred=()) -> np.ndarray:
+              importance: np.ndarray | None, forced=(), preferred=(), avoid=()) -> np.ndarray:
         """Label the rows of ``in_view`` (positions in ``coords``) by priority (``forced``: always;
-        ``preferred``, then ``importance``) where they fit; returns the rows labelled."""
+        ``preferred``, then ``importance``) where they fit, never over the items of ``avoid`` (a legend);
+        returns the rows labelled."""
         vb = self.plot.getViewBox()
         (x0, x1), (y0, y1) = vb.viewRange()
         box = vb.sceneBoundingRect()
@@ -46,7 +47,10 @@ class LabelLayer:
             py = (y1 - np.asarray(coords[tried, 1], dtype=np.float64)) / (y1 - y0) * height
             w = np.array([self._width(int(r), text) for r in tried], dtype=np.float64)
             h = np.full(len(tried), self.metrics.height() + 2 * TEXT_MARGIN)
-            order, where = placer.place_labels(px, py, w, h, width, height, n_forced, self.max_labels)
+            corner = box.topLeft()
+            blocked = [(r.left() - corner.x(), r.top() - corner.y(), r.right() - corner.x(), r.bottom() - corner.y())
+                       for r in (item.sceneBoundingRect() for item in avoid if item is not None and item.isVisible())]
+            order, where = placer.place_labels(px, py, w, h, width, height, n_forced, self.max_labels, blocked)
             rows = tried[order]
             tops = np.array([placer.label_rect(px[i], py[i], w[i], h[i], int(where[i]))[:2] for i in order])
         while len(self.items) < len(rows):

@@ -270,7 +270,9 @@ class MapView(pg.PlotWidget):
         self._groups = []
         named = [g for g in groups if g[2]]
         if named:
-            self._legend = pg.LegendItem(offset=(10, 10))
+            # an opaque box: the points and labels under it never show through its text
+            self._legend = pg.LegendItem(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 235),
+                                         pen=pg.mkPen(180, 180, 180), labelTextColor=(40, 40, 40))
             self._legend.setParentItem(self.getPlotItem().vb)
         for rows, brush, name in groups:
             item = pg.ScatterPlotItem(size=4, pen=None, brush=brush, hoverable=False)
@@ -280,6 +282,8 @@ class MapView(pg.PlotWidget):
                 self._legend.addItem(item, name)
         if len(self.coords):
             self.update_coords(self.coords)
+        if named:
+            self._redisplay.start()  # the labels again once the legend has its size: none under it
 
     def color_by(self, values=None, kind: str = "continuous") -> list[str]:
         """Colour points by a value per point; returns the legend entries.
@@ -343,7 +347,7 @@ class MapView(pg.PlotWidget):
         in_view = np.flatnonzero(inside) if rows is None else rows[inside]
         forced = [self.selected] if self.selected is not None and np.isin(self.selected, in_view) else []
         self.labels.place(self.coords, self.keys.__getitem__, in_view, self.importance, forced,
-                          self.highlighted[:500])
+                          self.highlighted[:500], avoid=[self._legend])
 
     @property
     def labelled(self) -> list[str]:
