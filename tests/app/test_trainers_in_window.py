@@ -67,7 +67,7 @@ def test_an_edge_list_trains_into_a_map_coloured_by_type_and_predicts_links(wind
     drop(window, graph.path)
     qtbot.waitUntil(lambda: graph_panel.start.isEnabled(), timeout=20000)
     item = window.workspace.panel.find("dataset", os.path.basename(graph.path))
-    text = f"[{item.text(1)}] {item.text(2)}"
+    text = f"[{item.text(1)}] {item.toolTip(2)}"  # the first figure in the row, all of them in its tooltip
     assert "[edgelist]" in text and "480 entities" in text and "3 relations" in text and "2 types" in text
     form = graph_panel.form.editors
     form["dim"].setValue(16)
@@ -176,7 +176,8 @@ def test_labelled_documents_train_tagspace_and_the_tag_panel_ranks_the_right_tag
     path = planted_docs(tmp_path / "docs.txt", 1500, 0)
     drop(window, path)
     qtbot.waitUntil(lambda: starspace_panel.start.isEnabled(), timeout=20000)
-    text = window.workspace.panel.rows()[0]
+    item = window.workspace.panel.find("dataset", "docs.txt")
+    text = f"[{item.text(1)}] {item.toolTip(2)}"  # the first figure in the row, all of them in its tooltip
     assert "[labelled]" in text and "1,500 documents" in text and "8 labels" in text
     form = starspace_panel.form.editors
     form["dim"].setValue(16)
