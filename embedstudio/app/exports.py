@@ -55,6 +55,11 @@ def write_image(view, path: str, width: int = 2000) -> None:
         f.write(render_view(view, "svg" if path.lower().endswith(".svg") else "png", width))
 
 
+VECTOR_FILTERS = [("word2vec binary (*.bin)", "word2vec-binary"), ("word2vec text (*.txt)", "word2vec-text"),
+                  ("GloVe, no header line (*.txt)", "glove"), ("fastText (*.vec)", "fasttext-vec"),
+                  ("Projector TSV (*.tsv)", "projector-tsv"), ("EmbedStudio (*.npz)", "embedstudio")]
+
+
 class Exports:
     """The File menu's exports of the window ``shell``: its current embedding, map and plots."""
 
@@ -67,11 +72,12 @@ class Exports:
         if name is None:
             self.shell.show_error("There are no vectors to export yet: open or train some first")
             return
-        path, _ = QFileDialog.getSaveFileName(self.shell, f"Export the vectors of {name}", "vectors.bin",
-                                              "word2vec binary (*.bin);;word2vec text (*.txt);;fastText (*.vec);;"
-                                              "Projector TSV (*.tsv);;EmbedStudio (*.npz)")
+        path, chosen = QFileDialog.getSaveFileName(self.shell, f"Export the vectors of {name}", "vectors.bin",
+                                                   ";;".join(label for label, _ in VECTOR_FILTERS))
         if path:
-            self.vectors(path, name=name)
+            # a .txt is word2vec text or GloVe (no header line): the filter the user picked says which
+            fmt = dict(VECTOR_FILTERS).get(chosen) if path.lower().endswith((".txt", ".txt.gz")) else None
+            self.vectors(path, fmt, name=name)
 
     def vectors(self, path: str, fmt: str | None = None, name: str | None = None) -> None:
         from embedstudio.data.vectors_io import format_for_path, write_vectors

@@ -491,3 +491,26 @@ def test_a_large_vocabulary_gets_an_approximate_index_in_the_background(window, 
     assert emb.neighbour_index is not None
     window.neighbors.query.setText("w1")
     assert [k for k, _ in window.neighbors.run_query()] == [k for k, _ in exact]
+
+
+def test_a_drop_is_always_a_copy_and_glove_is_exported_without_a_header(window, qtbot, tmp_path, monkeypatch):
+    from embedstudio.app import exports
+
+    src = tmp_path / "v.txt"
+    write_vectors(Embedding(["a", "b", "c"], np.eye(3, dtype=np.float32)), src, "word2vec-text")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(src))])
+    pos = QPointF(window.width() / 2, window.height() / 2)
+    both = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction  # a file manager offers both; Shift proposes a move
+    enter = QDragEnterEvent(pos.toPoint(), both, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.ShiftModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted() and enter.dropAction() == Qt.DropAction.CopyAction
+    event = QDropEvent(pos, both, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.ShiftModifier)
+    QApplication.sendEvent(window, event)
+    assert event.isAccepted() and event.dropAction() == Qt.DropAction.CopyAction  # the file manager keeps its file
+    qtbot.waitUntil(lambda: window.session.embedding is not None, timeout=20000)
+    out = tmp_path / "out.txt"
+    monkeypatch.setattr(exports.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(out), "GloVe, no header line (*.txt)"))
+    window.exports.vectors_dialog()
+    assert out.read_text().splitlines()[0].split()[0] == "a"  # GloVe: the first line is a vector, not "3 3"
