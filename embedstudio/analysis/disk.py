@@ -96,3 +96,22 @@ def subtree_labels(edges: np.ndarray, n_nodes: int, root: int | None = None, k: 
         labels[child] = i
         labels[edges[edges[:, 1] == child, 0]] = i
     return labels, chosen
+
+
+def ancestors(closure_edges: np.ndarray, depth: np.ndarray, row: int) -> list[int]:
+    """The ancestors of ``row`` in a transitively closed hierarchy ((child, ancestor) rows), the root first:
+    the breadcrumb of a node the disk is centred on."""
+    if closure_edges is None or not len(closure_edges):
+        return []
+    up = np.asarray(closure_edges, dtype=np.int64)
+    found = up[up[:, 0] == row, 1]
+    return [int(a) for a in found[np.argsort(np.asarray(depth)[found], kind="stable")]]
+
+
+def root_of(closure_edges: np.ndarray, depth: np.ndarray, n_nodes: int) -> int | None:
+    """The node with no ancestor that has the most descendants (the hierarchy's root), None without edges."""
+    if closure_edges is None or not len(closure_edges):
+        return None
+    descendants = np.bincount(np.asarray(closure_edges, dtype=np.int64)[:, 1], minlength=n_nodes)
+    tops = np.flatnonzero(np.asarray(depth) == 0)
+    return int(tops[np.argmax(descendants[tops])]) if len(tops) else None

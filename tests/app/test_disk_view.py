@@ -70,3 +70,38 @@ def test_a_real_click_on_a_node_brings_it_to_the_centre_and_edges_are_arcs(view,
     scene = view.getViewBox().mapViewToScene(QPointF(*view.shown[target]))
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(scene))
     qtbot.waitUntil(lambda: not view.animating and np.allclose(view.shown[target], 0, atol=1e-6), timeout=3000)
+
+
+def test_browsing_two_clicks_deep_labels_the_children_and_back_forward_home_retrace_it(view, qtbot):
+    from embedstudio.analysis import disk
+
+    edges, n, level = tree_closure(4)
+    parent = dict((int(c), int(p)) for c, p in disk.transitive_reduction(edges, n))
+    angle = np.zeros(n)  # as training places them: each child near its parent, deeper nodes further out
+    rng = np.random.default_rng(2)
+    for row in np.argsort(level, kind="stable"):
+        if int(row) in parent:
+            angle[row] = angle[parent[int(row)]] + rng.uniform(-1, 1) * 1.2 ** -float(level[row]) * 1.5
+    radius = np.tanh(level * 0.6)
+    names = [f"n{i}" for i in range(n)]
+    view.set_hierarchy(names, np.column_stack([radius * np.cos(angle), radius * np.sin(angle)]), edges)
+    children = lambda r: [int(c) for c in view.edges[view.edges[:, 1] == r, 0]]  # noqa: E731
+    root = int(np.flatnonzero(level == 0)[0])
+    a = children(root)[0]
+    b = children(a)[0]
+    for row in (a, b):  # two clicks, each into a child of the last centre
+        view.recentre_on(row)
+        qtbot.waitUntil(lambda: not view.animating, timeout=3000)
+    assert view.breadcrumb() == [root, a, b]  # the centre's ancestors, root first
+    assert names[b] == view.labelled[0] and set(names[c] for c in children(b)) <= set(view.labelled)
+    assert view.legend and view.legend[0][0] == "depth 0"  # a depth legend beside the disk
+    view.back()
+    qtbot.waitUntil(lambda: not view.animating, timeout=3000)
+    assert view.centre_row == a and view.can_go_forward
+    view.forward()
+    qtbot.waitUntil(lambda: not view.animating, timeout=3000)
+    assert view.centre_row == b and not view.can_go_forward
+    view.home()
+    qtbot.waitUntil(lambda: not view.animating, timeout=3000)
+    assert view.centre_row == root and view.breadcrumb() == [root]
+    np.testing.assert_allclose(view.shown[root], 0, atol=1e-9)

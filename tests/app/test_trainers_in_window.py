@@ -43,6 +43,14 @@ def test_a_hierarchy_trains_into_the_poincare_disk(window, qtbot, monkeypatch):
     mammal = emb.index("mammal.n.01")
     disk_view.recentre_on(mammal, animate=False)
     np.testing.assert_allclose(disk_view.shown[mammal], 0, atol=1e-6)
+    page = window.workflow("poincare")
+    placental = emb.index("placental.n.01")
+    disk_view.recentre_on(placental, animate=False)  # a second click, one level down
+    assert page.breadcrumb.text().startswith("<a href") and "mammal.n.01" in page.breadcrumb.text()
+    assert page.back.isEnabled() and not page.forward.isEnabled()
+    page.back.click()
+    qtbot.waitUntil(lambda: not disk_view.animating, timeout=3000)
+    assert disk_view.centre_row == mammal and page.forward.isEnabled()
     window.map_page.search.setText("^primate")  # the search box reaches the disk too
     assert [disk_view.names[i] for i in disk_view.highlighted] == ["primate.n.02"]
     window.workflow("poincare").colour.setCurrentText("subtree")  # the disk is centred on mammal: its subtrees coloured
@@ -53,7 +61,7 @@ def test_a_hierarchy_trains_into_the_poincare_disk(window, qtbot, monkeypatch):
     assert all(name != "placental.n.01" for name, _ in disk_view.legend)
     assert sum(len(rows) for _, rows in disk_view._groups) == 1180
     window.workflow("poincare").colour.setCurrentText("depth")
-    assert disk_view.legend == []
+    assert disk_view.legend[0][0] == "depth 0" and "depth 1" in window.workflow("poincare").legend.text()
     window.exports.image(disk_view, str(window.settings.fileName()) + ".disk.svg")
     assert b"<svg" in open(window.settings.fileName() + ".disk.svg", "rb").read(3000)
 

@@ -23,6 +23,7 @@ FRAMES = 12
 
 class DiskView(pg.PlotWidget):
     node_clicked = Signal(int)
+    centre_changed = Signal()  # a click, Back, Forward or Home moved the centre: the breadcrumb follows
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
@@ -41,6 +42,8 @@ class DiskView(pg.PlotWidget):
         self.addItem(self._highlight)
         self.labels = LabelLayer(self, color=(40, 40, 40), max_labels=120)
         self.centre_row: int | None = None  # the node re-centred on (None: the layout's own centre)
+        self.history: list[int | None] = [None]  # the centres visited, for Back and Forward
+        self.position = 0
         self._descendants = np.zeros(0)
         self.hover_label = pg.TextItem("", color="k", fill=pg.mkBrush(255, 255, 224, 230), anchor=(0, 1))
         self.hover_label.setZValue(10)
@@ -87,9 +90,10 @@ class DiskView(pg.PlotWidget):
                              if closure_edges is not None and len(closure_edges) else np.zeros(n))
         self.labels.forget_sizes()
         self.centre_row = None
-        self.colour_mode = "depth"
+        self.history: list[int | None] = [None]  # the centres visited (None: the layout's own centre)
+        self.position = 0
         self.legend: list[tuple[str, tuple[int, int, int]]] = []
-        self._set_groups(np.minimum(depth, len(DEPTH_COLOURS) - 1), DEPTH_COLOURS)
+        self.colour_by("depth")
         self.highlighted = np.zeros(0, dtype=np.int64)
         self.recentre(np.zeros(2), animate=False)
         return self.note
@@ -115,8 +119,11 @@ class DiskView(pg.PlotWidget):
         ``root`` (default: the top of the hierarchy) in their own colours, the rest grey."""
         self.colour_mode = mode
         if mode == "depth" or self._closure is None or not len(self._closure):
-            self.legend = []
-            self._set_groups(np.minimum(self.depth, len(DEPTH_COLOURS) - 1), DEPTH_COLOURS)
+            levels = np.minimum(self.depth, len(DEPTH_COLOURS) - 1)
+            last = len(DEPTH_COLOURS) - 1
+            self.legend = [(f"depth {d}" if d < last else f"depth {d}+", DEPTH_COLOURS[d])
+                           for d in np.unique(levels).tolist()] if len(levels) and levels.max() > 0 else []
+            self._set_groups(levels, DEPTH_COLOURS)
             return
         labels, chosen = disk.subtree_labels(self._closure, len(self.names), root, k=len(SUBTREE_COLOURS) - 1)
         self.legend = [(self.names[c], SUBTREE_COLOURS[i]) for i, c in enumerate(chosen)]
@@ -140,11 +147,59 @@ class DiskView(pg.PlotWidget):
             self._path = []
             self._show(target)
 
-    def recentre_on(self, row: int, animate: bool = True) -> None:
-        self.centre_row = int(row)
-        self.recentre(self.base[row], animate)
-        if self.colour_mode == "subtree":  # browsing: the new centre's own subtrees get the colours
-            self.colour_by("subtree", row)
+    def recentre_on(self, row: int, animate: bool = True, remember: bool = True) -> None:
+        if remember and (row != self.centre_row):
+            self.history = self.history[:self.position + 1] + [int(row)]
+            self.position = len(self.history) - 1
+        self._go(int(row), animate)
+
+    # ------------------------------------------------------------------ browsing: back, forward, home
+    def _go(self, row: int | None, animate: bool = True) -> None:
+        self.centre_row = row
+        if row is None:
+            self.recentre(np.zeros(2), animate)
+            if self.colour_mode == "subtree":
+                self.colour_by("subtree", None)
+        else:
+            self.recentre(self.base[row], animate)
+            if self.colour_mode == "subtree":  # browsing: the new centre's own subtrees get the colours
+                self.colour_by("subtree", row)
+        self.centre_changed.emit()
+
+    @property
+    def can_go_back(self) -> bool:
+        return self.position > 0
+
+    @property
+    def can_go_forward(self) -> bool:
+        return self.position < len(self.history) - 1
+
+    def back(self) -> None:
+        if self.can_go_back:
+            self.position -= 1
+            self._go(self.history[self.position])
+
+    def forward(self) -> None:
+        if self.can_go_forward:
+            self.position += 1
+            self._go(self.history[self.position])
+
+    def home(self) -> None:
+        """Back to the root of the hierarchy (the layout's centre when there are no edges), remembered."""
+        root = disk.root_of(self._closure, self.depth, len(self.names))
+        if root is None:
+            if self.centre_row is not None:
+                self.history = self.history[:self.position + 1] + [None]
+                self.position = len(self.history) - 1
+                self._go(None)
+        else:
+            self.recentre_on(root)
+
+    def breadcrumb(self) -> list[int]:
+        """The centre's ancestors, the root first, then the centre itself."""
+        if self.centre_row is None:
+            return []
+        return disk.ancestors(self._closure, self.depth, self.centre_row) + [self.centre_row]
 
     def _animate(self) -> None:
         if not self._path:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import weakref
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.app.views.disk_view import DiskView
 from embedstudio.app.workflows.base import TrainingWorkflow
@@ -53,6 +63,29 @@ class PoincareWorkflow(TrainingWorkflow):
         self.legend.setWordWrap(True)
         tools.addWidget(self.legend, 1)
         box.addLayout(tools)
+        browse = QHBoxLayout()  # Home, Back, Forward through the re-centrings, and where the centre is
+        self.home, self.back, self.forward = QToolButton(), QToolButton(), QToolButton()
+        style = self.page.style()
+        for button, icon, text, tip, slot in (
+                (self.home, QStyle.StandardPixmap.SP_DirHomeIcon, "Home", "back to the root of the hierarchy",
+                 self.disk.home),
+                (self.back, QStyle.StandardPixmap.SP_ArrowBack, "Back", "the previous centre", self.disk.back),
+                (self.forward, QStyle.StandardPixmap.SP_ArrowForward, "Forward", "the next centre",
+                 self.disk.forward)):
+            button.setIcon(style.standardIcon(icon))
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.clicked.connect(slot)
+            browse.addWidget(button)
+        self.breadcrumb = QLabel("")
+        self.breadcrumb.setTextFormat(Qt.TextFormat.RichText)
+        self.breadcrumb.setWordWrap(True)
+        self.breadcrumb.setToolTip("the centre's ancestors: click one to centre the disk on it")
+        self.breadcrumb.linkActivated.connect(lambda row: self.disk.recentre_on(int(row)))
+        browse.addWidget(self.breadcrumb, 1)
+        box.addLayout(browse)
+        self.disk.centre_changed.connect(self._show_centre)
         self.subject = QLabel("")  # the embedding the disk shows
         self.subject.setWordWrap(True)
         box.addWidget(self.subject)
@@ -98,6 +131,7 @@ class PoincareWorkflow(TrainingWorkflow):
                           + ". Click a node to re-centre the disk on it."
                           + ("" if edges is not None else " (its hierarchy is not open: no links drawn)"))
         self.colour_disk(self.colour.currentText())
+        self._show_centre()
         self._drawn = weakref.ref(emb)
 
     def views(self):
@@ -153,6 +187,18 @@ class PoincareWorkflow(TrainingWorkflow):
         centre = int(np.argmin(np.linalg.norm(shown, axis=1))) if len(shown) else None
         self.disk.colour_by(mode, centre if mode == "subtree" and centre is not None and
                             np.linalg.norm(shown[centre]) < 1e-3 else None)
+        self._show_legend()
+
+    def _show_centre(self) -> None:
+        """The breadcrumb (the centre's ancestors, each a link) and which of Back/Forward can go."""
+        crumbs = self.disk.breadcrumb()
+        names = self.disk.names
+        self.breadcrumb.setText(" › ".join(
+            f"<b>{html.escape(names[r])}</b>" if k == len(crumbs) - 1 else
+            f'<a href="{r}">{html.escape(names[r])}</a>' for k, r in enumerate(crumbs)) if crumbs else
+            "centred on the layout's centre")
+        self.back.setEnabled(self.disk.can_go_back)
+        self.forward.setEnabled(self.disk.can_go_forward)
         self._show_legend()
 
     def _show_legend(self) -> None:
