@@ -24,6 +24,11 @@ from embedstudio.vectors import Embedding
 _CHECKPOINT_TAG = "embedstudio-checkpoint"
 
 
+SNAPSHOTS_PER_RUN = 25  # snapshots a small model's run hands the live view at least, spread over its progress
+PROGRESS_SNAPSHOT_MAX_BYTES = 64 << 20  # above this, copies cost too much: snapshots by time only
+MIN_SNAPSHOT_GAP_S = 0.04  # never more than ~25 a second: the window draws each one
+
+
 @dataclasses.dataclass(frozen=True)
 class Progress:
     cursor: int  # units of work done since the start (chunks); a checkpoint here resumes from it
@@ -170,6 +175,11 @@ class ChunkedTrainer:
         self._items_done = 0
         self._step_loss = [0.0, 0]
         started = last_snapshot = time.perf_counter()
+        # small models also get a snapshot every 1/SNAPSHOTS_PER_RUN of the run: a two-second run (the bundled
+        # hierarchy) then animates instead of finishing before the first timed snapshot
+        small = sum(a.nbytes for a in self.arrays.values()) <= PROGRESS_SNAPSHOT_MAX_BYTES
+        snapshot_step = max(1, (total - self._cursor) // SNAPSHOTS_PER_RUN) if small else None
+        last_snapshot_cursor = self._cursor
         threads = self._unit_threads()
         pool = ThreadPoolExecutor(threads, thread_name_prefix=self.name) if threads > 1 else None
         try:
@@ -187,9 +197,12 @@ class ChunkedTrainer:
                     self._account(chunk, result)
                 now = time.perf_counter()
                 snapshot = None
-                if snapshot_every_s is not None and (now - last_snapshot >= snapshot_every_s or self._cursor == total):
+                if snapshot_every_s is not None and (
+                        now - last_snapshot >= snapshot_every_s or self._cursor == total or
+                        (snapshot_step is not None and self._cursor - last_snapshot_cursor >= snapshot_step
+                         and now - last_snapshot >= MIN_SNAPSHOT_GAP_S)):
                     snapshot = self.embedding()
-                    last_snapshot = now
+                    last_snapshot, last_snapshot_cursor = now, self._cursor
                 elapsed = now - started
                 step_sum, step_n = self._step_loss
                 self._step_loss = [0.0, 0]

@@ -177,3 +177,20 @@ def test_negatives_can_exclude_only_ancestors_as_in_the_paper():
     assert all(set(idx[ptr[u]:ptr[u + 1]]) == {a for c, a in edges if c == u} for u in range(n))
     norms = np.linalg.norm(trainer.vectors, axis=1)
     assert norms[0] < norms[level == 3].min()  # the root still sits nearest the centre
+
+
+def test_a_short_run_of_a_small_model_hands_out_snapshots_along_its_progress(tree, monkeypatch):
+    """The bundled hierarchy trains in about two seconds: timed snapshots alone (every 2 s) gave the disk nothing
+    to animate. A small model also gets one every 1/25 of its run."""
+    from embedstudio.train import base
+
+    monkeypatch.setattr(base, "MIN_SNAPSHOT_GAP_S", 0.0)  # the test's run is faster than any screen
+    h, _ = tree
+    cfg = PoincareConfig(dim=5, epochs=200, burn_in=10, threads=1, chunk_edges=100)
+    reports = list(PoincareTrainer(cfg).fit(h, snapshot_every_s=3600.0))  # no timed snapshot in this run
+    at = [r.cursor / r.total for r in reports if r.snapshot is not None]
+    assert len(at) >= base.SNAPSHOTS_PER_RUN and at[-1] == 1.0
+    assert max(np.diff([0.0, *at])) <= 2.0 / base.SNAPSHOTS_PER_RUN  # spread over the run, not bunched
+    monkeypatch.setattr(base, "PROGRESS_SNAPSHOT_MAX_BYTES", 0)  # a large model: by time only (and the last)
+    reports = list(PoincareTrainer(cfg).fit(h, snapshot_every_s=3600.0))
+    assert sum(r.snapshot is not None for r in reports) == 1
