@@ -26,6 +26,7 @@ from embedstudio.app.exports import Exports
 from embedstudio.app.job_status import JobStatus
 from embedstudio.app.docks.projection import ProjectionPanel
 from embedstudio.app.map_page import MapPage
+from embedstudio.app.messages import ErrorMessages
 from embedstudio.app.recovery import Recovery
 from embedstudio.app.runs import TrainingRuns
 from embedstudio.app.views.loss_view import LossView
@@ -51,6 +52,8 @@ class MainWindow(QMainWindow):
         self.outside_offer = None  # the question about a session's datasets outside its folder
         self.worker = Worker(self)
         self.errors: list[str] = []
+        self.messages = ErrorMessages(self)
+        self._queued_loads: list[tuple] = []  # files dropped while others were loading
         self.notices: list[str] = []  # what was said about opened files (a misnamed .gz, dropped rows)
         self._pending_coords = None  # the map coordinates of the embedding about to become current
         self._after_load: dict[str, object] = {}  # path -> what to do once it is loaded (a sample's Start)
@@ -258,8 +261,17 @@ class MainWindow(QMainWindow):
         if self.runs.running:
             self.show_error("Training is running: cancel it or let it finish before opening more files")
             return
+        job = self.worker.job
+        if job is not None and job.name == "open":  # a file dropped while others load waits its turn, never
+            self._queued_loads.append((paths, kinds, options))  # cancels them (the one worker runs one job)
+            return
         self.worker.start("open", load_paths, paths, kinds=kinds, options=options, on_progress=self._on_loaded,
-                          on_failed=lambda message, _detail: self.show_error(message))
+                          on_finished=lambda _result: self._next_load(),
+                          on_failed=lambda message, _detail: (self.show_error(message), self._next_load()))
+
+    def _next_load(self) -> None:
+        if self._queued_loads:
+            QTimer.singleShot(0, lambda: self._load(*self._queued_loads.pop(0)))  # once this job has ended
 
     def _open_projector_dialog(self) -> None:
         """A Projector vectors TSV with a metadata TSV of the user's choosing (the keys, maybe more columns)."""
@@ -282,7 +294,7 @@ class MainWindow(QMainWindow):
             return
         if what == "bad-rows":  # NaN/inf or repeated keys: refused, with an offer to open the rest
             _, message, path, kind = item
-            box = self.show_error(message)
+            box = self.show_error(message, own_box=True)
             rest = box.addButton("Load the rest", QMessageBox.ButtonRole.AcceptRole)
             rest.setToolTip("open the file without the rows that hold NaN or infinite values or repeat a key "
                             "(a key keeps its first row); what was dropped is listed in the status bar")
@@ -382,13 +394,11 @@ class MainWindow(QMainWindow):
         for workflow in self.workflows.values():
             workflow.point_clicked(key)
 
-    def show_error(self, message: str) -> QMessageBox:
-        """Errors are shown without blocking: the window keeps working."""
+    def show_error(self, message: str, own_box: bool = False) -> QMessageBox:
+        """Errors are shown without blocking: the window keeps working (:class:`ErrorMessages`)."""
         self.errors.append(message)
         self.statusBar().showMessage(message)
-        box = QMessageBox(QMessageBox.Icon.Warning, "EmbedStudio", message, QMessageBox.StandardButton.Ok, self)
-        box.setModal(False)
-        box.show()
+        box = self.messages.show(message, own_box)
         self._last_message_box = box
         return box
 

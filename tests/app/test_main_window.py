@@ -7,7 +7,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from embedstudio.app import main_window as mw
 from embedstudio.data.vectors_io import read_vectors, write_vectors
@@ -52,6 +52,17 @@ def test_a_broken_file_shows_a_message_and_the_window_keeps_working(window, qtbo
     drop(window, good)
     qtbot.waitUntil(lambda: len(window.session.datasets) == 2, timeout=20000)
     assert window.map.n_points == 4
+    # more bad files while the message is open: they join it as a list, no stack of boxes
+    first_box = window._last_message_box
+    for k in range(3):
+        bad = tmp_path / f"bad{k}.txt"
+        bad.write_bytes(b"\x00\x01\x02" * 300)
+        drop(window, bad)
+    qtbot.wait(3000)
+    assert len(window.errors) == 4, window.errors
+    assert window._last_message_box is first_box and first_box.isVisible()
+    assert first_box.text().startswith("4 problems:") and all(f"bad{k}.txt" in first_box.text() for k in range(3))
+    assert sum(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()) == 1
 
 
 def test_training_draws_the_loss_and_moves_every_point_on_the_map(window, qtbot, topic_file, monkeypatch):
