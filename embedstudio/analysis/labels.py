@@ -21,6 +21,15 @@ MAX_CANDIDATES = 2000  # the most important points in view that are tried (keeps
 
 
 @njit(nogil=True, cache=True)
+def _rect(x, y, w, h, places, p):  # pragma: no cover - compiled
+    """(x0, y0, x1, y1) of a label of size (w, h) at place ``p`` around the point (x, y); screen y grows
+    downwards, so "above" is the smaller y."""
+    x0 = x + places[p, 0] * w
+    y0 = y - (places[p, 1] + 1.0) * h
+    return x0, y0, x0 + w, y0 + h
+
+
+@njit(nogil=True, cache=True)
 def place_labels_kernel(x, y, w, h, view_w, view_h, n_forced, max_labels, places, gap, obstacles):  # pragma: no cover
     """``x``, ``y``: screen positions (pixels, y down) of the candidates in priority order; ``w``, ``h``:
     their labels' sizes. The first ``n_forced`` are placed even when they overlap (hover, selection).
@@ -42,10 +51,7 @@ def place_labels_kernel(x, y, w, h, view_w, view_h, n_forced, max_labels, places
         if count >= max_labels:
             break
         for p in range(places.shape[0]):
-            x0 = x[i] + places[p, 0] * w[i]
-            y0 = y[i] - (places[p, 1] + 1.0) * h[i]  # screen y grows downwards: "above" is smaller y
-            x1 = x0 + w[i]
-            y1 = y0 + h[i]
+            x0, y0, x1, y1 = _rect(x[i], y[i], w[i], h[i], places, p)
             forced = i < n_forced
             if not forced and (x0 < 0.0 or y0 < 0.0 or x1 > view_w or y1 > view_h):
                 continue
@@ -80,9 +86,7 @@ def place_labels(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, vie
 
 def label_rect(x: float, y: float, w: float, h: float, place: int) -> tuple[float, float, float, float]:
     """(x0, y0, x1, y1) in screen pixels of a label of size (w, h) at ``place`` around the point (x, y)."""
-    x0 = x + PLACES[place, 0] * w
-    y0 = y - (PLACES[place, 1] + 1.0) * h
-    return x0, y0, x0 + w, y0 + h
+    return _rect(float(x), float(y), float(w), float(h), PLACES, int(place))
 
 
 def candidates(in_view: np.ndarray, importance: np.ndarray | None, forced=(), preferred=(),

@@ -143,14 +143,13 @@ def prepare_umap() -> float:
 
 
 def prepare_maps() -> float:
-    """Everything the first map would otherwise pay for, at start-up: umap compiled (:func:`prepare_umap`),
-    openTSNE imported (~1.2 s) and the neighbour search's first call made; seconds taken."""
+    """Everything the first map would otherwise pay for, at start-up: umap compiled (:func:`prepare_umap`)
+    and openTSNE imported (~1.2 s); seconds taken."""
     started = time.perf_counter()
     prepare_umap()
     import openTSNE.affinity  # noqa: F401, PLC0415 - imported now so that the first t-SNE map does not wait
     import openTSNE.tsne  # noqa: F401, PLC0415
 
-    exact_neighbours(np.random.default_rng(0).standard_normal((50, 4)).astype(np.float32), 5)
     return time.perf_counter() - started
 
 

@@ -95,7 +95,6 @@ class WorkspacePanel(QWidget):
         self.tree.addAction(delete)
         self._filling = False
         self._trained: set[str] = set()
-        self._origins: dict[str, str] = {}
         self._current: str | None = None
         self._enable()
 
@@ -108,12 +107,10 @@ class WorkspacePanel(QWidget):
             for group in (self.embeddings_group, self.datasets_group):
                 group.takeChildren()
             self._trained = set()
-            self._origins = {}
             for name, embedding in session.embeddings.items():
                 origin = session.origins.get(name) or {}
                 if origin.get("from") == "trained" and origin.get("workflow"):
                     self._trained.add(name)
-                self._origins[name] = describe_origin(origin)
                 item = QTreeWidgetItem([name, session.kind(name), size_text(embedding), describe_origin(origin)])
                 item.setData(0, ROLE, (EMBEDDING, name))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
@@ -167,7 +164,9 @@ class WorkspacePanel(QWidget):
             item = self.find(*chosen)
             self.note.setText(f"{chosen[1]}: {item.text(3)}" if item is not None else "")
         elif self._current:
-            self.note.setText(f"{CURRENT_MARK} current: {self._current} — {self._origins.get(self._current, '')}")
+            item = self.find(EMBEDDING, self._current)
+            self.note.setText(f"{CURRENT_MARK} current: {self._current}"
+                              + (f" — {item.text(3)}" if item is not None else ""))
         else:
             self.note.setText("Nothing current yet: open vectors or train a model")
 

@@ -178,8 +178,8 @@ class MapView(pg.PlotWidget):
                 (x0, y0), (x1, y1) = c.min(axis=0), c.max(axis=0)
                 self.getViewBox().setRange(xRange=(float(x0), float(x1)), yRange=(float(y0), float(y1)),
                                            padding=0.05, update=True)
-        self._update_display()
-        self._refresh_overlays()
+        self._update_display()  # the points and, placed for them, the labels
+        self._refresh_marks()
 
     def _update_display(self) -> None:
         """Points, or above DENSITY_THRESHOLD points in view, a rasterised density image that
@@ -200,7 +200,7 @@ class MapView(pg.PlotWidget):
                 self._density.show()
                 for item, _ in self._groups:
                     item.setData([], [])
-                self.place_labels()
+                self.place_labels(in_view)
                 return
         self.showing_density = False
         self._density.hide()
@@ -210,7 +210,7 @@ class MapView(pg.PlotWidget):
                 subset = in_view if subset is None else np.intersect1d(subset, in_view, assume_unique=True)
             c = self.coords if subset is None else self.coords[subset]
             _set_positions(item, c)
-        self.place_labels()
+        self.place_labels(in_view)
 
     def show_axis_labels(self, x: str | None, y: str | None) -> None:
         """Axes are meaningless for PCA/UMAP/t-SNE and hidden; word axes name their directions."""
@@ -336,15 +336,16 @@ class MapView(pg.PlotWidget):
         with atomic_write(path) as f:
             f.write(buf.getvalue().encode("utf-8"))
 
-    def place_labels(self) -> None:
-        """Label the most important points in view whose labels fit without overlapping: the selected point
-        always, then search hits, then the most frequent. Runs after every zoom, pan, resize and change of
-        selection or search."""
-        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
-        rows = self._shown(None)
-        c = self.coords if rows is None else self.coords[rows]
-        inside = (c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0) & (c[:, 1] <= y1)
-        in_view = np.flatnonzero(inside) if rows is None else rows[inside]
+    def place_labels(self, in_view: np.ndarray | None = None) -> None:
+        """Label the most important points in view (``in_view``: the shown rows in view, when the caller has
+        them already) whose labels fit without overlapping: the selected point always, then search hits, then
+        the most frequent. Runs after every zoom, pan, resize and change of selection or search."""
+        if in_view is None:
+            (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+            rows = self._shown(None)
+            c = self.coords if rows is None else self.coords[rows]
+            inside = (c[:, 0] >= x0) & (c[:, 0] <= x1) & (c[:, 1] >= y0) & (c[:, 1] <= y1)
+            in_view = np.flatnonzero(inside) if rows is None else rows[inside]
         forced = [self.selected] if self.selected is not None and np.isin(self.selected, in_view) else []
         self.labels.place(self.coords, self.keys.__getitem__, in_view, self.importance, forced,
                           self.highlighted[:500], avoid=[self._legend])
@@ -356,6 +357,10 @@ class MapView(pg.PlotWidget):
 
     def _refresh_overlays(self) -> None:
         self.place_labels()
+        self._refresh_marks()
+
+    def _refresh_marks(self) -> None:
+        """The search hits, the lasso selection and the selected point, drawn over the points."""
         chosen = [] if self.selected is None else [self.selected]
         for item, rows in ((self._highlight, self.highlighted), (self._selection, self.selection),
                            (self._selected, np.asarray(chosen, np.int64))):
