@@ -12,6 +12,9 @@ SAMPLES = (
      "The WordNet mammal hierarchy (1,180 nodes). Trains and shows the Poincaré disk."),
     ("graph", "Graph embedding with relations",
      "WordNet relations around the mammals. Trains in the PyTorch-BigGraph manner and predicts links."),
+    ("tags", "Tag documents with StarSpace (TagSpace)",
+     "2,400 paragraphs of the same addresses, each labelled with its decade. Trains TagSpace and scores "
+     "its guesses on held-out paragraphs."),
     ("vectors", "Audit vectors for bias",
      "Word vectors of the State of the Union corpus. Runs the gender audit: direction, WEAT, debiasing."),
 )
@@ -19,6 +22,7 @@ SAMPLES = (
 SAMPLE_FILES = {  # a sample's file under resources/sample/, and the kind to open it as (None: sniffed)
     "corpus": ("sotu.txt.gz", None), "hierarchy": ("mammal_closure.tsv", "hierarchy"),
     "graph": ("mammal_relations.tsv", None), "vectors": ("sotu-vectors.vec.gz", None),
+    "tags": ("sotu-decades.fasttext.gz", "labelled"),
 }
 
 
