@@ -23,6 +23,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from embedstudio.analysis import bias
+from embedstudio.analysis.bias_figure import (
+    bias_figure,
+    figure_svg,
+    number_text,
+    p_text,
+)
 from embedstudio.resources import resource
 from embedstudio.storage import atomic_write
 from embedstudio.vectors import Embedding
@@ -57,7 +63,6 @@ def load_preset(name_or_path: str) -> Preset:
 
         raise unknown_name("bias preset", name_or_path, known_presets())
     from embedstudio.data.errors import DataFormatError
-
     from embedstudio.storage import special_file_reason
 
     path = os.fspath(path)
@@ -260,30 +265,6 @@ def run_audit(embedding: Embedding, preset: Preset, *, debias: str = "hard", vec
 
 
 # --------------------------------------------------------------------------- the report
-def _strip_svg(rows: list[tuple[str, list[tuple[str, float]]]], width: int = 760) -> str:
-    """Words on the bias direction, one strip per row (before / after), as inline SVG."""
-    values = [s for _, items in rows for _, s in items] or [0.0]
-    lim = max(abs(min(values)), abs(max(values)), 1e-9)
-    height = 70 * len(rows) + 20
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-           f'font-size="10">']
-    for r, (title, items) in enumerate(rows):
-        y = 40 + 70 * r
-        out.append(f'<text x="4" y="{y - 22}" font-size="12">{html.escape(title)}</text>')
-        out.append(f'<line x1="40" y1="{y}" x2="{width - 40}" y2="{y}" stroke="#999"/>')
-        out.append(f'<line x1="{width / 2}" y1="{y - 8}" x2="{width / 2}" y2="{y + 8}" stroke="#999"/>')
-        for i, (word, s) in enumerate(items):
-            x = width / 2 + s / lim * (width / 2 - 40)
-            colour = "#0072B2" if s >= 0 else "#D55E00"
-            out.append(f'<circle cx="{x:.1f}" cy="{y}" r="3" fill="{colour}"><title>{html.escape(word)} '
-                       f'{s:+.3f}</title></circle>')
-            if i < 6 or i >= len(items) - 6:  # label the ends
-                out.append(f'<text x="{x:.1f}" y="{y + (14 if i % 2 else -8)}" text-anchor="middle">'
-                           f'{html.escape(word)}</text>')
-    out.append("</svg>")
-    return "".join(out)
-
-
 def _table(header: list[str], rows: list[list]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in row) + "</tr>" for row in rows)
@@ -292,17 +273,17 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return "n/a" if not np.isfinite(value) else f"{value:.4f}"
+        return number_text(value)
     return "n/a" if value is None else str(value)
 
 
 def report_html(result: AuditResult, preset: Preset) -> str:
-    strips = [("before", result.before.most_biased)] + ([("after " + result.debias + " debiasing",
-                                                          result.after.most_biased)] if result.after else [])
     weat_rows = []
     for i, t in enumerate(result.before.weat):
         a = result.after.weat[i] if result.after else {}
-        weat_rows.append([t["name"], t["effect_size"], t["p_value"], a.get("effect_size"), a.get("p_value")])
+        weat_rows.append([t["name"], t["effect_size"], p_text(t["p_value"]), a.get("effect_size"),
+                          p_text(a.get("p_value")) if result.after else None])
+    figure = bias_figure(result)
     most = result.before.most_biased
     extremes = most[:10] + most[-10:][::-1]
     after_cos = dict(result.after.most_biased) if result.after else {}
@@ -323,7 +304,13 @@ def report_html(result: AuditResult, preset: Preset) -> str:
          f"principal component (one dominant component means one direction):</p>" if result.parameters['definitional_pairs']
          else "<p>From the centroids of two word sets.</p>"),
         _table([f"PC{i + 1}" for i in range(len(result.explained_variance))], [result.explained_variance]),
-        "<h2>Neutral words on the direction</h2>", _strip_svg(strips),
+        "<h2>Neutral words on the direction</h2>",
+        f"<p>Each dot is a neutral word at its cosine with the direction ({html.escape(figure.x_title)}; the ends "
+        f"are named by the words that define them) before debiasing"
+        + (f", with an arrow to where {html.escape(figure.after_title)} put it" if figure.x_after is not None else "")
+        + (f"; up the page: {html.escape(figure.y_title)}" if figure.y_title else "; one line per word, ranked")
+        + ".</p>",
+        f"<figure>{figure_svg(figure)}</figure>",
         _table(["word", "cos before", "cos after", "RIPA before", "RIPA after", "norm share before",
                 "norm share after"],
                [[w, s, after_cos.get(w), result.before.ripa.get(w), after_ripa.get(w), result.before.norm_share.get(w),

@@ -146,20 +146,24 @@ def test_the_bias_panel_audits_debiases_and_exports_the_report(window, qtbot, tm
     bias_panel.audit.click()
     qtbot.waitUntil(lambda: window.workflow("bias").result is not None, timeout=60000)
     assert window.workflow("bias").result[0].y_axis["low"] == ["w0", "w1"]
-    ys = bias_panel._before.data["y"]
+    view = window.workflow("bias").view
+    assert window.views.currentWidget() is view  # the audit's words are shown in their own view
+    ys = view.plot._before.data["y"]
     assert not np.allclose(np.diff(ys), np.diff(ys)[0])  # y comes from the second direction, not the rank
     result, _ = window.workflow("bias").result
     assert "explains" in bias_panel.summary.text() and "Gonen" in bias_panel.summary.text()
     assert "Not in the vocabulary (neutral words): unknownword" in bias_panel.summary.text()  # flagged, not dropped
     assert bias_panel.table.item(0, 0).text().startswith("DirectBias")
-    assert bias_panel.find("^w1[0-2]$") == sorted(["w10", "w11", "w12"], key=[w for w, _ in
-                                                    result.before.most_biased].index)  # search marks words
-    ranked = [float(bias_panel.words.item(r, 1).text()) for r in range(bias_panel.words.rowCount())]
+    assert view.find("^w1[0-2]$") == sorted(["w10", "w11", "w12"], key=[w for w, _ in
+                                             result.before.most_biased].index)  # search marks words
+    assert sum(not view.table.isRowHidden(r) for r in range(view.table.rowCount())) == 3  # and filters the table
+    view.search.clear()
+    ranked = [float(view.table.item(r, 1).text()) for r in range(view.table.rowCount())]
     assert len(ranked) == 100 and ranked == sorted(ranked)  # the neutral words ranked on the direction
     assert float(bias_panel.table.item(0, 2).text()) < 1e-4  # after hard debiasing
-    assert len(bias_panel._before.data) == 100 and len(bias_panel._after.data) == 100  # neutral words, both states
+    assert len(view.plot._before.data) == 100 and len(view.plot._after.data) == 100  # neutral words, both states
     for side in ("bottom", "left"):  # cosines on both axes, as the values are
-        ticks = shown_ticks(bias_panel.plot.getAxis(side))
+        ticks = shown_ticks(view.plot.getAxis(side))
         assert ticks and max(abs(t) for t in ticks) <= 1.0, ticks
     assert any("debiased" in name for name in window.session.embeddings)
     assert window.session.embedding is not None and "debiased" not in window.session.current  # the original stays

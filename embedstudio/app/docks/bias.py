@@ -1,12 +1,11 @@
-"""Bias panel: a preset's word lists (editable), one Audit button, and what the audit found: the
-direction's explained variance, the neutral words on it before and after debiasing (arrows), the
-measures before/after, and Export report. Every number comes from embedstudio.analysis.audit."""
+"""Bias panel: a preset's word lists (editable), one Audit button, and what the audit found in words and
+numbers: the direction's explained variance, the measures before/after, and Export report. The neutral
+words on the direction are drawn in the Bias audit view (app/views/bias_view.py). Every number comes from
+embedstudio.analysis.audit."""
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -29,7 +28,7 @@ from embedstudio.analysis.audit import (
     known_presets,
     load_preset,
 )
-from embedstudio.app.views.axes import plain_numbers
+from embedstudio.analysis.bias_figure import number_text, p_text
 
 
 def _pairs_text(pairs) -> str:
@@ -110,28 +109,6 @@ class BiasPanel(QWidget):
         self.summary = QLabel("Load vectors, pick a preset, press Audit.")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setLabel("bottom", "cos with the bias direction")
-        for side in ("bottom", "left"):
-            plain_numbers(self.plot.getAxis(side))  # cosines, never "x0.001"
-        self.plot.getPlotItem().hideAxis("left")
-        self.plot.setMinimumHeight(160)
-        self._before = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(213, 94, 0, 200), pen=None)
-        self._after = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(0, 114, 178, 200), pen=None)
-        self._arrows = pg.PlotCurveItem(pen=pg.mkPen((120, 120, 120), width=1), connect="pairs")
-        for item in (self._arrows, self._before, self._after):
-            self.plot.addItem(item)
-        self._labels: list[pg.TextItem] = []
-        self._found = pg.ScatterPlotItem(size=11, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(214, 39, 40))
-        self._found.setZValue(5)
-        self.plot.addItem(self._found)
-        self._found_labels: list[pg.TextItem] = []
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("find words on the plot (regular expression)…")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.find)
-        layout.addWidget(self.search)
-        layout.addWidget(self.plot, 1)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["measure", "before", "after"])
         header = self.table.horizontalHeader()
@@ -139,17 +116,8 @@ class BiasPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.words = QTableWidget(0, 7)  # the neutral words ranked on the direction
-        self.words.setHorizontalHeaderLabels(["word", "cos before", "cos after", "RIPA before", "RIPA after",
-                                              "share before", "share after"])
-        self.words.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.words.setSortingEnabled(True)
-        self.words.setToolTip("neutral words from the most negative to the most positive on the direction; "
-                              "click a header to sort")
-        self.results = QTabWidget()  # the tables share the room below the plot
-        self.results.addTab(self.words, "words on the direction")
-        self.results.addTab(self.table, "measures before / after")
-        layout.addWidget(self.results, 1)
+        self.table.setMinimumHeight(120)
+        layout.addWidget(self.table, 1)
         self.preset_box.currentTextChanged.connect(self.use_preset)
         self.audit.clicked.connect(self.audit_requested.emit)
         self.export.clicked.connect(self.export_requested.emit)
@@ -218,38 +186,6 @@ class BiasPanel(QWidget):
                if result.cluster_recovery is not None else "")
             + "".join(f" Not in the vocabulary ({name}): {', '.join(words[:12])}{' …' if len(words) > 12 else ''}."
                       for name, words in result.missing.items() if words))
-        before = dict(result.before.most_biased)
-        words = list(before)
-        axis = result.y_axis
-        if axis is not None:  # two-axis plot: the second direction on y
-            y = np.array([axis["before"].get(w, np.nan) for w in words])
-            y_after = np.array([axis.get("after", axis["before"]).get(w, np.nan) for w in words])
-            self.plot.getPlotItem().showAxis("left")
-            self.plot.setLabel("left", f"{', '.join(axis['low'][:2])} → {', '.join(axis['high'][:2])}")
-        else:  # one axis: the words spread by rank
-            y = y_after = np.linspace(-1, 1, len(words)) if words else np.zeros(0)
-            self.plot.getPlotItem().hideAxis("left")
-        xb = np.array([before[w] for w in words])
-        self._before.setData(x=xb, y=y)
-        for t in self._labels:
-            self.plot.removeItem(t)
-        self._labels = []
-        for i in list(range(min(6, len(words)))) + list(range(max(len(words) - 6, 6), len(words))):
-            t = pg.TextItem(words[i], color=(60, 60, 60), anchor=(0.5, 1.2))
-            t.setPos(float(xb[i]), float(y[i]))
-            self.plot.addItem(t)
-            self._labels.append(t)
-        if result.after is not None:
-            after = dict(result.after.most_biased)
-            xa = np.array([after.get(w, np.nan) for w in words])
-            self._after.setData(x=xa, y=y_after)
-            self._arrows.setData(np.column_stack([xb, xa]).ravel(), np.column_stack([y, y_after]).ravel(),
-                                 connect="pairs")
-        else:
-            self._after.setData(x=[], y=[])
-            self._arrows.setData([], [])
-        self._fill_words(result)
-        self.find(self.search.text())
         rows = [("DirectBias (neutral words)", result.before.direct_bias,
                  result.after.direct_bias if result.after else None)]
         for i, t in enumerate(result.before.weat):
@@ -259,7 +195,8 @@ class BiasPanel(QWidget):
         self.table.setRowCount(len(rows))
         for r, (name, b, a) in enumerate(rows):
             for c, value in enumerate((name, b, a)):
-                text = value if isinstance(value, str) else ("n/a" if value is None else f"{value:.4f}")
+                text = value if isinstance(value, str) else (p_text(value) if name.startswith("WEAT p")
+                                                             else number_text(value))
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(r, c, item)
@@ -277,49 +214,6 @@ class BiasPanel(QWidget):
         else:
             self.subject.setText(f"Results of <b>{audited}</b>")
         self.subject.setStyleSheet("color: #a04000" if stale else "")
-        for widget in (self.plot, self.results, self.summary):
+        for widget in (self.table, self.summary):
             widget.setEnabled(not stale)
         self.stale = stale
-
-    def find(self, pattern: str) -> list[str]:
-        """Mark and label the plotted words matching ``pattern`` (before debiasing); returns them."""
-        import re
-
-        for t in self._found_labels:
-            self.plot.removeItem(t)
-        self._found_labels = []
-        data = self._before.data
-        if not pattern or self.result is None or not len(data):
-            self._found.setData(x=[], y=[])
-            return []
-        try:
-            rx = re.compile(pattern, re.IGNORECASE)
-        except re.error:
-            return []
-        words = [w for w, _ in self.result.before.most_biased]
-        rows = [i for i, w in enumerate(words) if rx.search(w)][:50]
-        self._found.setData(x=[data[i]["x"] for i in rows], y=[data[i]["y"] for i in rows])
-        for i in rows:
-            t = pg.TextItem(words[i], color=(150, 20, 20), anchor=(0.5, -0.3))
-            t.setPos(float(data[i]["x"]), float(data[i]["y"]))
-            self.plot.addItem(t)
-            self._found_labels.append(t)
-        return [words[i] for i in rows]
-
-    def _fill_words(self, result) -> None:
-        after = dict(result.after.most_biased) if result.after is not None else {}
-        ripa_after = result.after.ripa if result.after is not None else {}
-        share_after = result.after.norm_share if result.after is not None else {}
-        self.words.setSortingEnabled(False)
-        self.words.setRowCount(len(result.before.most_biased))
-        for r, (word, cos) in enumerate(result.before.most_biased):
-            values = (cos, after.get(word), result.before.ripa.get(word), ripa_after.get(word),
-                      result.before.norm_share.get(word), share_after.get(word))
-            self.words.setItem(r, 0, QTableWidgetItem(word))
-            for c, value in enumerate(values, start=1):
-                item = QTableWidgetItem()
-                if value is not None:
-                    item.setData(0, round(float(value), 4))  # numbers sort as numbers
-                self.words.setItem(r, c, item)
-        self.words.setSortingEnabled(True)
-        self.words.sortItems(1, Qt.SortOrder.AscendingOrder)  # by the direction, most negative first

@@ -16,9 +16,10 @@ TEXT_MARGIN = 4.0  # QGraphicsTextItem's document margin: part of every label's 
 
 
 class LabelLayer:
-    def __init__(self, plot: pg.PlotWidget, color=(60, 60, 60), max_labels: int = 200, z: float = 6):
+    def __init__(self, plot: pg.PlotWidget, color=(60, 60, 60), max_labels: int = 200, z: float = 6, fill=None):
         self.plot = plot
         self.color = QColor(*color)
+        self.fill = pg.mkBrush(*fill) if fill is not None else None  # a backdrop where labels cross lines
         self.max_labels = max_labels
         self.z = z
         self.font = QFont()
@@ -54,7 +55,7 @@ class LabelLayer:
             rows = tried[order]
             tops = np.array([placer.label_rect(px[i], py[i], w[i], h[i], int(where[i]))[:2] for i in order])
         while len(self.items) < len(rows):
-            item = pg.TextItem("", color=self.color, anchor=(0, 0))
+            item = pg.TextItem("", color=self.color, anchor=(0, 0), fill=self.fill)
             item.setFont(self.font)
             item.setZValue(self.z)
             self.plot.addItem(item)

@@ -9,7 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from embedstudio.app.docks.bias import BiasPanel
+from embedstudio.app.views.bias_view import BiasView
 from embedstudio.app.workflows.base import RIGHT, Workflow
+
+
+VIEW = "Bias audit"  # the view's tab title
 
 
 class BiasWorkflow(Workflow):
@@ -20,26 +24,31 @@ class BiasWorkflow(Workflow):
     def __init__(self, shell):
         super().__init__(shell)
         self.panel = BiasPanel()
+        self.view = BiasView()  # the plot and the ranked words: a tab beside the map
         self.result = None  # (AuditResult, Preset) of the last audit
         self.audited: str | None = None  # the name of the embedding it audited
         self._audited_embedding = None
         self.session.subscribe(self._on_session)
         self.panel.audit_requested.connect(self.run_audit)
         self.panel.export_requested.connect(self._ask_report)
+        self.view.export_requested.connect(lambda: self.shell.exports.image_dialog(self.view.plot, "bias plot"))
 
     def docks(self):
         return [("Bias", self.panel, RIGHT)]
+
+    def views(self):
+        return [(VIEW, self.view)]
 
     def actions(self):
         return [("Tools", "&Bias audit…", self.show_panel)]
 
     def show_panel(self) -> None:
-        """The Bias panel in front, with room for its plot."""
+        """The Bias panel's controls in front, and the view of the words on the direction."""
         shell = self.shell
-        dock = shell.docks["Bias"]
         shell.raise_dock("Bias")
-        shell.resizeDocks([dock, shell.docks["Loss"]], [shell.height() - 200, 100], Qt.Orientation.Vertical)
-        shell.resizeDocks([dock], [max(520, shell.width() // 3)], Qt.Orientation.Horizontal)
+        shell.resizeDocks([shell.docks["Bias"], shell.docks["Loss"]], [shell.height() - 200, 100],
+                          Qt.Orientation.Vertical)
+        shell.show_view(VIEW)
 
     def run_audit(self) -> None:
         """The Audit button: on the worker (WEAT permutations, clustering); the result comes back to the panel,
@@ -77,6 +86,7 @@ class BiasWorkflow(Workflow):
         if renamed is not None:  # the audited embedding under its (maybe new) name
             self.audited = renamed
         self.panel.show_subject(self.audited, self.session.current)
+        self.view.set_stale(self.panel.stale)
 
     def _audited(self, out, name, preset) -> None:
         self.panel.audit.setEnabled(True)
@@ -85,11 +95,13 @@ class BiasWorkflow(Workflow):
         audited = self.session.embeddings.get(name)
         self.audited, self._audited_embedding = name, (weakref.ref(audited) if audited is not None else None)
         self.panel.show_result(result)
+        self.view.show_result(result, name)
         if debiased is not None:
             self.session.add_embedding(f"{name} · {result.debias} debiased", debiased, make_current=False,
                                        origin={"from": "derived", "source": name,
                                                "how": f"{result.debias} debiased ({preset.name})"})
         self.panel.show_subject(name, self.session.current)
+        self.view.set_stale(False)
         self.show_panel()
 
     def run_sample(self, dataset) -> None:
