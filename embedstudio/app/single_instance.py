@@ -1,10 +1,12 @@
 """One EmbedStudio per user: a file opened (from a file manager, or ``embedstudio file``) while the app runs
 goes to the running window instead of opening a second one. The running app listens on a local socket named
-after the user; a new start first tries to hand its paths over there."""
+after the user and its state folder (a start with another EMBEDSTUDIO_STATE_DIR, as the tests make, is another
+app and never hands its files to the user's window); a new start first tries to hand its paths over there."""
 
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 
@@ -20,7 +22,10 @@ def server_name() -> str:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    return f"embedstudio-{user}"
+    from embedstudio.app.autosave import state_dir
+
+    folder = hashlib.sha256(os.path.abspath(state_dir()).encode()).hexdigest()[:12]
+    return f"embedstudio-{user}-{folder}"
 
 
 def hand_over(paths: list[str], name: str | None = None) -> bool:

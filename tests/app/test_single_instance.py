@@ -40,3 +40,15 @@ def test_garbage_on_the_socket_opens_nothing(qtbot):
     qtbot.wait(300)
     assert received == []
     server.server.close()
+
+
+def test_a_start_with_another_state_folder_is_another_app(monkeypatch, tmp_path):
+    # a test (or a second profile) that starts the app with its own state folder must never hand its files to
+    # the window the user has open: it listens and connects under another name
+    from embedstudio.app.single_instance import server_name
+
+    monkeypatch.setenv("EMBEDSTUDIO_STATE_DIR", str(tmp_path / "a"))
+    first = server_name()
+    assert server_name() == first  # the same folder: the same running app
+    monkeypatch.setenv("EMBEDSTUDIO_STATE_DIR", str(tmp_path / "b"))
+    assert server_name() != first
