@@ -21,6 +21,7 @@ from embedstudio.analysis.projection import pca
 from embedstudio.app.views.elided_label import ElidedLabel
 from embedstudio.app.views.map_view import MapView
 from embedstudio.config import ConfigError
+from embedstudio.text import count
 
 PROJECTIONS = ("PCA", "UMAP", "t-SNE", "word axes")
 
@@ -85,6 +86,7 @@ class MapPage(QWidget):
         self._embedding = None  # the embedding drawn
         self._kept = weakref.WeakKeyDictionary()  # embedding -> (its maps, the one shown, its coordinates)
         self._shown = "PCA"  # the projection the map shows (the box returns to it when another is cancelled)
+        self._computing = ""  # the projection being computed ("UMAP" or "t-SNE"): its messages name it
 
         self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
         self.select_mode.currentTextChanged.connect(
@@ -94,7 +96,8 @@ class MapPage(QWidget):
         self.axes_apply.clicked.connect(self.apply_word_axes)
         self.x_axis.returnPressed.connect(self.apply_word_axes)
         self.y_axis.returnPressed.connect(self.apply_word_axes)
-        self.map.selection_changed.connect(lambda rows: self.search_info.setText(f"{len(rows):,} points selected"))
+        self.map.selection_changed.connect(
+            lambda rows: self.search_info.setText(count(len(rows), "point") + " selected"))
         self.colour.activated.connect(lambda _i: self.apply_colour(self.colour.currentText()))
 
     # ------------------------------------------------------------------ the current embedding
@@ -170,7 +173,7 @@ class MapPage(QWidget):
         except Exception as e:  # noqa: BLE001 - re.error while typing a pattern
             self.search_info.setText(f"not a valid pattern: {e}")
             return
-        self.search_info.setText(f"{len(rows):,} matches" if text else "")
+        self.search_info.setText(count(len(rows), "match") if text else "")
 
     def select_word(self, word: str) -> None:
         if word in self.map.keys:
@@ -196,7 +199,13 @@ class MapPage(QWidget):
         """PCA at once; UMAP and t-SNE on the worker (umap is imported there, never at start-up)."""
         shell = self.shell
         emb = shell.session.embedding
-        if emb is None or shell.runs.running:
+        if emb is None:
+            return
+        if shell.runs.running:  # the one worker trains: say so, and the box keeps naming the map shown
+            self.projection.setCurrentText(self._shown)
+            message = f"{method} can be computed once training has finished"
+            shell.projection_panel.set_running(False, message)
+            shell.statusBar().showMessage(message)
             return
         self.axes_row.setVisible(method == "word axes")
         self.map.show_axis_labels(None, None)
@@ -217,7 +226,8 @@ class MapPage(QWidget):
         except ConfigError as e:
             shell.show_error(str(e))
             return
-        refusal = fits(projection_bytes(key, len(emb), emb.dim, config.to_dict()), f"{method} of {len(emb):,} points")
+        refusal = fits(projection_bytes(key, len(emb), emb.dim, config.to_dict()),
+                       f"{method} of {count(len(emb), 'point')}")
         if refusal is not None:  # asked before starting: a projection that cannot fit would swap the machine
             self.projection.setCurrentText("PCA")
             shell.show_error(refusal)
@@ -228,14 +238,15 @@ class MapPage(QWidget):
             self._show_map(method, *cached)
             return
         self.projection.setCurrentText(method)
-        panel.set_running(True, f"computing {method} of {len(emb):,} points…")
+        panel.set_running(True, f"computing {method} of {count(len(emb), 'point')}…")
         self._stop = threading.Event()
+        self._computing = method
         shown_before = self._shown
 
         def done(result):
             if result is None:  # stopped: the map and its name in the box stay as they were
                 self.projection.setCurrentText(shown_before)
-                panel.set_running(False, "cancelled")
+                panel.set_running(False, f"{method} cancelled")
                 return
             panel.set_running(False, result.note)
             if shell.session.embedding is emb:
@@ -271,7 +282,7 @@ class MapPage(QWidget):
         self._stop.set()
         self.shell.worker.cancel(wait=0)
         self.projection.setCurrentText(self._shown)
-        self.shell.projection_panel.set_running(False, "cancelled")
+        self.shell.projection_panel.set_running(False, f"{self._computing or 'the map'} cancelled")
 
     def apply_word_axes(self) -> None:
         """TensorBoard-style custom projection: each axis runs from one set of words to another."""

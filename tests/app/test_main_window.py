@@ -331,7 +331,7 @@ def test_projection_panel_passes_its_parameters_and_cancel_drops_the_result(wind
     release.set()
     qtbot.wait(300)
     np.testing.assert_array_equal(window.map.coords, before)  # the cancelled result never lands
-    assert window.projection_panel.status.text() == "cancelled" and not window.projection_panel.cancel.isEnabled()
+    assert window.projection_panel.status.text() == "UMAP cancelled" and not window.projection_panel.cancel.isEnabled()
 
 
 def test_a_t_sne_map_reports_its_iterations_and_stops_when_cancelled(window, qtbot):

@@ -7,6 +7,7 @@ projection or a live snapshot arrives. No clipToView/downsampling: they assume s
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -16,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from embedstudio.app.views.axes import plain_numbers
 from embedstudio.app.views.label_layer import LabelLayer
 from embedstudio.geometry.plane import points_in_polygon, rectangle
+from embedstudio.text import number_text, round_figures
 
 POINT_BRUSH = pg.mkBrush(31, 119, 180, 140)
 HIGHLIGHT_BRUSH = pg.mkBrush(214, 39, 40, 230)
@@ -26,6 +28,38 @@ DENSITY_BINS = 400
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency
 OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
              (204, 121, 167), (0, 0, 0), (153, 153, 153)]
+
+
+def legend_bins(values, n_bins: int = 8) -> tuple[np.ndarray, list[str]]:
+    """The bin of each value and each bin's legend text: about ``n_bins`` quantile bins (no log scale needed
+    for word counts) whose bounds are rounded to two significant figures, so the legend reads "12–17",
+    "18–29", "≥ 1,200" for counts and "0.25 – 0.5" for fractions, never "1.23e+03". Whole-number values get
+    bins of whole numbers that do not overlap; empty bins (rounding merges close quantiles) are dropped."""
+    v = np.asarray(values, dtype=np.float64)
+    if not len(v):
+        return np.zeros(0, np.int64), []
+    lo, hi = float(v.min()), float(v.max())
+    whole = bool(np.all(v == np.round(v)))
+    cuts = [round_figures(float(q)) for q in np.quantile(v, np.linspace(0, 1, n_bins + 1)[1:-1])]
+    if whole:
+        cuts = [float(round(c)) for c in cuts]
+    cuts = np.unique([c for c in cuts if lo < c <= hi])
+    bins = np.searchsorted(cuts, v, side="right")  # bin i holds cuts[i-1] <= value < cuts[i]
+    low, high = lo, hi
+    if not whole:  # the data's own ends, rounded outwards to the cuts' last decimal: "0 – 0.14", not "0.000187 – 0.14"
+        decimals = max((1 - math.floor(math.log10(abs(c))) for c in cuts if c != 0), default=2)
+        low, high = math.floor(lo * 10**decimals) / 10**decimals, math.ceil(hi * 10**decimals) / 10**decimals
+    starts, labels = [low, *cuts], []
+    for i, start in enumerate(starts):
+        last = i == len(starts) - 1
+        a, b = start, (high if last else cuts[i] - 1 if whole else cuts[i])
+        if number_text(a) == number_text(b):
+            labels.append(number_text(a))
+        elif whole and last:
+            labels.append(f"≥ {number_text(a)}")
+        else:
+            labels.append(f"{number_text(a)}{'–' if whole else ' – '}{number_text(b)}")
+    return bins, labels
 
 
 def _set_positions(item: pg.ScatterPlotItem, xy: np.ndarray) -> None:
@@ -288,26 +322,23 @@ class MapView(pg.PlotWidget):
     def color_by(self, values=None, kind: str = "continuous") -> list[str]:
         """Colour points by a value per point; returns the legend entries.
 
-        continuous: eight quantile bins of viridis; categorical: the nine
-        commonest values in the Okabe-Ito colour-blind-safe palette, the rest grey as "other".
+        continuous: about eight quantile bins of viridis with round bounds (:func:`legend_bins`);
+        categorical: the nine commonest values in the Okabe-Ito colour-blind-safe palette, the rest grey as "other".
         """
         if values is None or len(values) != len(self.keys):
             self._set_groups([(None, POINT_BRUSH, "")])
             return []
         groups = []
         if kind == "continuous":
-            v = np.asarray(values, dtype=np.float64)
-            edges = np.unique(np.quantile(v, np.linspace(0, 1, 9)))  # quantiles: no log scale needed
-            bins = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, max(len(edges) - 2, 0))
+            bins, labels = legend_bins(values)
             cmap = pg.colormap.get("viridis")
-            n_bins = max(len(edges) - 1, 1)
-            for b in range(n_bins):
+            n_bins = len(labels)
+            for b, label in enumerate(labels):
                 rows = np.flatnonzero(bins == b)
                 if len(rows):
                     colour = cmap.map(b / max(n_bins - 1, 1), mode="qcolor")
                     colour.setAlpha(170)
-                    lo, hi = edges[b], edges[min(b + 1, len(edges) - 1)]
-                    groups.append((rows, pg.mkBrush(colour), f"{lo:.3g} – {hi:.3g}"))
+                    groups.append((rows, pg.mkBrush(colour), label))
         else:
             values = np.asarray([str(x) for x in values])
             names, counts = np.unique(values, return_counts=True)

@@ -13,6 +13,7 @@ from embedstudio.app.docks.starspace import SpacePanel
 from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
 from embedstudio.config import ConfigError
 from embedstudio.jobs.starspace import read_session_model, starspace_job
+from embedstudio.text import count
 from embedstudio.train.starspace import StarSpaceConfig
 
 # the welcome page's sample (2,400 paragraphs) is small: at the default 20 epochs it is under-trained
@@ -21,7 +22,7 @@ SAMPLE_SETTINGS = {"epochs": 50}
 
 
 def _what(model) -> str:
-    return f"{len(model.labels):,} {'labels' if model.mode == 'tagspace' else 'items'}"
+    return count(len(model.labels), "label" if model.mode == "tagspace" else "item")
 
 
 def chance_scores(label_counts, n_labels: int, ks=(1, 10)) -> dict:
@@ -104,18 +105,18 @@ class StarSpaceWorkflow(TrainingWorkflow):
         name = self.shell.add_embedding(name, model.embedding(), result.coords, origin=self.run_origin, model=model)
         if model.mode == "tagspace":
             self.shell.map_page.colour_by("kind")
-        summary = (f"{model.mode}: {len(model.words):,} words, {len(model.labels):,} labels" if model.mode == "tagspace"
-                   else f"{model.mode}: {len(data):,} users, {len(model.labels):,} items")
+        summary = (f"{model.mode}: {count(len(model.words), 'word')}, {_what(model)}" if model.mode == "tagspace"
+                   else f"{model.mode}: {count(len(data), 'user')}, {_what(model)}")
         if scores is not None and model.mode == "tagspace":
             chance = chance_scores(np.diff(data.label_indptr), len(model.labels))
             self.scores = (scores, chance)
-            summary += (f". Held-out {scores['documents']:,} documents: P@1 {scores['hits@1']:.3f} "
+            summary += (f". Held-out {count(scores['documents'], 'document')}: P@1 {scores['hits@1']:.3f} "
                         f"(chance {chance['hits@1']:.3f}), hits@10 {scores['hits@10']:.3f} "
                         f"(chance {chance['hits@10']:.3f}), mean rank {scores['mean_rank']:.1f} "
                         f"(chance {chance['mean_rank']:.1f})")
         elif scores is not None:
             self.scores = (scores, baseline)
-            summary += (f". Held-out item of {scores['users']:,} users: recall@10 {scores['recall@10']:.3f} "
+            summary += (f". Held-out item of {count(scores['users'], 'user')}: recall@10 {scores['recall@10']:.3f} "
                         f"(popularity {baseline['recall@10']:.3f})")
         self._known[model] = (data if model.mode == "pagespace" else None, summary)
         self._follow_current("current")
