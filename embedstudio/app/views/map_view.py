@@ -163,6 +163,8 @@ class MapView(pg.PlotWidget):
         self._redisplay.timeout.connect(self._update_display)
         self._closed = False
         self.getViewBox().sigRangeChanged.connect(lambda *_: None if self._closed else self._redisplay.start())
+        # labels are placed in pixels: a resize that keeps the range still moves them
+        self.getViewBox().sigResized.connect(lambda *_: None if self._closed else self._redisplay.start())
         self.getViewBox().on_polygon = self.select_polygon
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
