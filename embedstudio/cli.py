@@ -18,6 +18,7 @@ import numpy as np
 
 from embedstudio import __version__
 from embedstudio.data.errors import DataFormatError
+from embedstudio.text import count
 
 DEMO_WORDS = ("war", "president", "economy", "america", "money", "freedom", "congress", "january", "children", "oil")
 
@@ -261,14 +262,15 @@ def cmd_train(args) -> int:
     note_input(args.corpus)
     corpus = _read_corpus(args.corpus, cfg, lowercase=not args.keep_case)
     mailbox = training_mailbox(args.resume)
-    sys.stderr.write(f"training word2vec ({cfg.method}, dim {cfg.dim}, {cfg.epochs} epochs, {cfg.threads} threads)\n")
+    sys.stderr.write(f"training word2vec ({cfg.method}, {count(cfg.dim, 'dimension')}, {count(cfg.epochs, 'epoch')}, "
+                     f"{count(cfg.threads, 'thread')})\n")
     finished, result = run_job(word2vec_job(corpus, cfg, mailbox, live_map=False), mailbox, ProgressBar(),
                                args.checkpoint or (args.output + ".ckpt"), args.checkpoint_every)
     if not finished:
         return 130
     embedding, _ = result
     save_vectors(embedding, args.output, fmt)
-    print(f"wrote {len(embedding):,} vectors x {embedding.dim} to {args.output} ({fmt}); "
+    print(f"wrote {count(len(embedding), 'vector')} of {count(embedding.dim, 'dimension')} to {args.output} ({fmt}); "
           f"loss per epoch: {_losses(embedding.info)}")
     return 0
 
@@ -293,7 +295,8 @@ def cmd_poincare(args) -> int:
         return 130
     save_vectors(embedding, args.output, fmt)
     result = reconstruction(embedding.vectors, hierarchy, max_nodes=args.eval_nodes)
-    print(f"wrote {len(embedding):,} Poincaré vectors x {embedding.dim} to {args.output} ({fmt}); "
+    print(f"wrote {count(len(embedding), 'Poincaré vector')} of {count(embedding.dim, 'dimension')} to {args.output} "
+          f"({fmt}); "
           f"reconstruction: mean rank {result.mean_rank:.2f}, MAP {result.map:.3f}")
     order = np.argsort(np.linalg.norm(embedding.vectors, axis=1))
     print("most general: " + ", ".join(hierarchy.names[i] for i in order[:8]))
@@ -309,8 +312,8 @@ def cmd_graph(args) -> int:
     cfg = config_from_args(GraphConfig, args)
     note_input(args.edges)
     graph = read_edgelist(args.edges)
-    sys.stderr.write(f"read {graph.n_entities:,} entities of {graph.n_types} type(s), {graph.n_relations} relation(s), "
-                     f"{graph.n_edges:,} edges\n")
+    sys.stderr.write(f"read {count(graph.n_entities, 'entity')} of {count(graph.n_types, 'type')}, "
+                     f"{count(graph.n_relations, 'relation')}, {count(graph.n_edges, 'edge')}\n")
     if args.test > 0 and graph.n_edges < MIN_EDGES_TO_HOLD_OUT:
         sys.stderr.write(f"fewer than {MIN_EDGES_TO_HOLD_OUT} edges: none held out for link prediction\n")
     mailbox = training_mailbox(args.resume)
@@ -322,7 +325,8 @@ def cmd_graph(args) -> int:
         return 130
     model = result.model
     model.save(args.output)
-    print(f"wrote the graph model ({len(model.embedding):,} entities x {model.dim}, {model.n_relations} relations, "
+    print(f"wrote the graph model ({count(len(model.embedding), 'entity')} of {count(model.dim, 'dimension')}, "
+          f"{count(model.n_relations, 'relation')}, "
           f"{cfg.operator}/{cfg.comparator}) to {args.output}")
     write_entity_vectors(model, args)
     for scores in result.scores.values():
@@ -365,8 +369,9 @@ def cmd_starspace(args) -> int:
     wall = time.monotonic() - started
     model = result.model
     model.save(args.output)
-    print(f"wrote the {cfg.mode} model ({len(model.words):,} words, {len(model.labels):,} "
-          f"{'labels' if cfg.mode == 'tagspace' else 'items'} x {model.dim}) to {args.output} "
+    print(f"wrote the {cfg.mode} model ({count(len(model.words), 'word')}, "
+          f"{count(len(model.labels), 'label' if cfg.mode == 'tagspace' else 'item')}, "
+          f"{count(model.dim, 'dimension')}) to {args.output} "
           f"in {wall:.1f}s; loss per epoch: {_losses(model.info)}")
     if args.vectors:
         fmt = output_format(args.vectors, args.format)

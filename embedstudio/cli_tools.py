@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from embedstudio.cli import load_vectors, note_input, output_format, run_job, write_entity_vectors
+from embedstudio.text import count
 
 
 def cmd_predict(args) -> int:
@@ -124,7 +125,8 @@ def cmd_pbg_import(args) -> int:
 
     model = import_pbg(args.checkpoint, version=args.version, entity_path=args.entity_path)
     model.save(args.output)
-    print(f"imported {len(model.embedding):,} entities x {model.dim} and {model.n_relations} relations "
+    print(f"imported {count(len(model.embedding), 'entity')} of {count(model.dim, 'dimension')} and "
+          f"{count(model.n_relations, 'relation')} "
           f"({model.operator}, {model.comparator}, {model.relation_mode} relations) into {args.output}")
     write_entity_vectors(model, args)
     return 0
@@ -153,7 +155,8 @@ def cmd_audit(args) -> int:
               "old side (Gonen & Goldberg 2019)")
     missing = sum(len(v) for v in result.missing.values())
     if missing:
-        print(f"{missing} words of the preset are not in the vocabulary (listed in the report)")
+        print(f"{count(missing, 'word')} of the preset {'is' if missing == 1 else 'are'} not in the vocabulary "
+              "(listed in the report)")
     print(f"wrote {args.report} and {args.json or args.report.rsplit('.', 1)[0] + '.json'}")
     return 0
 

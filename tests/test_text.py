@@ -27,3 +27,16 @@ def test_round_figures_and_number_text_never_print_exponents_for_everyday_number
     assert number_text(0.25) == "0.25" and number_text(3.14159) == "3.14" and number_text(-2.0) == "-2"
     assert number_text(1234.6) == "1,235"
     assert "e" not in number_text(123456.7) and "e" not in number_text(0.00123)
+
+
+def test_the_cli_says_1_relation_and_writes_dimensions_out(tmp_path, capsys):
+    from embedstudio.cli import main
+
+    edges = tmp_path / "one-relation.tsv"  # a plain edge list: one relation, one entity type
+    edges.write_text("".join(f"n{i}\tn{(i * 7 + 1) % 40}\n" for i in range(120)))
+    code = main(["graph", str(edges), "-o", str(tmp_path / "m.esgraph"), "--dim", "8", "--epochs", "1",
+                 "--threads", "1", "--test", "0"])
+    assert code == 0
+    said = capsys.readouterr()
+    assert "of 1 type, 1 relation, 120 edges" in said.err, said.err
+    assert "8 dimensions, 1 relation," in said.out, said.out

@@ -21,7 +21,7 @@ class ErrorMessages:
             shown = self.listed[-MAX_LISTED:]
             hidden = len(self.listed) - len(shown)
             self.box.setText(f"{len(self.listed)} problems:\n\n" + "\n\n".join(f"• {m}" for m in shown)
-                             + (f"\n\n(and {hidden} earlier ones)" if hidden else ""))
+                             + (f"\n\n(and {hidden} earlier {'one' if hidden == 1 else 'ones'})" if hidden else ""))
             return self.box
         box = QMessageBox(QMessageBox.Icon.Warning, "EmbedStudio", message, QMessageBox.StandardButton.Ok,
                           self.parent)

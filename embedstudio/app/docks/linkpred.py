@@ -11,6 +11,8 @@ from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from embedstudio.text import count
+
 ALL_RELATIONS = "all relations"
 DIRECTIONS = ("tails of (entity, relation, ?)", "heads of (?, relation, entity)")
 
@@ -72,7 +74,8 @@ class LinkPredictionPanel(QWidget):
         self.relation.clear()
         if model is not None:
             self.relation.addItems([ALL_RELATIONS] + list(model.relation_names))
-            self.info.setText(summary or f"{len(model.embedding):,} entities, {model.n_relations} relations, "
+            self.info.setText(summary or f"{count(len(model.embedding), 'entity')}, "
+                                         f"{count(model.n_relations, 'relation')}, "
                                          f"{model.operator} operator, {model.comparator} comparator")
         self.table.setRowCount(0)
 

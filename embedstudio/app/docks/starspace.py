@@ -10,6 +10,8 @@ from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (QCompleter, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QSpinBox, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from embedstudio.text import count
+
 
 def _completing_line(parent, model: QStringListModel, placeholder: str) -> QLineEdit:
     line = QLineEdit()
@@ -150,7 +152,8 @@ class SpacePanel(QWidget):
         u = self.users.users.index(name)
         own = [self.users.items[i] for i in self.users.user_items(u)]
         rows = self.model.predict(own, k=self.topn.value(), exclude=own)
-        return self._show(rows, f"{name} follows {len(own)} items: {', '.join(own[:8])}{'…' if len(own) > 8 else ''}")
+        return self._show(rows, f"{name} follows {count(len(own), 'item')}: "
+                                f"{', '.join(own[:8])}{'…' if len(own) > 8 else ''}")
 
     def nearest_items(self) -> list[tuple[str, float]]:
         if self.model is None or self.model.mode != "pagespace":

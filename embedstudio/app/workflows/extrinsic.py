@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog
 from embedstudio.app.docks.extrinsic import ExtrinsicPanel
 from embedstudio.app.workflows.base import RIGHT, Workflow
 from embedstudio.jobs.extrinsic import extrinsic_datasets, extrinsic_job, fusion_job
+from embedstudio.text import count
 
 
 class ExtrinsicWorkflow(Workflow):
@@ -72,7 +73,7 @@ class ExtrinsicWorkflow(Workflow):
             shell.worker.start("fusion", fusion_job, chosen.data, self.session.embeddings[names[0]], media,
                                prefix=prefix, folds=folds, stop=self._stop, **handlers)
         else:
-            panel.set_running(True, f"training {folds} classifiers on each of {len(names)} embeddings…")
+            panel.set_running(True, f"training {count(folds, 'classifier')} on each of {count(len(names), 'embedding')}…")
             shell.worker.start("extrinsic evaluation", extrinsic_job, chosen.data,
                                {name: self.session.embeddings[name] for name in names}, prefix=prefix, folds=folds,
                                model=panel.model.currentText(), stop=self._stop, **handlers)

@@ -9,14 +9,17 @@ import weakref
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from embedstudio.app.docks.linkpred import LinkPredictionPanel
+from embedstudio.app.views.loss_view import objective_summary
 from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
 from embedstudio.config import ConfigError
 from embedstudio.jobs.graph import graph_job, pbg_export_job, read_session_model
 from embedstudio.jobs.loading import MODEL_KINDS
+from embedstudio.text import count
 from embedstudio.train.graph import GraphConfig
 
 def _summary(model) -> str:
-    return f"{len(model.embedding):,} entities, {model.n_relations} relations ({model.operator}, {model.comparator})"
+    return (f"{count(len(model.embedding), 'entity')}, {count(model.n_relations, 'relation')} "
+            f"({model.operator}, {model.comparator})")
 
 
 class GraphWorkflow(TrainingWorkflow):
@@ -88,7 +91,7 @@ class GraphWorkflow(TrainingWorkflow):
         self._known[model] = (result.train_edges, summary)
         self._follow_current("current")
         self.shell.raise_dock("Links")
-        self.panel.status.setText(f"done: {name}")
+        self.panel.status.setText(f"done: {name}; {objective_summary(model.info)}")
         self.shell.statusBar().showMessage(f"trained {name}. {summary}")
 
     # ------------------------------------------------------------------ model files
