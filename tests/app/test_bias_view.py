@@ -41,8 +41,10 @@ def test_300_words_are_labelled_without_overlap_and_zooming_in_labels_more(view,
     assert view.figure.words[0] in plot.labelled and view.figure.words[-1] in plot.labelled  # both extremes
     ticks = shown_ticks(plot.getAxis("bottom"))
     assert ticks and max(abs(t) for t in ticks) <= 1.0
-    assert plot.ends[0].textItem.toPlainText() == "← f0, f1, f2 …"
-    assert plot.ends[1].textItem.toPlainText() == "m0, m1, m2 … →"
+    assert plot.end_texts() == ("← f0, f1, f2 …", "m0, m1, m2 … →")
+    left, right = (end.sceneBoundingRect() for end in plot.ends)  # under the axis, at its two ends
+    axis = plot.getAxis("bottom").sceneBoundingRect()
+    assert left.top() >= axis.top() and left.left() <= axis.left() + 40 and right.right() >= axis.right() - 40
     assert len(plot._after.data) == 300 and len(plot._arrows.xData) == 600  # an arrow per word
     (x0, x1), (y0, y1) = plot.getViewBox().viewRange()
     middle = (100, 200)  # the words ranked 100..200: crowded at full view
@@ -85,3 +87,16 @@ def test_the_plot_exports_as_png(view):
     assert image.width() == 1200
     colours = {image.pixelColor(x, y).name() for x in range(0, 1200, 3) for y in range(0, image.height(), 3)}
     assert "#d55e00" in colours  # the before points are drawn
+
+
+def test_after_a_resize_the_labels_stay_inside_the_plot_and_apart(view, qtbot):
+    plot = view.plot
+    view.resize(620, 420)  # the range stays, the pixels change
+    qtbot.wait(300)
+    box = plot.getViewBox().sceneBoundingRect()
+    rects = _label_rects(plot)
+    assert rects
+    for i, a in enumerate(rects):
+        assert box.adjusted(-1, -1, 1, 1).contains(a), (a, box)
+        for b in rects[i + 1:]:
+            assert not a.intersects(b)

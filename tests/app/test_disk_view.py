@@ -105,3 +105,17 @@ def test_browsing_two_clicks_deep_labels_the_children_and_back_forward_home_retr
     qtbot.waitUntil(lambda: not view.animating, timeout=3000)
     assert view.centre_row == root and view.breadcrumb() == [root]
     np.testing.assert_allclose(view.shown[root], 0, atol=1e-9)
+
+
+def test_after_a_resize_the_labels_stay_inside_the_disk_and_apart(view, qtbot):
+    edges, names, coords, _ = _tree_layout(4)
+    view.set_hierarchy(names, coords, edges)
+    view.resize(420, 420)  # the labels were placed for 700 px
+    qtbot.wait(300)
+    box = view.getViewBox().sceneBoundingRect()
+    rects = [item.sceneBoundingRect() for item in view.labels.items if item.isVisible()]
+    assert rects
+    for i, a in enumerate(rects):
+        assert box.adjusted(-1, -1, 1, 1).contains(a), (a, box)
+        for b in rects[i + 1:]:
+            assert not a.intersects(b)

@@ -6,12 +6,13 @@ What is drawn comes from :mod:`embedstudio.analysis.bias_figure`, as the HTML re
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QPainterPath, QTransform
+from PySide6.QtGui import QPainterPath, QTransform
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -39,7 +40,10 @@ from embedstudio.app.views.axes import plain_numbers
 from embedstudio.app.views.label_layer import LabelLayer
 
 CLICK_PIXELS = 8
-COLUMNS = ["word", "cos before", "cos after", "RIPA before", "RIPA after", "share before", "share after"]
+COLUMNS = ["word", "before", "after", "RIPA before", "RIPA after", "share before", "share after"]
+COLUMN_TIPS = ["", "cos with the direction before debiasing", "cos with the direction after debiasing",
+               "RIPA (w · direction, Ethayarajh et al. 2019) before", "RIPA after",
+               "share of the word's squared norm along the direction, before", "the same after"]
 
 
 def _arrow_head(angle_degrees: float) -> QPainterPath:
@@ -72,14 +76,13 @@ class BiasPlot(pg.PlotWidget):
         for z, it in enumerate((self._zero, self._arrows, self._before, self._after, self._marked)):
             it.setZValue(z)
             self.addItem(it)
-        bold = QFont()
-        bold.setBold(True)
-        self.ends = [pg.TextItem("", color=(30, 30, 30), fill=pg.mkBrush(255, 255, 255, 225), anchor=a)
-                     for a in ((0, 1), (1, 1))]  # the negative end bottom left, the positive bottom right
-        for end in self.ends:
-            end.setFont(bold)
-            end.setZValue(8)
-            self.addItem(end, ignoreBounds=True)
+        # both ends named under the axis, left and right, outside the data (and in every exported picture)
+        ends_row = pg.GraphicsLayout()
+        self.ends = [pg.LabelItem("", justify="left", color=(30, 30, 30), bold=True, size="11pt"),
+                     pg.LabelItem("", justify="right", color=(30, 30, 30), bold=True, size="11pt")]
+        ends_row.addItem(self.ends[0], 0, 0)
+        ends_row.addItem(self.ends[1], 0, 1)
+        item.layout.addItem(ends_row, 4, 1)
         self.legend = item.addLegend(offset=(8, 8), labelTextColor=(30, 30, 30), brush=pg.mkBrush(255, 255, 255, 225))
         self.labels = LabelLayer(self, color=(40, 40, 40), max_labels=150, fill=(255, 255, 255, 200))
         self.found = np.zeros(0, dtype=np.int64)  # search hits: labelled first, marked
@@ -90,6 +93,7 @@ class BiasPlot(pg.PlotWidget):
         self._timer.setInterval(40)
         self._timer.timeout.connect(self.relabel)
         self.getViewBox().sigRangeChanged.connect(lambda *_: self._timer.start())
+        self.getViewBox().sigResized.connect(lambda *_: self._timer.start())  # labels are placed in pixels
         self.scene().sigMouseClicked.connect(self._on_click)
 
     def show_figure(self, fig: BiasFigure) -> None:
@@ -113,14 +117,18 @@ class BiasPlot(pg.PlotWidget):
         else:
             self._arrows.setData([], [])
             self._after.setData(x=[], y=[])
-        self.ends[0].setText(f"← {end_text(fig.negative_end)}")
-        self.ends[1].setText(f"{end_text(fig.positive_end)} →")
+        self.ends[0].setText(f"← {html.escape(end_text(fig.negative_end))}")
+        self.ends[1].setText(f"{html.escape(end_text(fig.positive_end))} →")
         self.labels.forget_sizes()
         self._head_angles = None
         lo, hi = fig.limits()
         ys = fig.y_before[np.isfinite(fig.y_before)]
-        pad = 1.0 if fig.y_title is None else 0.0
-        self.setRange(xRange=(lo, hi), yRange=(float(ys.min()) - pad, float(ys.max()) + pad) if len(ys) else (-1, 1))
+        bottom, top = (float(ys.min()), float(ys.max())) if len(ys) else (-1.0, 1.0)
+        pad = 1.0 if fig.y_title is None else 0.04 * (top - bottom)
+        headroom = 0.14 * (top - bottom) + pad  # the legend's place, above the words
+        self.setRange(xRange=(lo, hi), yRange=(bottom - pad, top + headroom), padding=0.02)
+        # ranked words: the wheel spreads the rows (where labels crowd) and keeps the whole direction in view
+        self.setMouseEnabled(x=fig.y_title is not None, y=True)
         self._mark()
         self.relabel()
 
@@ -154,15 +162,13 @@ class BiasPlot(pg.PlotWidget):
         if fig is None:
             return
         (x0, x1), (y0, y1) = self.getViewBox().viewRange()
-        self.ends[0].setPos(x0, y0)
-        self.ends[1].setPos(x1, y0)
         if fig.x_after is not None:
             self._turn_heads(fig, x1 - x0, y1 - y0)
         coords = np.column_stack([fig.x_before, fig.y_before])
         inside = np.flatnonzero((coords[:, 0] >= x0) & (coords[:, 0] <= x1) & (coords[:, 1] >= y0) &
                                 (coords[:, 1] <= y1))
         self.labels.place(coords, fig.words.__getitem__, inside, fig.importance, self.chosen, self.found,
-                          avoid=[*self.ends, self.legend])
+                          avoid=[self.legend])
 
     def _turn_heads(self, fig: BiasFigure, span_x: float, span_y: float) -> None:
         box = self.getViewBox().sceneBoundingRect()
@@ -177,6 +183,9 @@ class BiasPlot(pg.PlotWidget):
         shapes = {a: _arrow_head(a) for a in np.unique(angles[moved])}
         symbols = [shapes[a] if m else "o" for a, m in zip(angles, moved)]
         self._after.setData(x=fig.x_after, y=fig.y_after, symbol=symbols, size=[11 if m else 6 for m in moved])
+
+    def end_texts(self) -> tuple[str, str]:
+        return tuple(html.unescape(end.text) for end in self.ends)
 
     @property
     def labelled(self) -> list[str]:
@@ -228,6 +237,8 @@ class BiasView(QWidget):
         column.addLayout(row)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for c, tip in enumerate(COLUMN_TIPS):
+            self.table.horizontalHeaderItem(c).setToolTip(tip)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(True)

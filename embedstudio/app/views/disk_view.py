@@ -64,6 +64,11 @@ class DiskView(pg.PlotWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(25)
         self._timer.timeout.connect(self._animate)
+        self._relabel = QTimer(self)  # labels are placed in pixels: place them again once a resize settles
+        self._relabel.setSingleShot(True)
+        self._relabel.setInterval(60)
+        self._relabel.timeout.connect(self.place_labels)
+        self.getViewBox().sigResized.connect(lambda *_: self._relabel.start())
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_click)
 
