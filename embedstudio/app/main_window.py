@@ -193,6 +193,11 @@ class MainWindow(QMainWindow):
             add(tools_menu, text, slot)
         add(tools_menu, "&Compare two embeddings…", self.compare_page.open_view)
         help_menu = self.menuBar().addMenu("&Help")
+        from embedstudio.app import help as guide  # the bundled guide, its shortcuts read from these menus
+
+        add(help_menu, "&Guide", lambda: guide.show_guide(self), keys.HelpContents)
+        add(help_menu, "&Keyboard shortcuts", lambda: guide.show_shortcuts(self))
+        help_menu.addSeparator()
         add(help_menu, "&About EmbedStudio", self._about)
 
     def _fill_recent(self) -> None:
