@@ -7,6 +7,7 @@ import dataclasses
 import os
 from typing import Any, Callable
 
+from embedstudio.undo import Step, UndoStack
 from embedstudio.vectors import Embedding
 
 
@@ -117,17 +118,36 @@ def array_bytes(obj, _depth: int = 0) -> int:
     return sum(array_bytes(v, _depth + 1) for v in fields.values()) if fields else 0
 
 
+@dataclasses.dataclass(eq=False)
+class _Items:
+    """Embeddings and datasets taken out of a session (or put in), with their places: enough to put them back
+    as they were. References only: embeddings are never changed in place, so the objects are the state."""
+    embeddings: list  # (position, name, Embedding, origin dict, model or None)
+    datasets: list  # (position, Dataset)
+
+    def nbytes(self) -> int:
+        """What they hold: what taking them out frees (or, kept for undo, keeps alive)."""
+        total = sum(array_bytes(e) + (array_bytes(m) - array_bytes(e) if m is not None else 0)
+                    for _, _, e, _, m in self.embeddings)
+        return total + sum(array_bytes(d.data) for _, d in self.datasets
+                           if not d.is_vectors and d.kind not in MODEL_DATASET_KINDS)
+
+
 class Session:
     """The workspace: datasets, embeddings (each with its origin and, for a graph or StarSpace model, the
     model) and the one current embedding every view and tool acts on.
-    Events: "datasets", "embeddings", "current"."""
+    Events: "datasets", "embeddings", "current".
 
-    def __init__(self):
+    With a ``history`` (the window's; a headless session has none, so a removal frees at once), removals,
+    renames and derived additions (a debiased copy) are undoable steps; opening and training add without one."""
+
+    def __init__(self, history: UndoStack | None = None):
         self.datasets: list[Dataset] = []
         self.embeddings: dict[str, Embedding] = {}
         self.origins: dict[str, dict] = {}  # name -> where it came from (JSON values; saved with the session)
         self.models: dict[str, Any] = {}  # name -> its GraphModel or SpaceModel
         self.current: str | None = None
+        self.history = history
         self._listeners: list[Callable[[str], None]] = []
 
     def subscribe(self, callback: Callable[[str], None]) -> None:
@@ -152,6 +172,16 @@ class Session:
         return next((d for d in self.datasets if d.name == name), None)
 
     def rename_dataset(self, dataset: Dataset, new: str) -> str:
+        old = dataset.name
+        got = self._rename_dataset(dataset, new)
+        if got != old:  # the Dataset object is found again by identity, whatever happens to names meanwhile
+            self._push(Step(f"rename {old} to {got}", lambda: self._rename_dataset(dataset, old, present=True),
+                            lambda: self._rename_dataset(dataset, got, present=True)))
+        return got
+
+    def _rename_dataset(self, dataset: Dataset, new: str, present: bool = False) -> str:
+        if present and not any(d is dataset for d in self.datasets):
+            return dataset.name  # gone meanwhile (a file opened again replaces it): nothing to rename
         new = self._unique(new.strip() or dataset.name, {d.name for d in self.datasets if d is not dataset})
         old, dataset.name = dataset.name, new
         followed = [o for o in self.origins.values() if o.get("from") == "trained" and o.get("dataset") == old]
@@ -164,15 +194,9 @@ class Session:
 
     def remove_dataset(self, dataset: Dataset) -> int:
         """Drop a dataset (and, for a vectors or model file, its embedding); returns the bytes it held."""
-        freed = 0
-        for name, emb in list(self.embeddings.items()):
-            if emb is dataset.data or (getattr(dataset.data, "embedding", None) is emb):
-                freed += self.remove_embedding(name)
-        self.datasets = [d for d in self.datasets if d is not dataset]
-        if not dataset.is_vectors and dataset.kind not in MODEL_DATASET_KINDS:
-            freed += array_bytes(dataset.data)
-        self._emit("datasets")
-        return freed
+        names = [n for n, e in self.embeddings.items()
+                 if e is dataset.data or getattr(dataset.data, "embedding", None) is e]
+        return self._remove(f"remove {dataset.name}", self._items(names, [dataset]))
 
     # ------------------------------------------------------------------ embeddings
     @staticmethod
@@ -188,7 +212,8 @@ class Session:
         """Add (or, the same object again, keep) an embedding; returns its name in the session. ``origin``:
         {"from": "file", "path"}, {"from": "trained", "trainer", "dataset", "settings", "workflow"}, or
         {"from": "derived", "source", "how"}."""
-        same = next((n for n, e in self.embeddings.items() if e is embedding), None)
+        same = self._name_of(embedding)
+        before = self.embedding
         if same is not None:
             name = same
         else:
@@ -200,10 +225,25 @@ class Session:
         self._emit("embeddings")
         if make_current:
             self.set_current(name)
+        if same is None and self.origins[name].get("from") == "derived":  # made from another by a tool: an edit
+            self._record(f"add {name}", self._items([name], []), removal=False, before=before)
         return name
 
     def rename(self, old: str, new: str) -> str:
         """Rename an embedding (its place in the list kept); returns the name it got (made unique)."""
+        got = self._rename(old, new)
+        if got != old:
+            embedding = self.embeddings[got]
+            self._push(Step(f"rename {old} to {got}", lambda: self._rename_object(embedding, old),
+                            lambda: self._rename_object(embedding, got)))
+        return got
+
+    def _rename_object(self, embedding: Embedding, new: str) -> None:
+        name = self._name_of(embedding)
+        if name is not None:  # gone meanwhile: nothing to rename
+            self._rename(name, new)
+
+    def _rename(self, old: str, new: str) -> str:
         if old not in self.embeddings:
             raise KeyError(old)
         new = self._unique(new.strip() or old, set(self.embeddings) - {old})
@@ -223,23 +263,12 @@ class Session:
         return new
 
     def remove_embedding(self, name: str) -> int:
-        """Remove an embedding (and its model) from the session; returns the bytes its arrays held. When it was
-        current, the one before it (or none) becomes current."""
+        """Remove an embedding (and its model) from the session; returns the bytes its arrays held (freed now, or
+        with a history once the history lets the step go). When it was current, the one before it (or none)
+        becomes current."""
         if name not in self.embeddings:
             raise KeyError(name)
-        names = list(self.embeddings)
-        embedding = self.embeddings.pop(name)
-        model = self.models.pop(name, None)
-        self.origins.pop(name, None)
-        freed = array_bytes(embedding) + (array_bytes(model) - array_bytes(embedding) if model is not None else 0)
-        self.datasets = [d for d in self.datasets if d.data is not embedding and d.data is not model]
-        self._emit("datasets")
-        self._emit("embeddings")
-        if self.current == name:
-            rest = [n for n in names if n != name]
-            i = names.index(name)
-            self.set_current(rest[i - 1] if i > 0 else (rest[0] if rest else None))
-        return freed
+        return self._remove(f"remove {name}", self._items([name], []))
 
     def attach_model(self, name: str, model) -> None:
         """Give the embedding ``name`` its model (a graph or StarSpace model read after it)."""
@@ -255,6 +284,91 @@ class Session:
             raise KeyError(name)
         self.current = name
         self._emit("current")
+
+    # ------------------------------------------------------------------ undoable steps
+    def _push(self, step: Step) -> bool:
+        return self.history.push(step) if self.history is not None else False
+
+    def _name_of(self, embedding: Embedding | None) -> str | None:
+        return next((n for n, e in self.embeddings.items() if e is embedding), None)
+
+    def _items(self, names: list[str], datasets: list[Dataset]) -> _Items:
+        """``names`` (with their models and the vectors or model files they came from) and ``datasets``, where
+        they are listed now."""
+        order = list(self.embeddings)
+        held = {id(self.embeddings[n]) for n in names} | {id(self.models[n]) for n in names if n in self.models}
+        datasets = datasets + [d for d in self.datasets if id(d.data) in held and all(d is not o for o in datasets)]
+        return _Items([(order.index(n), n, self.embeddings[n], self.origins.get(n, {}), self.models.get(n))
+                       for n in names],
+                      [(i, d) for i, d in enumerate(self.datasets) if any(d is o for o in datasets)])
+
+    def _remove(self, text: str, items: _Items) -> int:
+        before = self.embedding
+        self._take(items)
+        self._record(text, items, removal=True, before=before)
+        return items.nbytes()
+
+    def _record(self, text: str, items: _Items, removal: bool, before: Embedding | None) -> None:
+        """A step for a removal (or an addition) of ``items`` just made; undone, the current embedding is again
+        ``before``, redone the one current now (both found by identity: names may be taken meanwhile)."""
+        after = self.embedding
+
+        def take(current):
+            self._take(items)
+            self._make_current(current)
+
+        def put(current):
+            self._put(items)
+            self._make_current(current)
+
+        nbytes = items.nbytes()
+        self._push(Step(text, lambda: (put if removal else take)(before), lambda: (take if removal else put)(after),
+                        undo_bytes=nbytes if removal else 0, redo_bytes=0 if removal else nbytes,
+                        undo_removes=not removal, redo_removes=removal))
+
+    def _make_current(self, embedding: Embedding | None) -> None:
+        name = self._name_of(embedding)
+        if name is not None and name != self.current:
+            self.set_current(name)
+
+    def _take(self, items: _Items) -> None:
+        """Take ``items`` out (found by identity); when the current embedding goes, the one listed before it
+        (or else the first left) becomes current."""
+        gone = {id(e) for _, _, e, _, _ in items.embeddings}
+        names = list(self.embeddings)
+        taken = [n for n in names if id(self.embeddings[n]) in gone]
+        self.embeddings = {n: e for n, e in self.embeddings.items() if id(e) not in gone}
+        for name in taken:
+            self.models.pop(name, None)
+            self.origins.pop(name, None)
+        dropped = {id(d) for _, d in items.datasets}
+        self.datasets = [d for d in self.datasets if id(d) not in dropped]
+        self._emit("datasets")
+        self._emit("embeddings")
+        if self.current in taken:
+            left = [n for n in names[:names.index(self.current)] if n in self.embeddings]
+            self.set_current(left[-1] if left else next(iter(self.embeddings), None))
+
+    def _put(self, items: _Items) -> None:
+        """Put taken ``items`` back where they were listed, under their names (made unique if another item took
+        one meanwhile), with their origins and models: the same objects."""
+        entries = list(self.embeddings.items())
+        for position, name, embedding, origin, model in sorted(items.embeddings, key=lambda e: e[0]):
+            if any(e is embedding for _, e in entries):
+                continue
+            name = self._unique(name, {n for n, _ in entries})
+            entries.insert(min(position, len(entries)), (name, embedding))
+            self.origins[name] = origin
+            if model is not None:
+                self.models[name] = model
+        self.embeddings = dict(entries)
+        datasets = list(self.datasets)
+        for position, dataset in sorted(items.datasets, key=lambda d: d[0]):
+            if not any(d is dataset or d.path == dataset.path for d in datasets):  # one dataset a file
+                datasets.insert(min(position, len(datasets)), dataset)
+        self.datasets = datasets
+        self._emit("datasets")
+        self._emit("embeddings")
 
     @property
     def embedding(self) -> Embedding | None:
@@ -287,6 +401,8 @@ class Session:
     def clear(self) -> None:
         self.datasets, self.embeddings, self.current = [], {}, None
         self.origins, self.models = {}, {}
+        if self.history is not None:
+            self.history.clear()
         self._emit("datasets")
         self._emit("embeddings")
         self._emit("current")

@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
             add(file_menu, text, slot)
         file_menu.addSeparator()
         add(file_menu, "&Quit", self.close, keys.Quit)
+        self.menuBar().addMenu("&Edit").addActions(self.workspace.edit_actions())  # Undo/Redo name their step
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())

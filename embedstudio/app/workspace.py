@@ -1,17 +1,19 @@
 """The Workspace panel wired to the session: choosing the current embedding, renaming, removing (freeing its
-memory), revealing the source file, exporting, training again with the same settings, comparing two."""
+memory), revealing the source file, exporting, training again with the same settings, comparing two; Edit ▸
+Undo and Redo for removals, renames and derived additions (a debiased copy)."""
 
 from __future__ import annotations
 
 import os
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from embedstudio.app.docks.workspace import DATASET, EMBEDDING, WorkspacePanel
 from embedstudio.config import ConfigError
 from embedstudio.memory import size_text
+from embedstudio.undo import UndoStack
 
 
 class Workspace:
@@ -21,6 +23,9 @@ class Workspace:
         self.panel = WorkspacePanel()
         self.confirm_box = None  # the open "Remove …?" question
         self.revealed: str | None = None  # the folder last shown (tests read it)
+        self.session.history = UndoStack()  # the window's undo; a headless session keeps none (frees at once)
+        self._opening_session = False
+        self._build_actions()
         panel = self.panel
         panel.make_current.connect(self.use)
         panel.rename_requested.connect(self.rename)
@@ -30,12 +35,77 @@ class Workspace:
         panel.train_again_requested.connect(self.train_again)
         panel.compare_requested.connect(self.compare_with)
         self.session.subscribe(self._on_session)
+        self.session.history.subscribe(self._history_changed)
+        # reading a saved session renames and adds like a person would: none of it is an edit to undo
+        shell.worker.job_started.connect(lambda name: setattr(self, "_opening_session", name == "open session"))
+        shell.worker.busy_changed.connect(self._job_ended)
+
+    def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        self.undo_action = QAction("&Undo", self.shell)
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(keys.Undo))
+        self.undo_action.triggered.connect(self.undo)
+        self.redo_action = QAction("&Redo", self.shell)
+        redo = QKeySequence.keyBindings(keys.Redo)  # Ctrl+Y on Windows: Ctrl+Shift+Z everywhere as well
+        self.redo_action.setShortcuts(redo + [k for k in [QKeySequence("Ctrl+Shift+Z")] if k not in redo])
+        self.redo_action.triggered.connect(self.redo)
+        self.clear_history_action = QAction("Clear Undo &History", self.shell)
+        self.clear_history_action.triggered.connect(self.clear_history)
+        self.shell.addActions([self.undo_action, self.redo_action])  # the keys work before any menu holds them
+        self.panel.history_actions = [self.undo_action, self.redo_action]
+        self._history_changed()
+
+    def edit_actions(self) -> list[QAction]:
+        """The Edit menu's entries: Undo, Redo, (a line), Clear Undo History."""
+        line = QAction(self.shell)
+        line.setSeparator(True)
+        return [self.undo_action, self.redo_action, line, self.clear_history_action]
 
     def _on_session(self, event: str) -> None:
         if event in ("datasets", "embeddings"):
             self.panel.show_session(self.session)
         elif event == "current":
             self.panel.mark_current(self.session.current)
+
+    # ------------------------------------------------------------------ undo
+    def _history_changed(self) -> None:
+        history = self.session.history
+        for action, step, verb in ((self.undo_action, history.undo_step, "Undo"),
+                                   (self.redo_action, history.redo_step, "Redo")):
+            action.setEnabled(step is not None)
+            # the step names what it will undo; "&&" shows one "&" of a name instead of making a mnemonic
+            action.setText(f"&{verb}" + (f" {step.text.replace('&', '&&')}" if step is not None else ""))
+        held = history.held_bytes
+        self.clear_history_action.setEnabled(len(history) > 0)
+        self.clear_history_action.setStatusTip(f"forget what can be undone: frees about {size_text(held)}" if held
+                                               else "forget what can be undone")
+
+    def undo(self) -> None:
+        self._apply("undo")
+
+    def redo(self) -> None:
+        self._apply("redo")
+
+    def _apply(self, how: str) -> None:
+        history = self.session.history
+        step = history.undo_step if how == "undo" else history.redo_step
+        if step is None:
+            return
+        if (step.undo_removes if how == "undo" else step.redo_removes) and self.shell.runs.running:
+            self.shell.show_error(f"Training is running: {how} “{step.text}” once it has finished or been cancelled")
+            return
+        getattr(history, how)()
+        self.shell.statusBar().showMessage(f"{'undid' if how == 'undo' else 'redid'} {step.text}")
+
+    def clear_history(self) -> None:
+        held = self.session.history.held_bytes
+        self.session.history.clear()
+        self.shell.statusBar().showMessage(f"undo history cleared: freed about {size_text(held)}")
+
+    def _job_ended(self, busy: bool) -> None:
+        if not busy and self._opening_session:
+            self._opening_session = False
+            self.session.history.clear()
 
     # ------------------------------------------------------------------ actions
     def use(self, name: str) -> None:
@@ -74,11 +144,18 @@ class Workspace:
         if what == EMBEDDING and self.shell.runs.running:
             self.shell.show_error("Training is running: remove items once it has finished or been cancelled")
             return
+        freed = self.freed_by(what, name)
+        history = self.session.history
         if confirm:
-            box = QMessageBox(QMessageBox.Icon.Question, "EmbedStudio",
-                              f"Remove {name} from the workspace? This frees about "
-                              f"{size_text(self.freed_by(what, name))} of memory; files on disk are not touched.",
-                              parent=self.shell)
+            if history.fits(freed):
+                text = (f"Remove {name} from the workspace? Edit ▸ Undo brings it back. Its memory, about "
+                        f"{size_text(freed)}, is freed once the undo history lets it go (Edit ▸ Clear Undo "
+                        "History frees it at once); files on disk are not touched.")
+            else:
+                text = (f"Remove {name} from the workspace? This frees about {size_text(freed)} of memory and "
+                        f"cannot be undone (the undo history keeps at most {size_text(history.budget)}); files "
+                        "on disk are not touched.")
+            box = QMessageBox(QMessageBox.Icon.Question, "EmbedStudio", text, parent=self.shell)
             box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole).clicked.connect(
                 lambda: self.remove(what, name))
             box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
@@ -90,7 +167,12 @@ class Workspace:
             freed = self.session.remove_embedding(name)
         else:
             freed = self.session.remove_dataset(self.session.dataset(name))
-        self.shell.statusBar().showMessage(f"removed {name}: freed about {size_text(freed)}")
+        if history.fits(freed):
+            keys = self.undo_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            self.shell.statusBar().showMessage(f"removed {name} ({keys} brings it back; about {size_text(freed)} "
+                                               "stays held until the undo history lets it go)")
+        else:
+            self.shell.statusBar().showMessage(f"removed {name}: freed about {size_text(freed)}")
 
     def source_path(self, what: str, name: str) -> str | None:
         """The file an item came from: its own file, the dataset it was trained from, or its source's."""

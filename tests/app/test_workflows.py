@@ -76,7 +76,8 @@ def test_a_workflow_registered_from_outside_is_shown_run_on_the_worker_and_saved
     window = _window(qtbot, tmp_path / "s.ini")
     counting = window.workflow("counting")
     dock = window.docks["Counting"]
-    assert dock.widget() is counting.panel and dock.toggleViewAction() in window.menuBar().actions()[1].menu().actions()
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert dock.widget() is counting.panel and dock.toggleViewAction() in view.actions()
     tools = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Tools")
     assert "&Count to three" in [a.text() for a in tools.actions()]
     window.raise_dock("Counting")

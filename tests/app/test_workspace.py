@@ -95,7 +95,7 @@ def test_one_current_embedding_is_listed_chosen_and_obeyed_by_every_tool(window,
     evaluation.evaluate()
     qtbot.waitUntil(lambda: evaluation.dialog is not None, timeout=30000)
     assert evaluation.last_name == words and words in evaluation.dialog.windowTitle()
-    # removing an item frees it: nothing of the window holds it any more
+    # removing an item frees it once the undo history lets it go: nothing else of the window holds it
     from embedstudio.memory import size_text
 
     hierarchy = window.session.embeddings[mammals]
@@ -106,10 +106,14 @@ def test_one_current_embedding_is_listed_chosen_and_obeyed_by_every_tool(window,
     panel.tree.setCurrentItem(panel.find("embedding", mammals))
     panel.remove_button.click()
     box = window.workspace.confirm_box
-    assert f"frees about {size_text(freed)}" in box.text()
+    assert f"Its memory, about {size_text(freed)}, is freed once the undo history lets it go" in box.text()
     next(b for b in box.buttons() if b.text() == "Remove").click()
     assert mammals not in window.session.embeddings and panel.find("embedding", mammals) is None
     assert window.session.current == words
+    assert window.workspace.undo_action.text() == f"&Undo remove {mammals}"
+    window.workspace.clear_history_action.trigger()
+    assert not window.workspace.undo_action.isEnabled()
+    assert window.statusBar().currentMessage() == f"undo history cleared: freed about {size_text(freed)}"
     QApplication.processEvents()
     gc.collect()
     assert gone() is None

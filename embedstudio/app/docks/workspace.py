@@ -1,6 +1,7 @@
 """The Workspace panel: every embedding (the current one marked) and every dataset, each with its kind, size
 and origin. A click makes an embedding current; F2 renames, Delete removes (saying what it frees); the context
-menu and the buttons reveal the source file, export, train again with the same settings, compare two."""
+menu and the buttons reveal the source file, export, train again with the same settings, compare two; the context
+menu also undoes and redoes (the window's own Edit ▸ Undo and Redo actions)."""
 
 from __future__ import annotations
 
@@ -96,6 +97,7 @@ class WorkspacePanel(QWidget):
         self._filling = False
         self._trained: set[str] = set()
         self._current: str | None = None
+        self.history_actions: list[QAction] = []  # Undo and Redo, given by the window
         self._enable()
 
     # ------------------------------------------------------------------ what it shows
@@ -234,10 +236,15 @@ class WorkspacePanel(QWidget):
     def _context_menu(self, pos) -> None:
         item = self.tree.itemAt(pos)
         data = item.data(0, ROLE) if item is not None else None
-        if not data:
+        menu = QMenu(self)
+        if not data:  # on the empty list (after removing everything, say): Undo and Redo only
+            if not any(action.isEnabled() for action in self.history_actions):
+                return
+            menu.addActions(self.history_actions)
+            self.context_menu = menu
+            menu.popup(self.tree.viewport().mapToGlobal(pos))
             return
         what, name = data
-        menu = QMenu(self)
         if what == EMBEDDING:
             menu.addAction("Use (make current)", lambda: self.make_current.emit(name))
             menu.addAction("Compare with the current…", lambda: self.compare_requested.emit(name))
@@ -248,6 +255,9 @@ class WorkspacePanel(QWidget):
         menu.addAction("Reveal the source file", lambda: self.reveal_requested.emit(what, name))
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.remove_requested.emit(what, name))
+        if self.history_actions:
+            menu.addSeparator()
+            menu.addActions(self.history_actions)
         self.context_menu = menu  # kept for tests
         menu.popup(self.tree.viewport().mapToGlobal(pos))
 
