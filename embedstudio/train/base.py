@@ -35,8 +35,8 @@ class Progress:
     total: int  # units in the whole run
     epoch: int  # 0-based epoch the cursor is in
     epochs: int
-    loss: float  # float64 mean loss per example over the epoch so far
-    epoch_losses: tuple[float, ...]  # mean loss of each finished epoch
+    loss: float  # float64 mean loss per example over the epoch so far, counted during updates
+    epoch_losses: tuple[float, ...]  # mean loss of each finished epoch, counted during updates
     items_done: int  # words (or edges, documents) processed since the start of this fit() call
     items_per_s: float  # over this fit() call
     learning_rate: float
@@ -44,6 +44,12 @@ class Progress:
     start_cursor: int = 0  # where this fit() call began (after a resume, > 0)
     step_loss: float = float("nan")  # mean loss over the units finished since the previous report
     snapshot: Embedding | None = None
+    # The running figures above are counted while the vectors change, over terms that vary in number: an
+    # epoch's mean is not comparable with the next one's (word2vec's rose as its rate decayed). Trainers
+    # that can also score their objective on a fixed sample with the vectors frozen do so after each epoch.
+    loss_label: str = "loss per example"  # what loss, step_loss and epoch_losses are
+    objective_label: str = ""  # what epoch_objective is ("" when the trainer has none)
+    epoch_objective: tuple[float, ...] = ()  # the objective on a fixed sample at the end of each finished epoch
 
     @property
     def fraction(self) -> float:
@@ -117,13 +123,17 @@ class ChunkedTrainer:
     - ``_prepare(data, resuming) -> (chunks_per_epoch, fingerprint)``: tables for this run;
     - ``_init_arrays() -> dict`` of the trained arrays (``array_names``);
     - ``_run_chunk(chunk) -> (loss_sum, examples, items)``: one kernel call;
-    - ``_learning_rate(cursor) -> float`` and ``embedding()``.
+    - ``_learning_rate(cursor) -> float`` and ``embedding()``;
+    - optionally ``_evaluate() -> float``: the objective on a fixed sample, vectors frozen (with
+      ``objective_label`` saying what it is), called after each epoch while no unit runs.
     """
 
     name = "trainer"
     array_names: tuple[str, ...] = ()
     array_dtype = np.float32
     resume_may_differ = frozenset({"threads"})  # settings a checkpoint may be resumed with changed
+    loss_label = "loss per example"  # what the running loss is (a trainer names its own)
+    objective_label = ""  # what _evaluate returns; "" = no fixed-sample objective
 
     def __init__(self, config):
         self.config = config
@@ -132,6 +142,9 @@ class ChunkedTrainer:
         self._inflight: collections.deque = collections.deque()
         self._epoch_loss: dict[int, list] = {}
         self._epoch_losses: list[float] = []
+        self._epoch_objective: list[float] = []
+        self._unit_pool: ThreadPoolExecutor | None = None
+        self.evaluation_s = 0.0  # seconds spent in _evaluate during the last fit() (its overhead)
         self._items_done = 0
         self._step_loss = [0.0, 0]
         self._chunks_per_epoch = 1
@@ -149,6 +162,9 @@ class ChunkedTrainer:
 
     def _learning_rate(self, cursor: int) -> float:
         raise NotImplementedError
+
+    def _evaluate(self) -> float | None:
+        return None
 
     def _unit_threads(self) -> int:
         """Threads that run units at once (a trainer that parallelises inside a unit says 1)."""
@@ -170,7 +186,9 @@ class ChunkedTrainer:
             self._cursor = 0
             self._epoch_loss = {}
             self._epoch_losses = []
+            self._epoch_objective = []
         self._fingerprint = fingerprint
+        self.evaluation_s = 0.0
         start_cursor = next_chunk = self._cursor
         self._items_done = 0
         self._step_loss = [0.0, 0]
@@ -182,6 +200,7 @@ class ChunkedTrainer:
         last_snapshot_cursor = self._cursor
         threads = self._unit_threads()
         pool = ThreadPoolExecutor(threads, thread_name_prefix=self.name) if threads > 1 else None
+        self._unit_pool = pool  # idle while _evaluate runs: it may share the sample among the threads
         try:
             while self._cursor < total:
                 if pool is None:
@@ -220,12 +239,15 @@ class ChunkedTrainer:
                     learning_rate=self._learning_rate(self._cursor), elapsed_s=elapsed,
                     start_cursor=start_cursor, snapshot=snapshot,
                     step_loss=step_sum / step_n if step_n else float("nan"),
+                    loss_label=self.loss_label, objective_label=self.objective_label,
+                    epoch_objective=tuple(self._epoch_objective),
                 )
         finally:
             # Cancelled or finished: let running chunks end so no thread writes after we return.
             self._drain()
             if pool is not None:
                 pool.shutdown(wait=True)
+            self._unit_pool = None
 
     def checkpoint(self) -> Checkpoint:
         """A consistent copy of the training state, taken between two yields of fit()."""
@@ -235,14 +257,29 @@ class ChunkedTrainer:
         check_finite(self.arrays, f"before checkpoint {self._cursor}")  # never save a broken state
         return Checkpoint(
             trainer=self.name, cursor=self._cursor, config=self.config.to_dict(),
-            arrays={name: self.arrays[name].copy() for name in self.array_names},
-            state={"epoch_loss": {str(e): [float(s), int(n)] for e, (s, n) in self._epoch_loss.items()},
-                   "epoch_losses": list(self._epoch_losses), "fingerprint": self._fingerprint},
+            arrays={name: self.arrays[name].copy() for name in self.array_names}, state=self._state(),
         )
+
+    def _state(self) -> dict:
+        """A checkpoint's counters: the running loss sums, both per-epoch curves and the data's fingerprint."""
+        return {"epoch_loss": {str(e): [float(s), int(n)] for e, (s, n) in self._epoch_loss.items()},
+                "epoch_losses": list(self._epoch_losses), "epoch_objective": list(self._epoch_objective),
+                "fingerprint": self._fingerprint}
 
     @property
     def epoch_losses(self) -> list[float]:
         return list(self._epoch_losses)
+
+    @property
+    def epoch_objective(self) -> list[float]:
+        return list(self._epoch_objective)
+
+    def _loss_info(self) -> dict:
+        """The loss curves an Embedding's info keeps (the window and the command line print them)."""
+        info = {"epoch_losses": list(self._epoch_losses), "loss": self.loss_label}
+        if self.objective_label:
+            info.update(epoch_objective=list(self._epoch_objective), objective=self.objective_label)
+        return info
 
     @property
     def chunks_done(self) -> int:
@@ -260,6 +297,12 @@ class ChunkedTrainer:
         self._cursor = chunk + 1
         if self._cursor % self._chunks_per_epoch == 0:
             self._epoch_losses.append(acc[0] / acc[1] if acc[1] else float("nan"))
+            # no unit runs now: fit never starts one of the next epoch before this one's last is counted
+            started = time.perf_counter()
+            value = self._evaluate()
+            self.evaluation_s += time.perf_counter() - started
+            if value is not None:
+                self._epoch_objective.append(float(value))
             if not self._inflight:  # one thread: a cheap pass once an epoch (with more, checkpoint() checks)
                 check_finite(self.arrays, f"in epoch {len(self._epoch_losses)}")
 
@@ -295,4 +338,5 @@ class ChunkedTrainer:
         self._cursor = int(ckpt.cursor)
         self._epoch_loss = {int(e): [float(s), int(n)] for e, (s, n) in ckpt.state.get("epoch_loss", {}).items()}
         self._epoch_losses = [float(x) for x in ckpt.state.get("epoch_losses", [])]
+        self._epoch_objective = [float(x) for x in ckpt.state.get("epoch_objective", [])]
         self._inflight.clear()

@@ -61,6 +61,7 @@ class PoincareTrainer(ChunkedTrainer):
     config_class = PoincareConfig
     array_names = ("vectors",)
     array_dtype = np.float64
+    loss_label = "softmax loss per edge"
 
     def __init__(self, config: PoincareConfig | None = None):
         super().__init__(config or PoincareConfig())

@@ -71,6 +71,15 @@ class StarSpaceTrainer(ChunkedTrainer):
     def __init__(self, config: StarSpaceConfig | None = None):
         super().__init__(config or StarSpaceConfig())
         self._data = None
+
+    @property
+    def loss_label(self) -> str:
+        cfg = self.config
+        if cfg.loss == "softmax":
+            return "softmax loss per example"
+        if cfg.loss == "logistic" and cfg.mode == "tagspace":
+            return "logistic loss per example"
+        return "hinge loss per example (mean over violating negatives)"  # logistic on pagespace trains hinge
         self._orders: dict[int, np.ndarray] = {}
 
     def fit(self, data, resume=None, snapshot_every_s=None):

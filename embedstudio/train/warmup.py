@@ -3,7 +3,8 @@
 The app calls :func:`prepare_kernels` on its worker at start-up with a message, so the first Start
 of a training run does not sit for tens of seconds in numba's compiler. It trains each trainer on
 a tiny made-up dataset for one epoch, one thread, which compiles (or loads) exactly the kernel
-signatures real runs use.
+signatures real runs use, the kernels that score the objective on a fixed sample at the end of an
+epoch (word2vec's and the graph's eval_loss) included.
 """
 
 from __future__ import annotations

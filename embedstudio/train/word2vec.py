@@ -22,6 +22,8 @@ from embedstudio.train.kernels.rng import chunk_seed
 from embedstudio.vectors import Embedding
 
 METHODS = ("sgns", "cbow")
+EVAL_SENTENCES = 2000  # the fixed sample the objective is scored on after each epoch (~3% of the sample corpus)
+EVAL_TOKENS = 100_000  # ... and at most this many tokens (a corpus of long lines: few sentences)
 
 
 def default_threads() -> int:
@@ -67,6 +69,15 @@ class Word2VecTrainer(ChunkedTrainer):
         self._corpus = None
 
     @property
+    def loss_label(self) -> str:
+        return ("SGNS loss per (word, context) pair" if self.config.method == "sgns"
+                else "CBOW loss per (context, word) example")
+
+    @property
+    def objective_label(self) -> str:
+        return self.loss_label
+
+    @property
     def syn0(self) -> np.ndarray | None:
         return self.arrays.get("syn0")
 
@@ -92,6 +103,7 @@ class Word2VecTrainer(ChunkedTrainer):
         self._keep = sgns.keep_probabilities(counts, cfg.sample)
         self._alias_prob, self._alias_idx = sgns.alias_table(counts.astype(np.float64) ** cfg.ns_exponent)
         self._sig_table, self._logsig_table = sgns.sigmoid_tables()
+        self._eval_sentences = eval_sample(starts, cfg.seed)
         return len(self._boundaries) - 1, _fingerprint(counts, n_tokens)
 
     def _init_arrays(self) -> dict[str, np.ndarray]:
@@ -124,6 +136,22 @@ class Word2VecTrainer(ChunkedTrainer):
         )
         return loss, examples, words
 
+    def _evaluate(self) -> float:
+        """The objective on the fixed sample of sentences, with fixed windows and negatives, nothing updated."""
+        cfg = self.config
+
+        def score(sentences):
+            return sgns.eval_loss(
+                self.arrays["syn0"], self.arrays["syn1"], self._tokens, self._starts, sentences, self._keep,
+                self._alias_prob, self._alias_idx, cfg.method == "sgns", cfg.cbow_mean, cfg.window, cfg.negative,
+                chunk_seed(cfg.seed, -1))  # no unit of work has number -1: the sample's draws are its own
+
+        # the training threads are idle now: shared among them, the sample costs ~1/threads of its time
+        parts = np.array_split(self._eval_sentences, cfg.threads if self._unit_pool is not None else 1)
+        results = list(self._unit_pool.map(score, parts)) if len(parts) > 1 else [score(parts[0])]
+        examples = sum(n for _, n in results)
+        return sum(loss for loss, _ in results) / examples if examples else float("nan")
+
     def embedding(self) -> Embedding:
         if self.syn0 is None:
             raise RuntimeError("no vectors yet: call fit() first")
@@ -133,7 +161,7 @@ class Word2VecTrainer(ChunkedTrainer):
             info={
                 "trainer": self.name, "config": self.config.to_dict(),
                 "corpus": os.fspath(getattr(self._corpus, "path", "") or ""),
-                "chunks_done": self._cursor, "epoch_losses": list(self._epoch_losses),
+                "chunks_done": self._cursor, **self._loss_info(),
             },
         )
 
@@ -148,6 +176,17 @@ def _chunk_boundaries(starts: np.ndarray, chunk_words: int) -> np.ndarray:
     if cuts[0] != 0:
         cuts = np.concatenate([[0], cuts])
     return cuts.astype(np.int64)
+
+
+def eval_sample(starts: np.ndarray, seed: int) -> np.ndarray:
+    """The sentences the objective is scored on: up to EVAL_SENTENCES drawn at random (seeded) while they
+    hold at most EVAL_TOKENS tokens (always one at least), in corpus order."""
+    n = len(starts) - 1
+    rng = np.random.default_rng([seed, 0x5A3])
+    chosen = rng.choice(n, size=min(n, EVAL_SENTENCES), replace=False)
+    tokens = np.cumsum(starts[chosen + 1] - starts[chosen])
+    chosen = chosen[:max(1, int(np.searchsorted(tokens, EVAL_TOKENS, side="right")))]
+    return np.sort(chosen).astype(np.int64)
 
 
 def _fingerprint(counts: np.ndarray, n_tokens: int) -> dict:

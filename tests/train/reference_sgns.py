@@ -127,3 +127,57 @@ def train_chunk(syn0, syn1, tokens, starts, first, end, keep, alias_prob, alias_
 
 def sigmoid(x):
     return 1.0 / (1.0 + math.exp(-x))
+
+
+def softplus(x):
+    return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
+
+
+def score_targets(l1, syn1, center, negative, alias_prob, alias_idx, state):
+    """The exact loss of one input against its positive and negatives, nothing updated."""
+    loss = 0.0
+    for k in range(negative + 1):
+        if k == 0:
+            target = center
+        else:
+            state = next_state(state)
+            r = output(state)
+            target = below(r, syn1.shape[0])
+            if uniform01(r) >= alias_prob[target]:
+                target = int(alias_idx[target])
+            if target == center:
+                continue
+        f = float(np.dot(l1.astype(np.float64), syn1[target].astype(np.float64)))
+        loss += softplus(-f) if k == 0 else softplus(f)
+    return loss, state
+
+
+def eval_loss(syn0, syn1, tokens, starts, sentences, keep, alias_prob, alias_idx, skipgram, cbow_mean, window,
+              negative, seed):
+    """-log σ(u·v) - Σ log σ(-u·n) over the listed sentences; each sentence draws from its own state."""
+    loss, examples = 0.0, 0
+    for s in sentences:
+        state = splitmix64((splitmix64(seed % (1 << 64)) + int(s)) & M64)
+        kept = []
+        for t in range(int(starts[s]), int(starts[s + 1])):
+            w = int(tokens[t])
+            if keep[w] < 1.0:
+                state = next_state(state)
+                if uniform01(output(state)) >= keep[w]:
+                    continue
+            kept.append(w)
+        n = len(kept)
+        for i in range(n):
+            state = next_state(state)
+            reduced = below(output(state), window)
+            lo, hi = max(0, i - window + reduced), min(n, i + window + 1 - reduced)
+            context = [kept[j] for j in range(lo, hi) if j != i]
+            inputs = [syn0[c] for c in context] if skipgram else []
+            if not skipgram and context:
+                mean = np.sum([syn0[c] for c in context], axis=0, dtype=np.float32)
+                inputs = [mean * np.float32(1.0 / len(context)) if cbow_mean else mean]
+            for l1 in inputs:
+                pair, state = score_targets(l1, syn1, kept[i], negative, alias_prob, alias_idx, state)
+                loss += pair
+                examples += 1
+    return loss, examples

@@ -181,3 +181,37 @@ def test_a_batch_shared_among_threads_takes_the_same_step_as_one_thread(workers)
     assert not np.array_equal(one[0], emb)  # it trained
     for a, b in zip(one, shared):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+@pytest.mark.parametrize("comparator,loss_kind", [("dot", "ranking"), ("cos", "softmax"), ("cos", "ranking")])
+def test_the_eval_kernel_scores_the_loss_training_counts_and_changes_nothing(op, comparator, loss_kind):
+    rng = np.random.default_rng(4)
+    n, dim, n_rel, chunk, uniform, seed, margin = 30, 6, 3, 4, 3, 13, 0.5
+    emb = (rng.normal(size=(n, dim)) * 0.7).astype(np.float32)
+    lp = (identity_params(op, n_rel, dim) + rng.normal(size=(n_rel, identity_params(op, 1, dim).shape[1])) * 0.3)
+    lp = lp.astype(np.float32)
+    rp = (identity_params(op, n_rel, dim) + rng.normal(size=lp.shape) * 0.3).astype(np.float32)
+    edges = np.stack([rng.integers(0, n, 10), rng.integers(0, n_rel, 10), rng.integers(0, n, 10)], 1)
+    weights = rng.uniform(0.5, 2.0, 10).astype(np.float32)
+    draws = _uniform_draws(seed, 3, uniform, 0, n, 0, n)  # the negatives train_batch draws with this seed
+    starts = np.array([0, 4, 8, 10], dtype=np.int64)
+    uniform_rows = np.array([[tails, heads] for tails, heads in draws], dtype=np.int64)
+    arrays = (emb, lp, rp, edges, weights, starts, uniform_rows)
+    before = [a.copy() for a in arrays]
+    loss, terms = k.eval_loss(*arrays, k.OPERATOR_CODES[op], comparator == "cos",
+                              k.LOSS_RANKING if loss_kind == "ranking" else k.LOSS_SOFTMAX, margin)
+    for a, b in zip(arrays, before):
+        np.testing.assert_array_equal(a, b)  # bitwise: evaluation only
+    want = reference_loss(emb.astype(np.float64), lp.astype(np.float64), rp.astype(np.float64), edges,
+                          weights.astype(np.float64), op, comparator, loss_kind, margin, chunk, draws)
+    assert loss == pytest.approx(want, rel=1e-4)
+    sizes = np.diff(starts)
+    group_weight = np.add.reduceat(weights.astype(np.float64), starts[:-1])
+    # two sides; ranking: each edge against the group's other edges and the uniform draws; softmax: one term
+    per_edge = sizes + uniform - 1 if loss_kind == "ranking" else np.ones(3)
+    assert terms == pytest.approx(2 * float((group_weight * per_edge).sum()), rel=1e-6)
+    # the very loss a training step counts on the same batch, negatives and vectors (before its update)
+    counted, _ = one_step(emb.copy(), np.zeros(n, np.float32), lp.copy(), rp.copy(), edges, weights, op, comparator,
+                          loss_kind, margin, chunk, uniform, 1e-3, seed)
+    assert loss == pytest.approx(counted, rel=1e-5)

@@ -79,3 +79,39 @@ def test_keep_probabilities_follow_word2vec_formula():
     np.testing.assert_allclose(keep, expected, rtol=1e-6)
     assert keep[0] < keep[1] < 1.0 and keep[3] == 1.0
     assert (sgns.keep_probabilities(counts, 0.0) == 1.0).all()
+
+
+@pytest.mark.parametrize("skipgram,cbow_mean,sample", [(True, True, 0.0), (True, True, 0.005), (False, True, 0.005),
+                                                       (False, False, 0.0)])
+def test_eval_kernel_matches_python_reference_and_changes_nothing(skipgram, cbow_mean, sample):
+    corpus, syn0, syn1 = _setup()
+    counts = corpus.vocab.counts
+    keep = sgns.keep_probabilities(counts, sample)
+    prob, alias = sgns.alias_table(counts.astype(np.float64) ** 0.75)
+    sentences = np.array([1, 4, 5, 17, 30, 39], dtype=np.int64)
+    args = (corpus.tokens, corpus.sentence_starts, sentences, keep, prob, alias, skipgram, cbow_mean, 3, 4,
+            chunk_seed(7, -1))
+    k0, k1 = syn0.copy(), syn1.copy()
+    loss, examples = sgns.eval_loss(k0, k1, *args)
+    want_loss, want_examples = ref.eval_loss(syn0, syn1, *args)
+    assert examples == want_examples > 0  # the same windows, subsampling and negatives
+    assert loss == pytest.approx(want_loss, rel=1e-5)
+    np.testing.assert_array_equal(k0, syn0)  # bitwise: evaluation only
+    np.testing.assert_array_equal(k1, syn1)
+    assert sgns.eval_loss(k0, k1, *args) == (loss, examples)  # the same terms at every call
+
+
+def test_eval_loss_is_the_exact_logistic_loss_not_the_clipped_table():
+    """Two words, window 1, no negatives: closed form -log σ(u·v) for each direction, also beyond the table's
+    ±6 where training counts a capped 6."""
+    syn0 = np.array([[0.3, -0.2], [2.5, 2.0]], np.float32)
+    syn1 = np.array([[-1.5, -2.7], [0.4, 2.0]], np.float32)  # u1·v0 = -9.15: far below the table's -6
+    tokens = np.array([0, 1], np.int32)
+    starts = np.array([0, 2], np.int64)
+    prob, alias = sgns.alias_table(np.array([1.0, 1.0]))
+    loss, examples = sgns.eval_loss(syn0, syn1, tokens, starts, np.array([0]), np.ones(2, np.float32), prob, alias,
+                                    True, True, 1, 0, 5)
+    assert examples == 2  # (centre 0, context 1) and (centre 1, context 0)
+    f10, f01 = float(syn0[1] @ syn1[0]), float(syn0[0] @ syn1[1])
+    assert loss == pytest.approx(math.log1p(math.exp(-f10)) + math.log1p(math.exp(-f01)), rel=1e-6)
+    assert loss > 9.0  # the capped table would have said at most 6 + softplus(-f01)

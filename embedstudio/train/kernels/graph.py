@@ -20,7 +20,8 @@ coalesces sparse gradients.
 A step is three kernels that :func:`train_batch` runs: ``batch_gradients`` per group (several
 workers may share a batch's groups, each summing into its own buffers), ``apply_rows`` (each
 worker updates the rows it saw before any other worker, adding the others' sums) and
-``apply_relations``.
+``apply_relations``. ``eval_loss`` scores the same loss with nothing updated, on a fixed sample of
+edges and negatives (the trainer's figure after each epoch).
 """
 
 import itertools
@@ -164,6 +165,53 @@ def side_scores(queries, cands, n_pos, loss_kind, margin, weights, coef):
                 coef[i, j] = 0.0 if j == i else w * np.exp(scores[i, j] - top) / z
             coef[i, i] = w * (np.exp(pos - top) / z - 1.0)
     return loss
+
+
+@njit(nogil=True, cache=True)
+def eval_loss(emb, lhs_params, rhs_params, edges, weights, group_starts, uniform_rows, op, cos, loss_kind, margin):
+    """The loss batch_gradients counts, with nothing updated: groups [group_starts[g], group_starts[g+1]) of
+    ``edges`` (rows h, r, t of emb), each edge scored on both sides against its group's other edges' entities
+    and the group's ``uniform_rows[g, side]`` (side 0: tail candidates, side 1: head candidates; drawn once
+    by the caller, so every call scores the same terms). Returns (loss sum, terms): terms is the weighted
+    count of (edge, negative) pairs for the ranking loss, of (edge, side) rows for softmax."""
+    dim = emb.shape[1]
+    n_groups = group_starts.shape[0] - 1
+    uniform = uniform_rows.shape[2]
+    chunk = 1
+    for g in range(n_groups):
+        chunk = max(chunk, group_starts[g + 1] - group_starts[g])
+    queries = np.empty((chunk, dim), dtype=np.float32)
+    raw = np.empty(dim, dtype=np.float32)
+    cands = np.empty((chunk + uniform, dim), dtype=np.float32)
+    cand_rows = np.empty(chunk + uniform, dtype=np.int64)
+    coef_buf = np.empty(chunk * (chunk + uniform), dtype=np.float32)  # side_scores' gradient: unused here
+    w = np.empty(chunk, dtype=np.float32)
+    loss = 0.0
+    terms = 0.0
+    for g in range(n_groups):
+        c0 = group_starts[g]
+        n = group_starts[g + 1] - c0
+        for i in range(n):
+            w[i] = 1.0 if weights.shape[0] == 0 else weights[c0 + i]
+        for side in range(2):
+            params = lhs_params if side == 0 else rhs_params
+            q_col = 0 if side == 0 else 2
+            c_col = 2 if side == 0 else 0
+            for i in range(n):
+                _apply(op, params[edges[c0 + i, 1]], emb[edges[c0 + i, q_col]], raw)
+                _prepare(cos, raw, queries[i])
+                cand_rows[i] = edges[c0 + i, c_col]
+            for k in range(uniform):
+                cand_rows[n + k] = uniform_rows[g, side, k]
+            n_cand = n + uniform
+            for j in range(n_cand):
+                _prepare(cos, emb[cand_rows[j]], cands[j])
+            coef = coef_buf[: n * n_cand].reshape((n, n_cand))
+            loss += side_scores(queries[:n], cands[:n_cand], n, loss_kind, margin, w, coef)
+            per_row = n_cand - 1 if loss_kind == LOSS_RANKING else 1
+            for i in range(n):
+                terms += w[i] * per_row
+    return loss, terms
 
 
 @njit(nogil=True, cache=True)
