@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from embedstudio.app.views.loss_view import objective_summary
 from embedstudio.app.workflows.base import TrainingWorkflow
 from embedstudio.jobs.word2vec import word2vec_job
 from embedstudio.train.word2vec import Word2VecConfig
@@ -33,8 +34,7 @@ class Word2VecWorkflow(TrainingWorkflow):
     def finished(self, name, result) -> None:
         embedding, coords = result
         name = self.shell.add_embedding(name, embedding, coords, origin=self.run_origin)
-        losses = ", ".join(f"{x:.3f}" for x in embedding.info.get("epoch_losses", []))
-        self.panel.status.setText(f"done: {name}; loss per epoch {losses}")
+        self.panel.status.setText(f"done: {name}; {objective_summary(embedding.info)}")
         self.shell.statusBar().showMessage(f"trained {name}")
 
     def _restore_options(self) -> None:
