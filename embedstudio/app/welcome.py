@@ -13,8 +13,8 @@ SAMPLES = (
     ("graph", "Graph embedding with relations",
      "WordNet relations around the mammals. Trains in the PyTorch-BigGraph manner and predicts links."),
     ("tags", "Tag documents with StarSpace (TagSpace)",
-     "2,400 paragraphs of the same addresses, each labelled with its decade. Trains TagSpace and scores "
-     "its guesses on held-out paragraphs."),
+     "2,400 paragraphs of the State of the Union addresses, each labelled with its decade (1790s–2020s). "
+     "Trains TagSpace and scores its guesses on held-out paragraphs."),
     ("vectors", "Audit vectors for bias",
      "Word vectors of the State of the Union corpus. Runs the gender audit: direction, WEAT, debiasing."),
 )
