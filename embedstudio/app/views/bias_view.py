@@ -78,8 +78,8 @@ class BiasPlot(pg.PlotWidget):
             self.addItem(it)
         # both ends named under the axis, left and right, outside the data (and in every exported picture)
         ends_row = pg.GraphicsLayout()
-        self.ends = [pg.LabelItem("", justify="left", color=(30, 30, 30), bold=True, size="11pt"),
-                     pg.LabelItem("", justify="right", color=(30, 30, 30), bold=True, size="11pt")]
+        self.ends = [pg.LabelItem("", justify="left", color=(30, 30, 30), bold=True, size="10pt"),
+                     pg.LabelItem("", justify="right", color=(30, 30, 30), bold=True, size="10pt")]
         ends_row.addItem(self.ends[0], 0, 0)
         ends_row.addItem(self.ends[1], 0, 1)
         item.layout.addItem(ends_row, 4, 1)
@@ -119,6 +119,8 @@ class BiasPlot(pg.PlotWidget):
             self._after.setData(x=[], y=[])
         self.ends[0].setText(f"← {html.escape(end_text(fig.negative_end))}")
         self.ends[1].setText(f"{html.escape(end_text(fig.positive_end))} →")
+        for end in self.ends:  # a label asks for its text's width: the scene outgrew a narrow view and was clipped
+            end.setMinimumWidth(0)
         self.labels.forget_sizes()
         self._head_angles = None
         lo, hi = fig.limits()
