@@ -186,7 +186,10 @@ def figure_svg(fig: BiasFigure, width: int = 960, height: int = 620, max_labels:
     order, where = placer.place_labels(px[rows], py[rows], w, h, pw, ph, 0, max_labels)
     for i in order:
         x0r, y0r, x1r, y1r = placer.label_rect(px[rows[i]], py[rows[i]], w[i], h[i], int(where[i]))
-        out.append(f'<text x="{left + (x0r + x1r) / 2:.1f}" y="{top + y1r - 4:.1f}" text-anchor="middle" '
+        # a white backdrop, as the app's labels have: the words stay legible over the arrows and the dots
+        out.append(f'<rect x="{left + x0r + 1:.1f}" y="{top + y0r + 1:.1f}" width="{x1r - x0r - 2:.1f}" '
+                   f'height="{y1r - y0r - 2:.1f}" fill="white" fill-opacity="0.8"/>'
+                   f'<text x="{left + (x0r + x1r) / 2:.1f}" y="{top + y1r - 4:.1f}" text-anchor="middle" '
                    f'fill="#333">{html.escape(fig.words[rows[i]])}</text>')
     out.append("</svg>")
     return "".join(out)
