@@ -91,8 +91,8 @@ class MapPage(QWidget):
         self.projection.activated.connect(lambda _i: self.compute_projection(self.projection.currentText()))
         self.select_mode.currentTextChanged.connect(
             lambda t: self.map.set_select_mode({"lasso": "lasso", "rectangle": "rect"}.get(t)))
-        self.isolate.clicked.connect(self.map.isolate_selection)
-        self.show_all.clicked.connect(self.map.show_all)
+        self.isolate.clicked.connect(lambda: self._change_visible(self.map.isolate_selection))
+        self.show_all.clicked.connect(lambda: self._change_visible(self.map.show_all))
         self.axes_apply.clicked.connect(self.apply_word_axes)
         self.x_axis.returnPressed.connect(self.apply_word_axes)
         self.y_axis.returnPressed.connect(self.apply_word_axes)
@@ -311,3 +311,20 @@ class MapPage(QWidget):
         self.map.update_coords(coords, autorange=True)
         self.map.show_axis_labels(self.x_axis.text(), self.y_axis.text() if y is not None else None)
         self.search_info.setText(f"not in the vocabulary: {', '.join(missing)}" if missing else "")
+
+    def _change_visible(self, change) -> None:
+        """Isolate or Show all, as an undoable step of the window's history (Edit ▸ Undo isolate 12 points)."""
+        from embedstudio.undo import Step
+
+        before, drawn = self.map.visible, self._embedding
+        change()
+        after = self.map.visible
+        if after is before or self.shell.session.history is None:
+            return
+
+        def put(rows):
+            if self._embedding is drawn:  # the map still shows the embedding the step was made on
+                self.map.set_visible(rows)
+
+        text = f"isolate {count(len(after), 'point')}" if after is not None else "show all points"
+        self.shell.session.history.push(Step(text, undo=lambda: put(before), redo=lambda: put(after)))

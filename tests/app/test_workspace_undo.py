@@ -130,3 +130,25 @@ def test_opening_a_session_starts_a_new_history(window, qtbot, tmp_path):
                     timeout=30000)
     assert len(session.history) == 0 and not window.workspace.undo_action.isEnabled()
     assert window.workspace.undo_action.text() == "&Undo"
+
+
+def test_isolate_and_show_all_on_the_map_are_undone_and_redone(window, qtbot, tmp_path):
+    open_vectors(window, qtbot, tmp_path, "iso", 5)
+    page, view = window.map_page, window.map
+    xy = view.coords
+    box = np.array([[xy[:, 0].min() - 1, xy[:, 1].min() - 1], [np.median(xy[:, 0]), xy[:, 1].min() - 1],
+                    [np.median(xy[:, 0]), xy[:, 1].max() + 1], [xy[:, 0].min() - 1, xy[:, 1].max() + 1]])
+    chosen = view.select_polygon(box)
+    assert 0 < len(chosen) < 30
+    page.isolate.click()
+    assert np.array_equal(view.visible, np.sort(chosen)) and view.n_points == len(chosen)
+    undo, redo, _ = edit_menu(window)
+    assert undo.text() == f"&Undo isolate {len(chosen)} points"
+    undo.trigger()
+    assert view.visible is None and view.n_points == 30
+    redo.trigger()
+    assert view.n_points == len(chosen)
+    page.show_all.click()
+    assert undo.text() == "&Undo show all points" and view.n_points == 30
+    undo.trigger()
+    assert view.n_points == len(chosen)

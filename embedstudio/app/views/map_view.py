@@ -287,7 +287,11 @@ class MapView(pg.PlotWidget):
             self.update_coords(self.coords, autorange=True)
 
     def show_all(self) -> None:
-        self.visible = None
+        self.set_visible(None)
+
+    def set_visible(self, rows: np.ndarray | None) -> None:
+        """Show only ``rows`` (None: every point), as Isolate and Show all do (and their undo)."""
+        self.visible = rows
         self.update_coords(self.coords, autorange=True)
 
     @property
