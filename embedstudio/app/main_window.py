@@ -34,6 +34,7 @@ from embedstudio.app.welcome import SAMPLE_FILES, WelcomePage
 from embedstudio.app.workers import Worker
 from embedstudio.app.workflows.base import LEFT, MAP, RIGHT
 from embedstudio.app.workspace import Workspace
+from embedstudio.text import count
 from embedstudio.app.screen import fit_to_screen, scrolling
 from embedstudio.app.compare_page import COMPARE, ComparePage
 from embedstudio.jobs.loading import load_paths, open_session_job, session_folder
@@ -483,7 +484,7 @@ class MainWindow(QMainWindow):
         files = document.get("_files", {})
         for name, workflow in self.workflows.items():
             workflow.restore_state(view, files.get(name))
-        self.statusBar().showMessage(f"session opened: {len(embeddings)} embeddings")
+        self.statusBar().showMessage(f"session opened: {count(len(embeddings), 'embedding')}")
         if document.get("_outside"):
             self._offer_outside(document["_outside"])
 

@@ -89,7 +89,7 @@ class WorkspacePanel(QWidget):
         self.rename_button.clicked.connect(self._start_rename)
         self.remove_button.clicked.connect(self._remove_selected)
         self.compare_button.clicked.connect(self._compare_selected)
-        delete = QAction(self.tree)
+        delete = QAction("Remove the selected item", self.tree)  # named: Help ▸ Keyboard shortcuts lists it
         delete.setShortcut(QKeySequence.StandardKey.Delete)
         delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         delete.triggered.connect(self._remove_selected)
