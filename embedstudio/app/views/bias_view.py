@@ -96,6 +96,11 @@ class BiasPlot(pg.PlotWidget):
         self.getViewBox().sigResized.connect(lambda *_: self._timer.start())  # labels are placed in pixels
         self.scene().sigMouseClicked.connect(self._on_click)
 
+    def close(self) -> bool:
+        """pyqtgraph's close drops the plot item while the relabel timer may still fire: stop it first."""
+        self._timer.stop()
+        return super().close()
+
     def show_figure(self, fig: BiasFigure) -> None:
         self.figure = fig
         self.found = np.zeros(0, dtype=np.int64)

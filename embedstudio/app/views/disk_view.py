@@ -72,6 +72,12 @@ class DiskView(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_click)
 
+    def close(self) -> bool:
+        """pyqtgraph's close drops the plot item while timers may still fire: stop them first."""
+        self._relabel.stop()
+        self._timer.stop()
+        return super().close()
+
     # ------------------------------------------------------------------ data
     def set_hierarchy(self, names, vectors, closure_edges=None) -> str:
         """Show an embedding; ``closure_edges`` (child, ancestor) are drawn as their direct links.
