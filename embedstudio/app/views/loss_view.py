@@ -23,6 +23,7 @@ from embedstudio.app.views.axes import plain_numbers
 
 REDRAW_MS = 100
 OBJECTIVE_HOW = "fixed sample, end of epoch"
+LEGEND_ROOM = 0.45  # of the curves' height, left free above them for the legend
 RUNNING = "running training loss (counted during updates)"
 WRAP_AT = 30  # characters: longer labels take two lines (a 300-pixel dock shows ~40 of a vertical label)
 OBJECTIVE_COLOUR = "#2ca02c"
@@ -52,6 +53,13 @@ class LossView(pg.PlotWidget):
                                           symbolSize=8, symbolBrush=OBJECTIVE_COLOUR, symbolPen=None)
         for item in (self._chunk_curve, self._epoch_points, self._objective):
             plot.addItem(item)
+        # an invisible point above the curves in each view: the auto-range leaves room for the legend, which
+        # covered a falling curve's first epochs
+        self._headroom, self._headroom_right = (  # a point drawn in no colour: its bounds count, a curve's would not
+            pg.PlotDataItem([], [], pen=None, symbol="o", symbolSize=1, symbolPen=None, symbolBrush=(0, 0, 0, 0))
+            for _ in range(2))
+        plot.addItem(self._headroom)
+        self._right.addItem(self._headroom_right)
         self._labels: tuple[str, str] | None = None
         self._show_labels("loss per example", "")
         self._x = np.zeros(0, np.float64)
@@ -159,6 +167,16 @@ class LossView(pg.PlotWidget):
         self._epoch_points.setData(np.arange(1, len(ep) + 1, dtype=np.float64), ep)
         ob = self.objective()
         self._objective.setData(np.arange(1, len(ob) + 1, dtype=np.float64), ob)
+        for view, marker in ((self.getPlotItem().vb, self._headroom), (self._right, self._headroom_right)):
+            ys = [item.yData for item in (self._chunk_curve, self._epoch_points, self._objective)
+                  if item in view.addedItems and item.isVisible() and item.yData is not None and len(item.yData)]
+            ys = np.concatenate(ys) if ys else np.zeros(0)
+            ys = ys[np.isfinite(ys)]
+            if len(ys):
+                top, bottom = float(ys.max()), float(min(ys.min(), 0.0))
+                marker.setData([0.0], [top + LEGEND_ROOM * (top - bottom)])
+            else:
+                marker.setData([], [])
 
 
 def _wrap(text: str, width: int = WRAP_AT) -> str:
