@@ -242,7 +242,10 @@ def training_mailbox(resume_path: str | None):
 
 # ---------------------------------------------------------------------------------------- commands
 def _losses(info: dict) -> str:
-    return ", ".join(f"{x:.4f}" for x in info.get("epoch_losses", []))
+    """The loss by epoch as the panels print it: the fixed-sample objective where the trainer scores one."""
+    from embedstudio.train.base import objective_summary
+
+    return objective_summary(info)
 
 
 def cmd_train(args) -> int:
@@ -271,7 +274,7 @@ def cmd_train(args) -> int:
     embedding, _ = result
     save_vectors(embedding, args.output, fmt)
     print(f"wrote {count(len(embedding), 'vector')} of {count(embedding.dim, 'dimension')} to {args.output} ({fmt}); "
-          f"loss per epoch: {_losses(embedding.info)}")
+          f"{_losses(embedding.info)}")
     return 0
 
 
@@ -327,7 +330,7 @@ def cmd_graph(args) -> int:
     model.save(args.output)
     print(f"wrote the graph model ({count(len(model.embedding), 'entity')} of {count(model.dim, 'dimension')}, "
           f"{count(model.n_relations, 'relation')}, "
-          f"{cfg.operator}/{cfg.comparator}) to {args.output}")
+          f"{cfg.operator}/{cfg.comparator}) to {args.output}; {_losses(model.info)}")
     write_entity_vectors(model, args)
     for scores in result.scores.values():
         print(f"held-out {len(result.test_edges):,} edges, {scores.table()}")
@@ -372,7 +375,7 @@ def cmd_starspace(args) -> int:
     print(f"wrote the {cfg.mode} model ({count(len(model.words), 'word')}, "
           f"{count(len(model.labels), 'label' if cfg.mode == 'tagspace' else 'item')}, "
           f"{count(model.dim, 'dimension')}) to {args.output} "
-          f"in {wall:.1f}s; loss per epoch: {_losses(model.info)}")
+          f"in {wall:.1f}s; {_losses(model.info)}")
     if args.vectors:
         fmt = output_format(args.vectors, args.format)
         save_vectors(model.embedding(), args.vectors, fmt)
@@ -417,7 +420,7 @@ def cmd_demo(args) -> int:
     wall = time.monotonic() - started
     embedding, _ = result
     print(f"trained {cfg.method} in {wall:.1f}s ({cfg.epochs * corpus.n_tokens / wall / 1000:,.0f}k words/s); "
-          f"loss per epoch: {', '.join(f'{x:.3f}' for x in embedding.info.get('epoch_losses', []))}")
+          f"{_losses(embedding.info)}")
     for name in ("questions-sample.txt", "questions-words.txt"):
         path = resource("eval", name)
         if path.exists():

@@ -128,6 +128,10 @@ def test_graph_trains_an_edge_list_reports_link_prediction_and_predicts(tmp_path
     filtered = float(text.split("filtered full ranking: MRR ")[1].split(",")[0])
     raw = float(text.split("raw full ranking: MRR ")[1].split(",")[0])
     assert filtered >= raw > 0
+    # the objective the window plots: scored on a fixed sample at the end of each epoch, falling
+    curve = text.split("(fixed sample, end of epoch) by epoch: ")[1].splitlines()[0]
+    values = [float(v) for v in curve.split(", ")]
+    assert len(values) == 15 and values[-1] < values[0]
     assert (tmp_path / "entities.vec").read_text().startswith("480 16")
     code = main(["links", str(model_path), "user:u0", "-r", "r2", "-n", "5"])
     assert code == 0

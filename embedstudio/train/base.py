@@ -340,3 +340,16 @@ class ChunkedTrainer:
         self._epoch_losses = [float(x) for x in ckpt.state.get("epoch_losses", [])]
         self._epoch_objective = [float(x) for x in ckpt.state.get("epoch_objective", [])]
         self._inflight.clear()
+
+
+OBJECTIVE_HOW = "fixed sample, end of epoch"
+
+
+def objective_summary(info: dict) -> str:
+    """A finished run's loss by epoch, from its Embedding info: the fixed-sample objective when the trainer
+    scored one, else the running loss (said so)."""
+    if info.get("epoch_objective"):
+        values = ", ".join(f"{x:.4g}" for x in info["epoch_objective"])
+        return f"{info.get('objective', 'loss')} ({OBJECTIVE_HOW}) by epoch: {values}"
+    values = ", ".join(f"{x:.4g}" for x in info.get("epoch_losses", []))
+    return f"{info.get('loss', 'loss')} (counted during updates) by epoch: {values}"

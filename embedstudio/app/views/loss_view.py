@@ -20,9 +20,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
 from embedstudio.app.views.axes import plain_numbers
+from embedstudio.train.base import OBJECTIVE_HOW, objective_summary  # noqa: F401 - the panels' summary
 
 REDRAW_MS = 100
-OBJECTIVE_HOW = "fixed sample, end of epoch"
 LEGEND_ROOM = 0.45  # of the curves' height, left free above them for the legend
 RUNNING = "running training loss (counted during updates)"
 WRAP_AT = 30  # characters: longer labels take two lines (a 300-pixel dock shows ~40 of a vertical label)
@@ -190,13 +190,3 @@ def _wrap(text: str, width: int = WRAP_AT) -> str:
 
 def _unwrap(label: str) -> str:
     return html.unescape(label.replace("<br>", " "))
-
-
-def objective_summary(info: dict) -> str:
-    """A finished run's loss by epoch, from its Embedding info: the fixed-sample objective when the trainer
-    scored one, else the running loss (said so)."""
-    if info.get("epoch_objective"):
-        values = ", ".join(f"{x:.4g}" for x in info["epoch_objective"])
-        return f"{info.get('objective', 'loss')} ({OBJECTIVE_HOW}) by epoch: {values}"
-    values = ", ".join(f"{x:.4g}" for x in info.get("epoch_losses", []))
-    return f"{info.get('loss', 'loss')} (counted during updates) by epoch: {values}"
