@@ -104,6 +104,41 @@ def _train_targets(l1, syn1, center, negative, alpha, neu1e, sig_table, logsig_t
     return loss, state
 
 
+@njit(nogil=True, cache=True)
+def _subsample(tokens, start, stop, keep_prob, kept, state):
+    """The tokens [start, stop) that survive subsampling, into ``kept``: (how many, state)."""
+    n = 0
+    for t in range(start, stop):
+        w = tokens[t]
+        if keep_prob[w] < 1.0:
+            state = next_state(state)
+            if uniform01(output(state)) >= keep_prob[w]:
+                continue
+        kept[n] = w
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _context(syn0, kept, lo, hi, i, cbow_mean, neu1):
+    """CBOW's input: the sum (or mean) of the rows of kept[lo:hi] but position i, into ``neu1``; returns how
+    many there were."""
+    dim = syn0.shape[1]
+    neu1[:] = 0.0
+    count = 0
+    for j in range(lo, hi):
+        if j != i:
+            count += 1
+            row = syn0[kept[j]]
+            for d in range(dim):
+                neu1[d] += row[d]
+    if count > 0 and cbow_mean:
+        inv = np.float32(1.0 / count)
+        for d in range(dim):
+            neu1[d] *= inv
+    return count
+
+
 @njit(nogil=True, cache=True, fastmath=True)
 def train_chunk(
     syn0, syn1, tokens, sentence_starts, first_sentence, end_sentence, keep_prob, alias_prob, alias_idx,
@@ -131,15 +166,7 @@ def train_chunk(
         start = sentence_starts[s]
         stop = sentence_starts[s + 1]
         alpha = np.float32(alpha_start + (alpha_end - alpha_start) * ((start - first_token) / n_tokens))
-        n = 0
-        for t in range(start, stop):
-            w = tokens[t]
-            if keep_prob[w] < 1.0:
-                state = next_state(state)
-                if uniform01(output(state)) >= keep_prob[w]:
-                    continue
-            kept[n] = w
-            n += 1
+        n, state = _subsample(tokens, start, stop, keep_prob, kept, state)
         effective += n
         for i in range(n):
             state = next_state(state)
@@ -162,21 +189,9 @@ def train_chunk(
                     for d in range(dim):
                         l1[d] += neu1e[d]
             else:
-                neu1[:] = 0.0
-                count = 0
-                for j in range(lo, hi):
-                    if j == i:
-                        continue
-                    count += 1
-                    row = syn0[kept[j]]
-                    for d in range(dim):
-                        neu1[d] += row[d]
+                count = _context(syn0, kept, lo, hi, i, cbow_mean, neu1)
                 if count == 0:
                     continue
-                if cbow_mean:
-                    inv = np.float32(1.0 / count)
-                    for d in range(dim):
-                        neu1[d] *= inv
                 neu1e[:] = 0.0
                 pair_loss, state = _train_targets(
                     neu1, syn1, center, negative, alpha, neu1e, sig_table, logsig_table, alias_prob, alias_idx, state,
@@ -252,15 +267,7 @@ def eval_loss(syn0, syn1, tokens, sentence_starts, sentences, keep_prob, alias_p
     examples = 0
     for s in sentences:
         state = splitmix64(splitmix64(seed) + np.uint64(s))
-        n = 0
-        for t in range(sentence_starts[s], sentence_starts[s + 1]):
-            w = tokens[t]
-            if keep_prob[w] < 1.0:
-                state = next_state(state)
-                if uniform01(output(state)) >= keep_prob[w]:
-                    continue
-            kept[n] = w
-            n += 1
+        n, state = _subsample(tokens, sentence_starts[s], sentence_starts[s + 1], keep_prob, kept, state)
         for i in range(n):
             state = next_state(state)
             reduced = below(output(state), window)
@@ -275,20 +282,8 @@ def eval_loss(syn0, syn1, tokens, sentence_starts, sentences, keep_prob, alias_p
                         loss += pair_loss
                         examples += 1
             else:
-                neu1[:] = 0.0
-                count = 0
-                for j in range(lo, hi):
-                    if j != i:
-                        count += 1
-                        row = syn0[kept[j]]
-                        for d in range(dim):
-                            neu1[d] += row[d]
-                if count == 0:
+                if _context(syn0, kept, lo, hi, i, cbow_mean, neu1) == 0:
                     continue
-                if cbow_mean:
-                    inv = np.float32(1.0 / count)
-                    for d in range(dim):
-                        neu1[d] *= inv
                 pair_loss, state = _score_targets(neu1, syn1, center, negative, alias_prob, alias_idx, state)
                 loss += pair_loss
                 examples += 1
