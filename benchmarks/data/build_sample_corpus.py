@@ -77,6 +77,17 @@ def sentences(text: str, min_tokens: int = 3):
                 yield tokens
 
 
+def write_gzip_reproducibly(data: bytes, out: Path) -> None:
+    """``data`` gzipped to ``out`` atomically; mtime=0 and no file name in the header: the same input gives the
+    same bytes."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "wb") as raw:
+        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
+            gz.write(data)
+    tmp.replace(out)
+
+
 def build_corpus(files: list[Path], out: Path) -> collections.Counter:
     counts: collections.Counter = collections.Counter()
     n_sentences = 0
@@ -89,13 +100,7 @@ def build_corpus(files: list[Path], out: Path) -> collections.Counter:
             counts.update(toks)
             n_sentences += 1
     data = buf.getvalue().encode("ascii")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "wb") as raw:
-        # mtime=0 and no file name in the header: the same input gives the same bytes.
-        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
-            gz.write(data)
-    tmp.replace(out)
+    write_gzip_reproducibly(data, out)
     print(
         f"{out}: {len(files)} speeches, {n_sentences:,} sentences, {sum(counts.values()):,} tokens, "
         f"{len(counts):,} types ({sum(1 for c in counts.values() if c >= 5):,} with count >= 5), "

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import importlib.util
 import random
 import re
@@ -30,7 +29,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_sample_corpus import tokenize  # noqa: E402 - one tokeniser for both samples
+from build_sample_corpus import tokenize, write_gzip_reproducibly  # noqa: E402 - one tokeniser for both samples
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / "resources" / "sample" / "sotu-decades.fasttext.gz"
@@ -73,12 +72,7 @@ def build(folder: Path, out: Path, per_label: int, min_tokens: int, max_tokens: 
         lines += [f"__label__{decade} {p}" for p in chosen]
     rng.shuffle(lines)  # a held-out split of any contiguous part still covers every decade
     data = ("\n".join(lines) + "\n").encode("ascii")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "wb") as raw:
-        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
-            gz.write(data)
-    tmp.replace(out)
+    write_gzip_reproducibly(data, out)
     tokens = sum(len(line.split()) - 1 for line in lines)
     print(f"{out}: {len(lines):,} paragraphs, {len(by_decade)} decades "
           f"({min(by_decade)}-{max(by_decade)}), {tokens:,} tokens; "
