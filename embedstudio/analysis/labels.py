@@ -85,8 +85,20 @@ def place_labels(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, vie
 
 
 def label_rect(x: float, y: float, w: float, h: float, place: int) -> tuple[float, float, float, float]:
-    """(x0, y0, x1, y1) in screen pixels of a label of size (w, h) at ``place`` around the point (x, y)."""
-    return _rect(float(x), float(y), float(w), float(h), PLACES, int(place))
+    """(x0, y0, x1, y1) in screen pixels of a label of size (w, h) at ``place`` around the point (x, y): the
+    kernel's rule (_rect) in plain Python, because it is called on the GUI thread, and a call into numba there
+    waits for numba's compiler lock whenever another thread compiles (umap at start-up: tens of seconds of a
+    frozen window)."""
+    dx, dy = PLACES[int(place)]
+    x0 = float(x) + float(dx) * float(w)
+    y0 = float(y) - (float(dy) + 1.0) * float(h)
+    return x0, y0, x0 + float(w), y0 + float(h)
+
+
+def prepare() -> None:
+    """Load (or, on a first start, compile) the placer's kernel now: the views call it on the GUI thread, which
+    must not meet numba's compiler lock while umap compiles in the background."""
+    place_labels(np.zeros(2), np.zeros(2), np.ones(2), np.ones(2), 10.0, 10.0, obstacles=[(0, 0, 1, 1)])
 
 
 def candidates(in_view: np.ndarray, importance: np.ndarray | None, forced=(), preferred=(),

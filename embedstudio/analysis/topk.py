@@ -39,3 +39,10 @@ def fold_block(scores, first_row, best_scores, best_rows):
                         j = i
                 worst[q] = best_scores[q, j]
                 worst_at[q] = j
+
+
+def prepare() -> None:
+    """Load (or, on a first start, compile) fold_block now: a neighbour query in the window runs it on the GUI
+    thread, which must not meet numba's compiler lock while umap compiles in the background."""
+    fold_block(np.zeros((1, 1), dtype=np.float32), 0, np.full((1, 1), -np.inf, dtype=np.float32),
+               np.full((1, 1), -1, dtype=np.int64))

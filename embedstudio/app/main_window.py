@@ -362,7 +362,13 @@ class MainWindow(QMainWindow):
         """At start-up, beside the kernels: compile umap (and import openTSNE) in a thread of its own (it cannot stop between steps,
         so it stays off the one worker), so the first UMAP map runs at its warm speed. A map asked for
         meanwhile waits for it (umap's lock)."""
+        from embedstudio.analysis import labels, topk
         from embedstudio.analysis.projection import prepare_maps
+
+        # the kernels the GUI thread calls (label placing, neighbour queries), loaded before umap's compiling holds
+        # numba's compiler lock for tens of seconds: a first call meanwhile froze the window until it was done
+        labels.prepare()
+        topk.prepare()
 
         thread = threading.Thread(target=prepare_maps, name="prepare-maps", daemon=True)
         thread.start()

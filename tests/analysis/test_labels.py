@@ -2,6 +2,7 @@
 always placed, and candidates in priority order."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,3 +91,15 @@ def test_candidates_come_forced_first_then_preferred_then_by_importance():
     assert rows.tolist() == list(range(9_999, 9_949, -1))  # the 50 most important, best first
     rows, _ = candidates(np.array([7, 2, 5]), None)
     assert rows.tolist() == [2, 5, 7]  # no importance: the first rows (a frequency-sorted file) first
+
+
+def test_label_rect_is_the_kernels_rule_in_plain_python():
+    # the GUI thread computes label boxes without entering numba (whose compiler lock umap holds at start-up)
+    from embedstudio.analysis.labels import PLACES, _rect
+
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        x, y, w, h = rng.uniform(-500, 500), rng.uniform(-500, 500), rng.uniform(1, 90), rng.uniform(1, 30)
+        for p in range(len(PLACES)):
+            assert label_rect(x, y, w, h, p) == pytest.approx(_rect(x, y, w, h, PLACES, p), abs=1e-9)
+    assert not hasattr(label_rect, "py_func")  # a plain function, not a numba dispatcher

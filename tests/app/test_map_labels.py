@@ -102,3 +102,40 @@ def test_a_saved_window_larger_than_the_screen_is_clamped_to_it(qtbot, tmp_path)
     assert again.width() <= 1366 and again.height() + 30 <= 768  # with room for a title bar
     assert again.minimumHeight() <= 690  # long panels scroll in their docks: it fits under a desktop panel too
     assert laptop.contains(again.geometry())
+
+
+def test_labels_and_neighbour_queries_never_wait_for_numbas_compiler_lock(dense_map):
+    # at start-up umap compiles in a background thread for tens of seconds, holding numba's compiler lock; the GUI
+    # thread's own kernels are loaded before that starts, and nothing it calls may need the lock again
+    import threading
+    import time
+
+    from numba.core.compiler_lock import global_compiler_lock
+
+    from embedstudio.analysis import labels, topk
+    from embedstudio.vectors import Embedding
+
+    labels.prepare()
+    topk.prepare()
+    emb = Embedding([f"w{i}" for i in range(500)], np.random.default_rng(1).normal(size=(500, 16)).astype(np.float32))
+    held, release = threading.Event(), threading.Event()
+
+    def compile_elsewhere():
+        with global_compiler_lock:
+            held.set()
+            release.wait(20)
+
+    holder = threading.Thread(target=compile_elsewhere, daemon=True)
+    holder.start()
+    held.wait(5)
+    try:
+        started = time.perf_counter()
+        dense_map.setXRange(-0.5, 0.5)
+        dense_map.place_labels()
+        emb.most_similar("w3", topn=5)
+        waited = time.perf_counter() - started
+    finally:
+        release.set()
+        holder.join()
+    assert len(dense_map.labels.rows) > 0
+    assert waited < 5, f"the GUI thread waited {waited:.1f} s for numba's compiler lock"
