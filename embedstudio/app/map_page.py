@@ -118,6 +118,12 @@ class MapPage(QWidget):
         else:
             self._maps, self._shown = {}, "PCA"
         self.map.set_points(emb.keys, coords, emb.counts)
+        kinds = emb.metadata.get("kind")
+        if kinds is not None and len(kinds) == len(emb):  # a TagSpace map: its few labels are what to read first
+            tags = np.asarray([k == "label" for k in kinds])
+            if tags.any() and not tags.all():
+                base = self.map.importance if self.map.importance is not None else np.zeros(len(emb))
+                self.map.importance = base + tags * (float(base.max(initial=0.0)) + 1.0)
         self.run_search(self.search.text())
         self.colour.clear()
         self.colour.addItems(["none"] + (["frequency"] if emb.counts is not None else []) + list(emb.metadata))

@@ -58,3 +58,5 @@ def test_clicking_the_tags_sample_trains_tagspace_live_and_beats_chance(window, 
     assert "P@1" in message and "(chance 0.042)" in message
     assert window.session.model.mode == "tagspace" and "1860s" in window.session.model.labels
     assert "done" in flow.panel.status.text()
+    labelled = [window.map.keys[r] for r in window.map.labels.rows]  # the decades are read first on the map
+    assert labelled and sum(k.startswith("__label__") for k in labelled) >= min(12, len(labelled) // 2)
