@@ -72,18 +72,52 @@ def _rsgd_step(theta, grad, lr, max_norm):
             theta[i] *= max_norm / norm
 
 
+@njit(nogil=True, cache=True, inline="always")
+def draw_negatives(state, cand, u, n_nodes, negative, neighbor_ptr, neighbor_idx, alias_prob, alias_idx, uniform):
+    """Fill cand[1:] with negatives for u; returns (rng state, candidates incl. cand[0]).
+
+    Drawn by the alias table (degree^dampening) or uniformly, never u itself nor a row of u in
+    (ptr, idx); after 25 failed draws for a slot the edge goes on with fewer negatives.
+    """
+    k = 1
+    for _ in range(negative):
+        for _try in range(25):
+            state = next_state(state)
+            r = output(state)
+            w = below(r, n_nodes)
+            if not uniform and uniform01(r) >= alias_prob[w]:
+                w = alias_idx[w]
+            if w != u and not _is_neighbor(neighbor_ptr, neighbor_idx, u, w):
+                cand[k] = w
+                k += 1
+                break
+    return state, k
+
+
+@njit(nogil=True, cache=True, inline="always")
+def softmax_loss(dists, k, coefs):
+    """-log softmax of -dists[0] among -dists[:k], computed stably; writes ∂loss/∂dists[j] into coefs."""
+    smallest = dists[0]
+    for j in range(1, k):
+        smallest = min(smallest, dists[j])
+    z = 0.0
+    for j in range(k):
+        z += np.exp(smallest - dists[j])
+    for j in range(k):
+        p = np.exp(smallest - dists[j]) / z
+        coefs[j] = (1.0 - p) if j == 0 else -p
+    return dists[0] - smallest + np.log(z)
+
+
 @njit(nogil=True, cache=True)
 def train_chunk(vectors, edges, order, first, end, neighbor_ptr, neighbor_idx, alias_prob, alias_idx, uniform,
                 negative, lr, max_norm, seed):
-    """Train on edges order[first:end]. Returns (loss sum, examples, edges used, non-finite count).
-
-    Negatives are drawn by the alias table (degree^dampening) or uniformly, never u itself nor a
-    neighbour of u; after 25 failed draws for a slot the edge goes on with fewer negatives.
-    """
+    """Train on edges order[first:end]. Returns (loss sum, examples, edges used, non-finite count)."""
     n_nodes, dim = vectors.shape
     state = splitmix64(seed)
     cand = np.empty(negative + 1, dtype=np.int64)
     dists = np.empty(negative + 1, dtype=np.float64)
+    coefs = np.empty(negative + 1, dtype=np.float64)
     grads_u = np.empty((negative + 1, dim), dtype=np.float64)
     grads_x = np.empty((negative + 1, dim), dtype=np.float64)
     total_grad_u = np.empty(dim, dtype=np.float64)
@@ -93,30 +127,12 @@ def train_chunk(vectors, edges, order, first, end, neighbor_ptr, neighbor_idx, a
     for pos in range(first, end):
         e = order[pos]
         u = edges[e, 0]
-        v = edges[e, 1]
-        cand[0] = v
-        k = 1
-        for _ in range(negative):
-            for _try in range(25):
-                state = next_state(state)
-                r = output(state)
-                w = below(r, n_nodes)
-                if not uniform and uniform01(r) >= alias_prob[w]:
-                    w = alias_idx[w]
-                if w != u and not _is_neighbor(neighbor_ptr, neighbor_idx, u, w):
-                    cand[k] = w
-                    k += 1
-                    break
+        cand[0] = edges[e, 1]
+        state, k = draw_negatives(state, cand, u, n_nodes, negative, neighbor_ptr, neighbor_idx, alias_prob,
+                                  alias_idx, uniform)
         for j in range(k):
             dists[j] = distance_and_grads(vectors[u], vectors[cand[j]], grads_u[j], grads_x[j])
-        # softmax over -d, computed stably
-        smallest = dists[0]
-        for j in range(1, k):
-            smallest = min(smallest, dists[j])
-        z = 0.0
-        for j in range(k):
-            z += np.exp(smallest - dists[j])
-        edge_loss = dists[0] - smallest + np.log(z)
+        edge_loss = softmax_loss(dists, k, coefs)
         if not np.isfinite(edge_loss):
             bad += 1
             continue
@@ -124,8 +140,7 @@ def train_chunk(vectors, edges, order, first, end, neighbor_ptr, neighbor_idx, a
         examples += 1
         total_grad_u[:] = 0.0
         for j in range(k):
-            p = np.exp(smallest - dists[j]) / z
-            coef = (1.0 - p) if j == 0 else -p  # ∂L/∂d_j
+            coef = coefs[j]
             for i in range(dim):
                 total_grad_u[i] += coef * grads_u[j, i]
                 grads_x[j, i] *= coef
