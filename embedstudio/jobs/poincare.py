@@ -1,4 +1,5 @@
-"""The Poincaré job: embeddings of a hierarchy in the Poincaré ball, live on the disk."""
+"""The Poincaré job: embeddings of a hierarchy in the Poincaré ball (trained there or on the Lorentz
+hyperboloid, as ``cfg.model`` says; the snapshots and the result are ball coordinates either way), live on the disk."""
 
 from __future__ import annotations
 

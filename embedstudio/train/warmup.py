@@ -58,6 +58,8 @@ def prepare_kernel_steps():
             ("word2vec", lambda: _fit(Word2VecTrainer(Word2VecConfig(dim=8, epochs=1, min_count=1, threads=1)),
                                       read_corpus(corpus, min_count=1, cache_dir=os.path.join(tmp, "cache")))),
             ("poincare", lambda: _fit(PoincareTrainer(PoincareConfig(dim=2, epochs=1, burn_in=0, threads=1)), read_hierarchy(tree))),
+            ("lorentz", lambda: _fit(PoincareTrainer(PoincareConfig(model="lorentz", dim=2, epochs=1, burn_in=0, threads=1)),
+                                     read_hierarchy(tree))),
             ("graph", lambda: _fit(GraphTrainer(GraphConfig(dim=8, epochs=1, threads=1)), read_edgelist(edges))),
             ("starspace", lambda: _fit(StarSpaceTrainer(StarSpaceConfig(dim=8, epochs=1, threads=1)), read_labelled(tags))),
         )
