@@ -144,6 +144,8 @@ class PoincareWorkflow(TrainingWorkflow):
 
     def start_run(self, dataset, cfg) -> None:
         self._disk_started = False
+        # the run's (and so the embedding's) name says which model trained it
+        self.run_title = ("Lorentz" if cfg.model == "lorentz" else "Poincaré") + " d={cfg.dim} · {dataset.name}"
         super().start_run(dataset, cfg)
 
     def progress(self, item) -> None:
