@@ -170,3 +170,38 @@ def test_umap_runs_on_numba_threads_that_sleep_when_idle():
 
     expected = os.environ.get("NUMBA_THREADING_LAYER", "workqueue")
     assert numba.config.THREADING_LAYER == expected
+
+
+def test_opentsne_is_given_scipys_fft_which_computes_numpys_transforms():
+    pytest.importorskip("openTSNE")
+    from openTSNE._matrix_mul import matrix_mul
+
+    from embedstudio.analysis import projection
+
+    projection._use_scipy_fft_in_opentsne()
+    shim = matrix_mul.np
+    assert shim.fft is not np.fft and shim.zeros is np.zeros  # only the transforms differ
+    rng = np.random.default_rng(0)
+    kernel, coefficients = rng.standard_normal((48, 48)), rng.standard_normal((48, 48, 4))
+    ours = shim.fft.irfft2(shim.fft.rfft2(coefficients, axes=(0, 1)) * shim.fft.rfft2(kernel)[..., None], axes=(0, 1))
+    numpys = np.fft.irfft2(np.fft.rfft2(coefficients, axes=(0, 1)) * np.fft.rfft2(kernel)[..., None], axes=(0, 1))
+    np.testing.assert_allclose(ours, numpys, atol=1e-9)
+    from openTSNE import _tsne
+
+    calls = []  # the compiled FFT gradient (openTSNE uses it from 10k points) really goes through the shim
+    rfft2 = shim.fft.rfft2
+    shim.fft.rfft2 = staticmethod(lambda *a, **k: (calls.append(1), rfft2(*a, **k))[1])
+    try:
+        points = rng.normal(0, 5, (500, 2))
+        gradient = np.zeros_like(points)
+        _tsne.estimate_negative_gradient_fft_2d(points, gradient)
+    finally:
+        shim.fft.rfft2 = staticmethod(rfft2)
+    assert calls and np.isfinite(gradient).all() and np.abs(gradient).max() > 0
+    matrix_mul.np = np  # the same gradient as with numpy's transforms
+    try:
+        with_numpy = np.zeros_like(points)
+        _tsne.estimate_negative_gradient_fft_2d(points, with_numpy)
+    finally:
+        matrix_mul.np = shim
+    np.testing.assert_allclose(gradient, with_numpy, rtol=1e-7, atol=1e-12)
