@@ -139,3 +139,20 @@ def test_labels_and_neighbour_queries_never_wait_for_numbas_compiler_lock(dense_
         holder.join()
     assert len(dense_map.labels.rows) > 0
     assert waited < 5, f"the GUI thread waited {waited:.1f} s for numba's compiler lock"
+
+
+def test_a_pan_moves_the_labels_it_keeps_without_setting_their_text_again(dense_map):
+    layer = dense_map.labels
+
+    def shown():
+        return {item.textItem.toPlainText(): item for item in layer.items if item.isVisible()}
+
+    before = shown()
+    assert set(before) == {dense_map.keys[r] for r in layer.rows}
+    (x0, x1), (y0, y1) = dense_map.getViewBox().viewRange()
+    dense_map.getViewBox().setRange(xRange=(x0 + 0.05 * (x1 - x0), x1 + 0.05 * (x1 - x0)), yRange=(y0, y1), padding=0)
+    dense_map.place_labels()
+    after = shown()
+    assert set(after) == {dense_map.keys[r] for r in layer.rows}  # every label names its point
+    kept = set(before) & set(after)
+    assert len(kept) > 10 and all(after[word] is before[word] for word in kept)  # the same item, moved

@@ -26,11 +26,13 @@ class LabelLayer:
         self.metrics = QFontMetricsF(self.font)
         self.items: list[pg.TextItem] = []
         self.rows = np.zeros(0, dtype=np.int64)  # the rows labelled now, most important first
-        self._widths: dict[int, float] = {}
+        self._widths = np.zeros(0)  # each row's label width once measured (NaN: not yet)
+        self._item_rows: list[int] = []  # the row each pooled item shows (-1: hidden)
 
     def forget_sizes(self) -> None:
-        """The texts changed (new points): measure them again."""
-        self._widths = {}
+        """The texts changed (new points): measure them again, and set every item's text anew."""
+        self._widths = np.zeros(0)
+        self._item_rows = [-1] * len(self.items)
 
     def place(self, coords: np.ndarray, text: Callable[[int], str], in_view: np.ndarray,
               importance: np.ndarray | None, forced=(), preferred=(), avoid=()) -> np.ndarray:
@@ -46,38 +48,61 @@ class LabelLayer:
             tried, n_forced = placer.candidates(in_view, importance, forced, preferred)
             px = (np.asarray(coords[tried, 0], dtype=np.float64) - x0) / (x1 - x0) * width
             py = (y1 - np.asarray(coords[tried, 1], dtype=np.float64)) / (y1 - y0) * height
-            w = np.array([self._width(int(r), text) for r in tried], dtype=np.float64)
+            w = self._widths_of(tried, text)
             h = np.full(len(tried), self.metrics.height() + 2 * TEXT_MARGIN)
             corner = box.topLeft()
             blocked = [(r.left() - corner.x(), r.top() - corner.y(), r.right() - corner.x(), r.bottom() - corner.y())
                        for r in (item.sceneBoundingRect() for item in avoid if item is not None and item.isVisible())]
             order, where = placer.place_labels(px, py, w, h, width, height, n_forced, self.max_labels, blocked)
             rows = tried[order]
-            tops = np.array([placer.label_rect(px[i], py[i], w[i], h[i], int(where[i]))[:2] for i in order])
+            # the rectangle rule of placer.label_rect, for all the placed labels at once
+            chosen = placer.PLACES[where[order]]
+            tops = np.column_stack([px[order] + chosen[:, 0] * w[order], py[order] - (chosen[:, 1] + 1.0) * h[order]])
         while len(self.items) < len(rows):
             item = pg.TextItem("", color=self.color, anchor=(0, 0), fill=self.fill)
             item.setFont(self.font)
             item.setZValue(self.z)
             self.plot.addItem(item)
             self.items.append(item)
-        for k, item in enumerate(self.items):
-            if k < len(rows):
-                left, top = tops[k]
-                item.setText(text(int(rows[k])))
-                item.setPos(x0 + left / width * (x1 - x0), y1 - top / height * (y1 - y0))
-                item.show()
-            else:
-                item.hide()
+            self._item_rows.append(-1)
+        # a row labelled before keeps its item: only its position changes (setText re-lays out the text, the
+        # larger part of a pan's labelling cost at 100k points)
+        before = {int(r): k for k, r in enumerate(self._item_rows) if r >= 0}
+        slot = [before.get(int(r), -1) for r in rows]
+        free = iter(sorted(set(range(len(self.items))) - set(slot)))
+        slot = [k if k >= 0 else next(free) for k in slot]
+        item_rows = [-1] * len(self.items)
+        for i, k in enumerate(slot):
+            item = self.items[k]
+            row = int(rows[i])
+            if self._item_rows[k] != row:
+                item.setText(text(row))
+            left, top = tops[i]
+            item.setPos(x0 + left / width * (x1 - x0), y1 - top / height * (y1 - y0))
+            item.show()
+            item_rows[k] = row
+        for k, row in enumerate(item_rows):
+            if row < 0:
+                self.items[k].hide()
+        self._item_rows = item_rows
         self.rows = rows
         return rows
 
     def clear(self) -> None:
         for item in self.items:
             item.hide()
+        self._item_rows = [-1] * len(self.items)
         self.rows = np.zeros(0, dtype=np.int64)
 
-    def _width(self, row: int, text: Callable[[int], str]) -> float:
-        w = self._widths.get(row)
-        if w is None:
-            w = self._widths[row] = self.metrics.horizontalAdvance(text(row)) + 2 * TEXT_MARGIN
+    def _widths_of(self, rows: np.ndarray, text: Callable[[int], str]) -> np.ndarray:
+        """The label widths of ``rows`` (pixels, margins included), measured once per row: a pan tries up to
+        2,000 rows, mostly the same as the last one's."""
+        top = int(rows.max()) + 1 if len(rows) else 0
+        if len(self._widths) < top:
+            grown = np.full(max(top, 2 * len(self._widths)), np.nan)
+            grown[:len(self._widths)] = self._widths
+            self._widths = grown
+        w = self._widths[rows]
+        for i in np.flatnonzero(np.isnan(w)):
+            w[i] = self._widths[rows[i]] = self.metrics.horizontalAdvance(text(int(rows[i]))) + 2 * TEXT_MARGIN
         return w
