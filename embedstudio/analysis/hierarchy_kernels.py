@@ -25,7 +25,7 @@ from numba import njit
 
 _ROWS = 64  # rows sharing a tile, one bit each in the mask (measured: 1 -> 4.5, 16..128 -> ~2.5 ns/pair)
 _TILE = 1024  # nodes per tile: dim x 8 KiB of coordinates stay in L2
-_LINEAR = 32  # up to this many positives, find a score's bin by counting (branch-free), else bisect
+_LINEAR = 32  # up to this many positives, count below each (vectorised), else bisect per score
 _SLACK = 1.0 + 1e-9  # the multiplied-out filter rounds differently from the division: keep a margin
 
 
@@ -65,6 +65,7 @@ def rank_rows(vt, one_minus, rows, pos_ptr, pos_idx, excl_ptr, excl_idx, count_s
     n = vt.shape[1]
     acc = np.empty(_TILE)
     cand = np.empty(_TILE, dtype=np.int64)
+    xs = np.empty(_TILE)
     mask = np.zeros(n, dtype=np.uint64)
     for b0 in range(0, rows.shape[0], _ROWS):
         b1 = min(b0 + _ROWS, rows.shape[0])
@@ -115,26 +116,37 @@ def rank_rows(vt, one_minus, rows, pos_ptr, pos_idx, excl_ptr, excl_idx, count_s
                 x_max = pos_x[s + k - 1]
                 su = one_minus[u]
                 bit = np.uint64(1) << np.uint64(i)
+                if k <= _LINEAR:
+                    # Keep the negatives' scores, then count those below each positive: k
+                    # comparisons per kept score, vectorised, instead of a search per score.
+                    nk = 0
+                    for q in range(nc):
+                        j = cand[q]
+                        xs[nk] = a[j] / (su * o[j])  # the same operations as _score: bit-equal for equal vectors
+                        nk += (mask[w0 + j] & bit) == 0
+                    prev = 0
+                    for t in range(k):
+                        p = pos_x[s + t]
+                        below = 0
+                        for q in range(nk):
+                            below += xs[q] < p  # a tie favours the positive
+                        counts[s + i + t] += below - prev  # the bins are differences of these counts
+                        prev = below
+                    continue
                 for q in range(nc):
                     j = cand[q]
-                    x = a[j] / (su * o[j])  # the same operations as _score: bit-equal for equal vectors
+                    x = a[j] / (su * o[j])
                     if not x < x_max or (mask[w0 + j] & bit) != 0:
                         continue
-                    if k <= _LINEAR:
-                        bin_ = 0
-                        for t in range(k):
-                            bin_ += pos_x[s + t] <= x
-                    else:
-                        lo = s
-                        hi = s + k
-                        while lo < hi:
-                            mid = (lo + hi) >> 1
-                            if pos_x[mid] <= x:
-                                lo = mid + 1
-                            else:
-                                hi = mid
-                        bin_ = lo - s
-                    counts[s + i + bin_] += 1
+                    lo = s
+                    hi = s + k
+                    while lo < hi:  # bin = #{positive scores <= x}: a tie favours the positive
+                        mid = (lo + hi) >> 1
+                        if pos_x[mid] <= x:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    counts[lo + i] += 1  # row i's counts start at s + i
         _mark(mask, rows, b0, b1, pos_ptr, pos_idx, excl_ptr, excl_idx, count_self, False)
         for i in range(nb):
             s = start[i]
