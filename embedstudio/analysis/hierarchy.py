@@ -183,7 +183,7 @@ def reconstruction(
     directed: bool = True,
     count_self: bool = False,
     threads: int | None = None,
-    nodes=None,
+    nodes: np.ndarray | list[int] | None = None,
 ) -> ReconstructionResult:
     """Mean rank and MAP of the hierarchy's edges under Poincaré distance (module docstring).
 
