@@ -82,6 +82,9 @@ def main() -> None:
     ap.add_argument("--negative", type=int, default=10)
     ap.add_argument("--exclude", default="neighbours", choices=("neighbours", "ancestors"))
     ap.add_argument("--lr-decay", default="constant", choices=("constant", "linear"))
+    ap.add_argument("--negative-sampling", default="degree", choices=("degree", "uniform"),
+                    help="negatives after burn-in (the authors' code: uniform)")
+    ap.add_argument("--burn-in", type=int, default=10)
     ap.add_argument("--model", default=None, help="PoincareConfig.model, e.g. poincare or lorentz")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--every", type=int, default=10, help="sampled evaluation every this many epochs")
@@ -94,7 +97,8 @@ def main() -> None:
     args = ap.parse_args()
 
     settings = {"dim": args.dim, "epochs": args.epochs, "threads": args.threads, "chunk_edges": 20000,
-                "negative": args.negative, "exclude": args.exclude, "lr_decay": args.lr_decay}
+                "negative": args.negative, "exclude": args.exclude, "lr_decay": args.lr_decay,
+                "negative_sampling": args.negative_sampling, "burn_in": args.burn_in}
     if args.lr is not None:
         settings["lr"] = args.lr
     if args.model is not None:

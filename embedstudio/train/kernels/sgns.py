@@ -57,6 +57,17 @@ def _table_index(f):
     return int((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2.0))
 
 
+@njit(nogil=True, cache=True)
+def _negative(state, vocab, alias_prob, alias_idx):
+    """One negative drawn from the noise distribution (alias method): (state, word)."""
+    state = next_state(state)
+    r = output(state)
+    target = below(r, vocab)
+    if uniform01(r) >= alias_prob[target]:
+        target = alias_idx[target]
+    return state, target
+
+
 @njit(nogil=True, cache=True, fastmath=True)
 def _train_targets(l1, syn1, center, negative, alpha, neu1e, sig_table, logsig_table, alias_prob, alias_idx, state):
     """One positive (center) and `negative` sampled targets against the input vector l1.
@@ -71,11 +82,7 @@ def _train_targets(l1, syn1, center, negative, alpha, neu1e, sig_table, logsig_t
             target = center
             label = np.float32(1.0)
         else:
-            state = next_state(state)
-            r = output(state)
-            target = below(r, vocab)
-            if uniform01(r) >= alias_prob[target]:
-                target = alias_idx[target]
+            state, target = _negative(state, vocab, alias_prob, alias_idx)
             if target == center:
                 continue
             label = np.float32(0.0)
@@ -230,11 +237,7 @@ def _score_targets(l1, syn1, center, negative, alias_prob, alias_idx, state):
         if k == 0:
             target = center
         else:
-            state = next_state(state)
-            r = output(state)
-            target = below(r, vocab)
-            if uniform01(r) >= alias_prob[target]:
-                target = alias_idx[target]
+            state, target = _negative(state, vocab, alias_prob, alias_idx)
             if target == center:
                 continue
         row = syn1[target]
