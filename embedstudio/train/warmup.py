@@ -74,14 +74,7 @@ def prepare_kernel_steps():
                 write_vectors(emb, os.path.join(tmp, name), fmt)
                 read_vectors(os.path.join(tmp, name), fmt).most_similar_many(words[:2], topn=2)
 
-        def labels():  # the views' label placer: it runs on the GUI thread, which must never wait for numba
-            from embedstudio.analysis.labels import place_labels
-
-            import numpy as np
-
-            place_labels(np.zeros(2), np.zeros(2), np.ones(2), np.ones(2), 10.0, 10.0, obstacles=[(0, 0, 1, 1)])
-
-        jobs += (("readers", readers), ("labels", labels))
+        jobs += (("readers", readers),)  # the label placer is loaded by the window itself (labels.prepare)
         for name, job in jobs:
             started = time.perf_counter()
             job()
