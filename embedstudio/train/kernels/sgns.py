@@ -112,6 +112,14 @@ def _train_targets(l1, syn1, center, negative, alpha, neu1e, sig_table, logsig_t
 
 
 @njit(nogil=True, cache=True)
+def _window(state, i, n, window):
+    """word2vec's reduced window around position i of n kept words: (state, lo, hi)."""
+    state = next_state(state)
+    reduced = below(output(state), window)
+    return state, max(0, i - window + reduced), min(n, i + window + 1 - reduced)
+
+
+@njit(nogil=True, cache=True)
 def _subsample(tokens, start, stop, keep_prob, kept, state):
     """The tokens [start, stop) that survive subsampling, into ``kept``: (how many, state)."""
     n = 0
@@ -176,10 +184,7 @@ def train_chunk(
         n, state = _subsample(tokens, start, stop, keep_prob, kept, state)
         effective += n
         for i in range(n):
-            state = next_state(state)
-            reduced = below(output(state), window)
-            lo = max(0, i - window + reduced)
-            hi = min(n, i + window + 1 - reduced)
+            state, lo, hi = _window(state, i, n, window)
             center = kept[i]
             if skipgram:
                 for j in range(lo, hi):
@@ -272,10 +277,7 @@ def eval_loss(syn0, syn1, tokens, sentence_starts, sentences, keep_prob, alias_p
         state = splitmix64(splitmix64(seed) + np.uint64(s))
         n, state = _subsample(tokens, sentence_starts[s], sentence_starts[s + 1], keep_prob, kept, state)
         for i in range(n):
-            state = next_state(state)
-            reduced = below(output(state), window)
-            lo = max(0, i - window + reduced)
-            hi = min(n, i + window + 1 - reduced)
+            state, lo, hi = _window(state, i, n, window)
             center = kept[i]
             if skipgram:
                 for j in range(lo, hi):
