@@ -1,7 +1,6 @@
 """The bias audit's own view: 300 neutral words legible (labels never overlap, zooming shows more), both ends
 named, cosine ticks, before → after arrows, and brushing between the ranked table and the plot."""
 
-import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
