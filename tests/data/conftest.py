@@ -13,6 +13,27 @@ from embedstudio.vectors import Embedding
 BIG_LINE_BYTES = 100 * 1024 * 1024  # "a 100 MB line"
 
 
+_SUMMARY = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def summary_line(request):
+    """``summary_line(section, text)``: a line for the run's closing summary, which the CI log shows even for a
+    test that passes (pytest shows a passing test's prints only with -rA)."""
+    lines = request.config.stash.setdefault(_SUMMARY, [])
+    return lambda section, text: lines.append((section, text))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    sections: dict[str, list[str]] = {}
+    for section, text in config.stash.get(_SUMMARY, []):
+        sections.setdefault(section, []).append(text)
+    for section, lines in sections.items():
+        terminalreporter.section(section)
+        for text in lines:
+            terminalreporter.write_line(text)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Never touch the user's ~/.cache: every test gets its own EMBEDSTUDIO_CACHE."""

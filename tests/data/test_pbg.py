@@ -297,6 +297,40 @@ def _finish(proc_t0, what, timeout=120):
     return json.loads(out.strip().splitlines()[-1]), wall
 
 
+def start_pbg_scoring(py, config, graph, sample, folder: Path, env):
+    """PBG's own scores for ``sample`` (rows of graph ids) from the checkpoint ``config`` names, in the PBG venv:
+    (process, start time) for :func:`_finish`, and the path the scores go to."""
+    edges_file = folder / "score_edges.json"
+    edges_file.write_text(json.dumps({"edges": [[graph.names[h], int(r), graph.names[t]] for h, r, t in sample]}))
+    out = folder / "scores.json"
+    return _run([py, str(PBG_TRAIN), "--score", str(config), "--edges", str(edges_file), "--out", str(out)], env), out
+
+
+def score_differences(model, graph, sample, scores) -> tuple[dict, float]:
+    """Largest |ours - PBG's| over ``sample``: the positives on each side and every candidate of the partition;
+    and the error of the other reading of the operator's side (meaningful for untyped graphs only)."""
+    index = {n: i for i, n in enumerate(graph.names)}
+    diffs = {"tail_pos": 0.0, "head_pos": 0.0, "tail_all": 0.0, "head_all": 0.0}
+    swapped = 0.0
+    for (h, r, t), e in zip(sample, scores["edges"]):
+        assert (e["head"], e["rel"], e["tail"]) == (graph.names[h], r, graph.names[t])
+        tail_side, head_side = model.edge_scores([[h, r, t]])
+        # PBG's rhs_pos is the positive scored against corrupted tails, lhs_pos against corrupted heads
+        diffs["tail_pos"] = max(diffs["tail_pos"], abs(tail_side[0] - e["rhs_pos"]))
+        diffs["head_pos"] = max(diffs["head_pos"], abs(head_side[0] - e["lhs_pos"]))
+        for side, key, cands in (("tail", "rhs_neg", e["rhs_candidates"]), ("head", "lhs_neg", e["lhs_candidates"])):
+            cand = np.array([index[c] for c in scores["candidates"][cands]])
+            ours = (model.tail_scores([h], r, cand) if side == "tail" else model.head_scores([t], r, cand))[0]
+            pbg = np.array(e[key])
+            positive = cand == (t if side == "tail" else h)
+            assert (pbg[positive] < -1e8).all()  # PBG masks the positive itself
+            pbg[positive] = e["rhs_pos" if side == "tail" else "lhs_pos"]
+            diffs[f"{side}_all"] = max(diffs[f"{side}_all"], float(np.abs(ours - pbg).max()))
+        # the other reading (operator on the candidate side: tail score = cmp(e_h, rhs_op(e_t))) is wrong
+        swapped = max(swapped, abs(head_side[0] - e["rhs_pos"]))
+    return diffs, swapped
+
+
 @pytest.fixture(scope="module")
 def pbg_runs(tmp_path_factory):
     """Export the planted graphs, train each with PBG (all at once), then score samples with PBG."""
@@ -318,14 +352,8 @@ def pbg_runs(tmp_path_factory):
         rng = np.random.default_rng(9)
         for name, run in runs.items():
             g = run["graph"]
-            sample = g.edges[rng.choice(len(g.edges), 40, replace=False)]
-            run["sample"] = sample
-            edges_file = run["folder"] / "score_edges.json"
-            edges_file.write_text(json.dumps({"edges": [[g.names[h], int(r), g.names[t]] for h, r, t in sample]}))
-            out = run["folder"] / "scores.json"
-            procs[name] = _run([py, str(PBG_TRAIN), "--score", run["config"], "--edges", str(edges_file),
-                                "--out", str(out)], env)
-            run["scores_path"] = out
+            run["sample"] = g.edges[rng.choice(len(g.edges), 40, replace=False)]
+            procs[name], run["scores_path"] = start_pbg_scoring(py, run["config"], g, run["sample"], run["folder"], env)
         for name, run in runs.items():
             _, run["score_wall"] = _finish(procs[name], f"PBG scoring {name}")
             run["scores"] = json.loads(run["scores_path"].read_text())
@@ -349,27 +377,7 @@ def test_pbg_interop_scores_match(pbg_runs, name):
     assert m.embedding.keys == g.names and m.operator == operator and m.comparator == comparator
     assert m.relation_mode == ("static" if typed else "dynamic")
     np.testing.assert_array_equal(m.relation_types, g.relation_types)
-    index = {n: i for i, n in enumerate(g.names)}
-    scores = run["scores"]
-    diffs = {"tail_pos": 0.0, "head_pos": 0.0, "tail_all": 0.0, "head_all": 0.0}
-    swapped = 0.0
-    for (h, r, t), e in zip(run["sample"], scores["edges"]):
-        assert (e["head"], e["rel"], e["tail"]) == (g.names[h], r, g.names[t])
-        tail_side, head_side = m.edge_scores([[h, r, t]])
-        # PBG's rhs_pos is the positive scored against corrupted tails, lhs_pos against corrupted heads
-        diffs["tail_pos"] = max(diffs["tail_pos"], abs(tail_side[0] - e["rhs_pos"]))
-        diffs["head_pos"] = max(diffs["head_pos"], abs(head_side[0] - e["lhs_pos"]))
-        for side, key, cands in (("tail", "rhs_neg", e["rhs_candidates"]), ("head", "lhs_neg", e["lhs_candidates"])):
-            cand = np.array([index[c] for c in scores["candidates"][cands]])
-            ours = (m.tail_scores([h], r, cand) if side == "tail" else m.head_scores([t], r, cand))[0]
-            pbg = np.array(e[key])
-            positive = cand == (t if side == "tail" else h)
-            assert (pbg[positive] < -1e8).all()  # PBG masks the positive itself
-            pbg[positive] = e["rhs_pos" if side == "tail" else "lhs_pos"]
-            diffs[f"{side}_all"] = max(diffs[f"{side}_all"], float(np.abs(ours - pbg).max()))
-        if not typed:
-            # the other reading (operator on the candidate side: tail score = cmp(e_h, rhs_op(e_t))) is wrong
-            swapped = max(swapped, abs(head_side[0] - e["rhs_pos"]))
+    diffs, swapped = score_differences(m, g, run["sample"], run["scores"])
     print(f"\n{name}: max |ours - PBG| {diffs}; swapped-sides error {swapped:.3g}; "
           f"train {run['train_wall']:.1f} s (PBG {run['train']['wall_s']} s, {run['train']['edges_per_s']} edges/s), "
           f"score {run['score_wall']:.1f} s, all runs {pbg_runs['_wall']:.1f} s")
