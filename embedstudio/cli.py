@@ -542,6 +542,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test", type=float, default=0.0, help="leave out this share of edges (the same seeded split as graph)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a PBG config value, e.g. dimension=200")
+    p.add_argument("--machines", type=int, default=1,
+                   help="train on this many machines with PBG's distributed mode (needs --init and at least "
+                        "2 x machines partitions); writes run-rank.sh and HOW-TO-RUN.txt")
+    p.add_argument("--init", metavar="tcp://HOST:PORT",
+                   help="with --machines: the address rank 0's machine serves and every machine can reach")
+    p.add_argument("--interface", metavar="NAME",
+                   help="with --machines: the network interface gloo uses (GLOO_SOCKET_IFNAME; default lo for a "
+                        "loopback --init, else gloo's choice)")
+    p.add_argument("--check-init-here", action="store_true",
+                   help="with --machines: also check that this machine can serve --init (export on rank 0's machine)")
     p.set_defaults(func=cmd_pbg_export)
 
     p = sub.add_parser("pbg-import", help="read a PyTorch-BigGraph checkpoint into a graph model")

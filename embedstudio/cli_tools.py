@@ -102,8 +102,11 @@ def cmd_links(args) -> int:
 
 def cmd_pbg_export(args) -> int:
     from embedstudio.data.edgelist import read_edgelist
+    from embedstudio.data.pbg_cluster import check_cluster
     from embedstudio.jobs.graph import pbg_export_job
 
+    # a bad cluster setting is reported before a big edge list is read (export_pbg checks again)
+    check_cluster(args.machines, args.partitions, args.init, interface=args.interface, here=args.check_init_here)
     graph = read_edgelist(args.edges)
     overrides = {}
     for item in args.set or []:
@@ -112,11 +115,21 @@ def cmd_pbg_export(args) -> int:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    config = pbg_export_job(graph, args.folder, args.partitions, overrides, args.seed, test_fraction=args.test)
-    print(f"wrote PyTorch-BigGraph input for {graph.n_entities:,} entities and "
-          f"{graph.n_edges:,} edges{f' ({args.test:.0%} held out)' if args.test > 0 else ''} in "
-          f"{args.partitions}x{args.partitions} buckets; train it with:\n  torchbiggraph_train {config}\n"
-          f"then bring the result back with:\n  embedstudio pbg-import {args.folder} -o model.esgraph")
+    config = pbg_export_job(graph, args.folder, args.partitions, overrides, args.seed, test_fraction=args.test,
+                            machines=args.machines, init_method=args.init, interface=args.interface,
+                            check_here=args.check_init_here)
+    wrote = (f"wrote PyTorch-BigGraph input for {graph.n_entities:,} entities and "
+             f"{graph.n_edges:,} edges{f' ({args.test:.0%} held out)' if args.test > 0 else ''} in "
+             f"{args.partitions}x{args.partitions} buckets")
+    if args.machines > 1:
+        from embedstudio.data.pbg_cluster import HOW_TO_FILE, cluster_instructions
+
+        folder = str(Path(config).parent)
+        print(f"{wrote} for {args.machines} machines (these steps are also in {Path(folder) / HOW_TO_FILE}):\n"
+              + cluster_instructions(folder, args.machines, args.init, args.interface))
+    else:
+        print(f"{wrote}; train it with:\n  torchbiggraph_train {config}\n"
+              f"then bring the result back with:\n  embedstudio pbg-import {args.folder} -o model.esgraph")
     return 0
 
 

@@ -13,6 +13,7 @@ atomically; absolute paths in the config)::
       dynamic_rel_names.json             dynamic relations only: names, index = relation id
       edges/edges_<lhs>_<rhs>.h5         all P x P buckets: contiguous int32 lhs, rhs, rel
       checkpoints/                       PBG's checkpoint_path (PBG creates it)
+      run-rank.sh, HOW-TO-RUN.txt        for several machines only (see embedstudio.data.pbg_cluster)
 
 * ``<type>`` is the entity type's PBG name: the graph's type name when it is made of ASCII
   letters, digits, ``_`` and ``-`` (starting with a letter or digit), else ``type<k>``; names.json
@@ -46,6 +47,8 @@ import tempfile
 
 import numpy as np
 
+from embedstudio.config import ConfigError
+from embedstudio.data import pbg_cluster
 from embedstudio.storage import atomic_write
 
 __all__ = ["DEFAULT_CONFIG", "NAMES_FILE", "export_pbg", "pbg_settings", "pbg_type_names"]
@@ -118,7 +121,8 @@ def _part_start(p: int, n: int, parts: int) -> int:
 
 
 def export_pbg(graph, folder: str | os.PathLike, *, edges: np.ndarray | None = None, partitions: int = 1,
-               config: dict | None = None, seed: int = 0, dynamic: bool | None = None) -> str:
+               config: dict | None = None, seed: int = 0, dynamic: bool | None = None, machines: int = 1,
+               init_method: str | None = None, interface: str | None = None, check_here: bool = False) -> str:
     """Write ``graph`` (a :class:`~embedstudio.data.edgelist.GraphData`) as PBG input into ``folder``.
 
     ``edges`` (int (n, 3) rows ``head, relation, tail`` in the graph's ids) defaults to
@@ -129,6 +133,13 @@ def export_pbg(graph, folder: str | os.PathLike, *, edges: np.ndarray | None = N
     (True) or static (False) relations; None chooses dynamic exactly when every relation has the
     same (head type, tail type). Returns the path of the written ``config.json``; the layout is in
     the module docstring.
+
+    ``machines`` > 1 writes for PBG's distributed trainer, rank 0 serving ``init_method``
+    (``tcp://HOST:PORT``), plus ``run-rank.sh`` and ``HOW-TO-RUN.txt``; ``interface`` is the
+    ``GLOO_SOCKET_IFNAME`` the script sets (default: ``lo`` for a loopback host, else unset);
+    ``check_here`` also checks that this machine can serve the address. The cluster settings are
+    checked before anything is written; a bad one is a ConfigError (see
+    :mod:`embedstudio.data.pbg_cluster`).
     """
     folder = os.path.abspath(os.fspath(folder))
     names = list(graph.names)
@@ -146,6 +157,10 @@ def export_pbg(graph, folder: str | os.PathLike, *, edges: np.ndarray | None = N
     if int(partitions) != partitions or partitions < 1:
         raise ValueError(f"partitions must be a positive integer, got {partitions!r}")
     partitions = int(partitions)
+    cluster = pbg_cluster.check_cluster(machines, partitions, init_method, interface=interface, here=check_here)
+    if cluster and set(cluster) & set(config or {}):
+        raise ConfigError(f"set {', '.join(sorted(set(cluster) & set(config)))} through the machines and init "
+                          "address, not in the config")
     if len(entity_type) != n:
         raise ValueError(f"{len(entity_type)} entity types for {n} names")
     if n_rel == 0 or rel_types.shape[0] != n_rel:
@@ -247,6 +262,7 @@ def export_pbg(graph, folder: str | os.PathLike, *, edges: np.ndarray | None = N
         "dynamic_relations": dynamic,
     }
     pbg_config.update(settings)
+    pbg_config.update(cluster)
     pbg_config = json.loads(json.dumps(pbg_config, default=_json_scalar))  # numpy scalars -> Python
     _write_text(os.path.join(folder, "config.py"), _config_py(pbg_config))
     mapping = {
@@ -259,6 +275,12 @@ def export_pbg(graph, folder: str | os.PathLike, *, edges: np.ndarray | None = N
     _write_text(os.path.join(folder, NAMES_FILE), json.dumps(mapping, ensure_ascii=False))
     config_path = os.path.join(folder, "config.json")
     _write_text(config_path, json.dumps(pbg_config, indent=2))
+    if cluster:
+        pbg_cluster.write_launch_files(folder, machines, cluster["distributed_init_method"], interface)
+    else:
+        for stale in (pbg_cluster.LAUNCH_SCRIPT, pbg_cluster.HOW_TO_FILE):  # an earlier cluster export's: they
+            if os.path.isfile(os.path.join(folder, stale)):                  # would start this config on every
+                os.remove(os.path.join(folder, stale))                       # machine, each training it all
     return config_path
 
 

@@ -53,14 +53,17 @@ def graph_job(graph, cfg, mailbox: CheckpointMailbox, *, test_fraction: float = 
                         split.train if split is not None else graph.edges, split.test if split is not None else None)
 
 
-def pbg_export_job(graph, folder: str, partitions: int, settings: dict, seed: int, test_fraction: float = 0.0) -> str:
+def pbg_export_job(graph, folder: str, partitions: int, settings: dict, seed: int, test_fraction: float = 0.0, *,
+                   machines: int = 1, init_method: str | None = None, interface: str | None = None,
+                   check_here: bool = False) -> str:
     """Job: ``graph`` in PyTorch-BigGraph's input layout (without ``test_fraction`` of its edges, the graph job's
-    seeded split); returns the config's path."""
+    seeded split), for ``machines`` machines meeting at ``init_method``; returns the config's path."""
     from embedstudio.data.edgelist import split_edges
     from embedstudio.data.pbg import export_pbg
 
     edges = split_edges(graph, valid=0.0, test=test_fraction, seed=seed).train if test_fraction > 0 else None
-    return export_pbg(graph, folder, edges=edges, partitions=partitions, config=settings, seed=seed)
+    return export_pbg(graph, folder, edges=edges, partitions=partitions, config=settings, seed=seed,
+                      machines=machines, init_method=init_method, interface=interface, check_here=check_here)
 
 
 def read_session_model(folder: str, view: dict, embeddings: dict):
