@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import weakref
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog
-
 from embedstudio.app.docks.linkpred import LinkPredictionPanel
 from embedstudio.app.views.loss_view import objective_summary
 from embedstudio.app.workflows.base import RIGHT, TrainingWorkflow
@@ -124,25 +122,28 @@ class GraphWorkflow(TrainingWorkflow):
 
     # ------------------------------------------------------------------ export for PyTorch-BigGraph
     def _export_pbg_dialog(self) -> None:
+        from embedstudio.app.pbg_dialog import PbgExportDialog
+
         graphs = self.session.graphs()
         if not graphs:
             self.shell.show_error("Open an edge list first (head, relation, tail): it is the graph PyTorch-BigGraph "
                                   "will train")
             return
-        folder = QFileDialog.getExistingDirectory(self.shell,
-                                                  "Folder for PyTorch-BigGraph's input (and its checkpoints)")
-        if not folder:
+        dialog = PbgExportDialog(self.shell)
+        if dialog.exec() != PbgExportDialog.DialogCode.Accepted:
             return
-        partitions, ok = QInputDialog.getInt(self.shell, "Partitions", "entity partitions (N × N edge buckets; a "
-                                             "cluster trains disjoint buckets at once)", 4, 1, 256)
-        if ok:
-            chosen = [d for d in graphs if d.name == self.panel.corpus.currentText()] or graphs
-            self.export_pbg(chosen[0], folder, partitions)
+        c = dialog.choice()
+        chosen = [d for d in graphs if d.name == self.panel.corpus.currentText()] or graphs
+        self.export_pbg(chosen[0], c.folder, c.partitions, machines=c.machines, init_method=c.init_method,
+                        interface=c.interface, check_here=c.check_here)
 
-    def export_pbg(self, dataset, folder: str, partitions: int) -> None:
-        """Write ``dataset`` (a graph) for PyTorch-BigGraph's distributed trainer, with the Graph panel's
-        training settings in its config; the checkpoint it writes opens here afterwards."""
+    def export_pbg(self, dataset, folder: str, partitions: int, *, machines: int = 1, init_method: str | None = None,
+                   interface: str | None = None, check_here: bool = False) -> None:
+        """Write ``dataset`` (a graph) for PyTorch-BigGraph's trainer, on one machine or ``machines`` meeting at
+        ``init_method``, with the Graph panel's training settings in its config; the checkpoint it writes opens
+        here afterwards. A bad cluster setting comes back from the export as a message."""
         from embedstudio.data.pbg import pbg_settings
+        from embedstudio.data.pbg_cluster import HOW_TO_FILE, LAUNCH_SCRIPT
 
         if self.shell.runs.running:
             self.shell.show_error("Training is running: let it finish before exporting")
@@ -161,14 +162,20 @@ class GraphWorkflow(TrainingWorkflow):
             if resumes:
                 note += (". The folder's checkpoints/ was kept: PBG will resume from it (delete it, or choose an "
                          "empty folder, to train anew)")
+            if machines > 1:
+                run = (f"Train it with {os.path.join(folder, LAUNCH_SCRIPT)} RANK on each of the {machines} machines, "
+                       f"rank 0 on the machine at {init_method}, the folder at the same path on every machine (the "
+                       f"steps are in {HOW_TO_FILE})")
+            else:
+                run = f"Train it with torchbiggraph_train {config_path}"
             self.pbg_export_note = (
                 f"Wrote PyTorch-BigGraph input for {graph.n_entities:,} entities and {graph.n_edges:,} edges in "
-                f"{partitions}×{partitions} buckets with the Graph panel's settings{note}. Train it with "
-                f"torchbiggraph_train {config_path} (or torchbiggraph_train on each machine of a cluster), then "
-                f"open {folder} here to explore and score its checkpoint.")
+                f"{partitions}×{partitions} buckets with the Graph panel's settings{note}. {run}, then open "
+                f"{folder} here to explore and score its checkpoint.")
             self.shell.statusBar().showMessage(self.pbg_export_note)
             self.panel.status.setText(self.pbg_export_note)
 
         self.shell.worker.start("PyTorch-BigGraph export", pbg_export_job, graph, folder, partitions, settings,
-                                cfg.seed, on_finished=done,
+                                cfg.seed, machines=machines, init_method=init_method, interface=interface,
+                                check_here=check_here, on_finished=done,
                                 on_failed=lambda message, _detail: self.shell.show_error(message))
