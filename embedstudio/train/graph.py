@@ -15,7 +15,9 @@ groups of edges, then one summed update): see ``GraphTrainer._hogwild``.
 partitions of their head and tail. Buckets are trained one after the other in an order where two
 consecutive buckets share a partition, so each step swaps at most one partition; only the two
 partitions of the current bucket (vectors and Adagrad state) are in memory, the others are files in
-``work_dir``. Negatives then come from the bucket's partitions only, as in PBG.
+``work_dir``. Negatives then come from the bucket's partitions only, as in PBG. The edges are read once,
+a chunk at a time, into a file of ``work_dir`` sorted by bucket, and trained one bucket at a time (see
+:mod:`embedstudio.train.graph_partitions`): memory then follows 2/N of the vectors, not the edge count.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from embedstudio.config import ConfigBase, ConfigError, param
 from embedstudio.graphmodel import (COMPARATORS, OPERATORS, GraphModel, check_operator, identity_params,
                                     unknown_name)
 from embedstudio.train.base import Checkpoint, ChunkedTrainer, TrainingDiverged
+from embedstudio.train.graph_partitions import EdgeBuckets, EntityPartitions, bucket_order, edge_hash, split_entities
 from embedstudio.train.kernels import graph as kernel
 from embedstudio.train.kernels.rng import chunk_seed
 from embedstudio.train.word2vec import default_threads
@@ -79,70 +82,10 @@ class GraphConfig(ConfigBase):
             raise ConfigError(f"batch_negatives={self.batch_negatives} is more than batch_size={self.batch_size}")
 
 
-def bucket_order(n: int) -> list[tuple[int, int]]:
-    """Every (lhs, rhs) partition pair once; consecutive buckets share a partition (rows snake)."""
-    order = []
-    for i in range(n):
-        cols = range(n) if i % 2 == 0 else range(n - 1, -1, -1)
-        order.extend((i, j) for j in cols)
-    return order
-
-
 def _share(batches: list, unit: int, units: int) -> list:
     """Unit ``unit`` of ``units`` gets an even share of the batches (threads then finish together)."""
     n = len(batches)
     return batches[unit * n // units:(unit + 1) * n // units]
-
-
-class _Partitions:
-    """Entity partitions on disk with the (at most) two of the current bucket in memory."""
-
-    def __init__(self, folder: str, sizes: list[int], dim: int):
-        self.folder = folder
-        self.sizes = sizes
-        self.dim = dim
-        self.loaded: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self.peak_bytes = 0
-
-    def _paths(self, p: int) -> tuple[str, str]:
-        return os.path.join(self.folder, f"entities_{p}.f32"), os.path.join(self.folder, f"state_{p}.f32")
-
-    def write(self, p: int, vectors: np.ndarray, state: np.ndarray) -> None:
-        # Raw float32 written over the old bytes: replacing a file (rename) made the file system free
-        # and reallocate it, 4 ms a swap. These are scratch files; checkpoints are what survive a crash.
-        for path, arr in zip(self._paths(p), (vectors, state)):
-            with open(path, "r+b" if os.path.exists(path) else "wb") as f:
-                np.ascontiguousarray(arr, dtype=np.float32).tofile(f)
-
-    def _load(self, p: int) -> tuple[np.ndarray, np.ndarray]:
-        vec_path, state_path = self._paths(p)
-        n = self.sizes[p]
-        return (np.fromfile(vec_path, dtype=np.float32, count=n * self.dim).reshape(n, self.dim),
-                np.fromfile(state_path, dtype=np.float32, count=n))
-
-    def take(self, p: int, local: np.ndarray) -> np.ndarray:
-        """Rows ``local`` of partition p's vectors, reading only their pages when it is on disk."""
-        if p in self.loaded:
-            return self.loaded[p][0][local]
-        mapped = np.memmap(self._paths(p)[0], dtype=np.float32, mode="r", shape=(self.sizes[p], self.dim))
-        rows = np.array(mapped[local])
-        del mapped
-        return rows
-
-    def read(self, p: int) -> tuple[np.ndarray, np.ndarray]:
-        if p in self.loaded:
-            return self.loaded[p]
-        return self._load(p)
-
-    def hold(self, wanted: set[int]) -> None:
-        """Keep exactly the partitions in ``wanted`` in memory (write back the others first)."""
-        for p in [p for p in self.loaded if p not in wanted]:
-            self.write(p, *self.loaded.pop(p))
-        for p in wanted:
-            if p not in self.loaded:
-                self.loaded[p] = self._load(p)
-        in_memory = sum(v.nbytes + s.nbytes for v, s in self.loaded.values())
-        self.peak_bytes = max(self.peak_bytes, in_memory)
 
 
 class GraphTrainer(ChunkedTrainer):
@@ -155,7 +98,9 @@ class GraphTrainer(ChunkedTrainer):
         self._graph = None
         self._work_dir = work_dir
         self._own_work_dir = False
-        self._parts: _Partitions | None = None
+        self._parts: EntityPartitions | None = None
+        self._buckets: EdgeBuckets | None = None
+        self._bucket_data = None  # (bucket index, its rows, weights, groups) while its units run
         self._plans: dict[int, list] = {}
         self._plan_lock = threading.Lock()
         self._bucket_now = None
@@ -179,102 +124,83 @@ class GraphTrainer(ChunkedTrainer):
         cfg = self.config
         graph, edges = data if isinstance(data, tuple) else (data, None)
         whole = edges is None
-        edges = np.ascontiguousarray(graph.edges if whole else edges, dtype=np.int64).reshape(-1, 3)
-        if len(edges) == 0:
+        source = graph.edges if whole else edges  # an array, or rows read from disk a slice at a time
+        if len(source) == 0:
             raise ValueError("the graph has no training edges")
         self._graph = graph
-        self._edges = edges
-        self._weights = None
-        self._all_rows = np.arange(len(edges))
-        if getattr(graph, "weights", None) is not None and whole:
-            self._weights = np.ascontiguousarray(graph.weights, dtype=np.float32)
+        weights = graph.weights if whole and getattr(graph, "weights", None) is not None else None
         n = len(graph.names)
-        types = self._types = np.asarray(graph.entity_type, dtype=np.int64)
-        self._group_of_edge = types[edges[:, 0]] * (int(types.max()) + 1 if n else 1) + types[edges[:, 2]]
+        # groups of edges by (head type, tail type): head type * T + tail type
+        self._n_types = max(len(graph.type_offsets) - 1, 1)
         self._plans = {}
         P = cfg.partitions
         if P > 1:
-            self._setup_partitions(types)
+            digest = self._setup_partitions(source, weights)
             units = 0
             self._bucket_units = []
             for (i, j) in bucket_order(P):
-                count = len(self._bucket_edges[(i, j)])
-                batches = self._n_batches(self._bucket_groups[(i, j)]) if count else 0
-                u = -(-batches // cfg.batches_per_unit)
+                counts = self._buckets.group_counts[i * P + j]
+                u = -(-int(sum(-(-c // cfg.batch_size) for c in counts)) // cfg.batches_per_unit)
                 self._bucket_units.append(u)
                 units += u
             self._bucket_first = np.concatenate([[0], np.cumsum(self._bucket_units)]).astype(np.int64)
             n_units = units
         else:
+            edges = self._edges = np.ascontiguousarray(source, dtype=np.int64).reshape(-1, 3)
+            self._weights = None if weights is None else np.ascontiguousarray(weights, dtype=np.float32)
+            self._all_rows = np.arange(len(edges))
+            types = np.asarray(graph.entity_type, dtype=np.int64)
+            self._group_of_edge = types[edges[:, 0]] * self._n_types + types[edges[:, 2]]
             n_units = -(-self._n_batches(self._group_of_edge) // cfg.batches_per_unit)
+            digest = edge_hash(edges)
         self._thread_buffers = threading.local()
         self._buffers = None if self._hogwild else self._new_buffers(cfg.threads)
-        self._eval = self._eval_sample()
-        fingerprint = {"entities": n, "relations": len(graph.relation_names), "edges": int(len(edges)),
-                       "edge_hash": int(np.bitwise_xor.reduce(edges[:, 0] * 1_000_003 + edges[:, 1] * 7919
-                                                               + edges[:, 2]))}
+        self._eval = self._eval_sample(source, weights)
+        fingerprint = {"entities": n, "relations": len(graph.relation_names), "edges": int(len(source)),
+                       "edge_hash": digest}
         return n_units, fingerprint
 
     def _n_batches(self, groups: np.ndarray) -> int:
         _, counts = np.unique(groups, return_counts=True)
         return int(sum(-(-c // self.config.batch_size) for c in counts))
 
-    def _setup_partitions(self, types: np.ndarray) -> None:
+    def _setup_partitions(self, source, weights) -> int:
+        """Split the entities and write the edges into bucket order in the work folder; returns the edge hash."""
         cfg = self.config
         graph = self._graph
-        P = cfg.partitions
-        n = len(graph.names)
-        rng = np.random.default_rng([cfg.seed, 7])
-        self._part_of = np.empty(n, dtype=np.int64)
-        self._local = np.empty(n, dtype=np.int64)
-        members: list[list[np.ndarray]] = [[] for _ in range(P)]
-        offsets = np.asarray(graph.type_offsets, dtype=np.int64)
-        for t in range(len(offsets) - 1):
-            ids = rng.permutation(np.arange(offsets[t], offsets[t + 1]))
-            bounds = [-(-p * len(ids) // P) for p in range(P + 1)]
-            for p in range(P):
-                members[p].append(ids[bounds[p]:bounds[p + 1]])
-        self._part_members = []
-        self._part_type_offsets = []
-        for p in range(P):
-            ids = np.concatenate(members[p]) if members[p] else np.empty(0, np.int64)
-            self._part_members.append(ids)
-            self._part_of[ids] = p
-            self._local[ids] = np.arange(len(ids))
-            self._part_type_offsets.append(np.concatenate([[0], np.cumsum([len(m) for m in members[p]])]))
-        lp, rp = self._part_of[self._edges[:, 0]], self._part_of[self._edges[:, 2]]
-        bucket = lp * P + rp
-        order = np.argsort(bucket, kind="stable")
-        bounds = np.searchsorted(bucket[order], np.arange(P * P + 1))
-        self._bucket_edges = {}
-        self._bucket_groups = {}
-        for i in range(P):
-            for j in range(P):
-                rows = order[bounds[i * P + j]:bounds[i * P + j + 1]]
-                self._bucket_edges[(i, j)] = rows
-                self._bucket_groups[(i, j)] = self._group_of_edge[rows]
+        self._part_of, self._local, self._part_members, self._part_type_offsets = split_entities(
+            graph.type_offsets, cfg.partitions, cfg.seed)
+        self._make_work_dir()
+        self._buckets = EdgeBuckets(self._work_dir, cfg.partitions)
+        self._buckets.build(source, weights, self._part_of, self._local, np.asarray(graph.entity_type), self._n_types)
+        self._bucket_data = None
+        return self._buckets.edge_hash
 
-    def _eval_sample(self) -> tuple:
+    def _eval_sample(self, source, weights) -> tuple:
         """The fixed sample the objective is scored on: EVAL_EDGES training edges or fewer (seeded) in groups as
         training makes them (one type pair, batch_negatives edges) with their uniform negatives drawn once.
         Returns (edges, weights, group starts, uniform rows (groups, 2 sides, uniform_negatives)), global ids."""
         cfg = self.config
         rng = np.random.default_rng([cfg.seed, 0x5A3])
-        m = len(self._edges)
+        m = len(source)
         pick = rng.choice(m, size=min(m, EVAL_EDGES, max(EVAL_MIN_EDGES, m // EVAL_SHARE)), replace=False)
-        pick = pick[np.argsort(self._group_of_edge[pick], kind="stable")]
-        cuts = np.flatnonzero(np.diff(self._group_of_edge[pick])) + 1
+        types = np.asarray(self._graph.entity_type)
+        picked = np.asarray(source[np.sort(pick)], dtype=np.int64).reshape(-1, 3)[np.argsort(np.argsort(pick))]
+        group = types[picked[:, 0]].astype(np.int64) * self._n_types + types[picked[:, 2]]
+        order = np.argsort(group, kind="stable")
+        pick, group = pick[order], group[order]
+        cuts = np.flatnonzero(np.diff(group)) + 1
         sizes = [len(b) for part in np.split(pick, cuts)
                  for b in np.array_split(part, -(-len(part) // cfg.batch_negatives))]
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        edges = np.ascontiguousarray(self._edges[pick])
+        edges = np.ascontiguousarray(picked[order])
+        weights = np.asarray(weights, dtype=np.float32)[pick] if weights is not None else np.zeros(0, np.float32)
         offsets = np.asarray(self._graph.type_offsets, dtype=np.int64)
         uniform = np.empty((len(sizes), 2, cfg.uniform_negatives), dtype=np.int64)
         for g, first in enumerate(starts[:-1]):
-            head_type, tail_type = self._types[edges[first, 0]], self._types[edges[first, 2]]
+            head_type, tail_type = types[edges[first, 0]], types[edges[first, 2]]
             uniform[g, 0] = rng.integers(offsets[tail_type], offsets[tail_type + 1], cfg.uniform_negatives)
             uniform[g, 1] = rng.integers(offsets[head_type], offsets[head_type + 1], cfg.uniform_negatives)
-        weights = self._weights[pick] if self._weights is not None else np.zeros(0, np.float32)
         return edges, weights, starts, uniform
 
     def _evaluate(self) -> float:
@@ -312,22 +238,23 @@ class GraphTrainer(ChunkedTrainer):
         arrays["rhs_state"] = np.zeros_like(arrays["rhs_params"])
         if cfg.partitions > 1:
             self._open_partitions()
-            for p, ids in enumerate(self._part_members):
-                rng = np.random.default_rng([cfg.seed, 11, p])
-                vectors = (rng.standard_normal((len(ids), cfg.dim)) * cfg.init_scale).astype(np.float32)
-                self._parts.write(p, vectors, np.zeros(len(ids), np.float32))
+            for p in range(cfg.partitions):
+                self._parts.write_random(p, np.random.default_rng([cfg.seed, 11, p]), cfg.init_scale)
         else:
             rng = np.random.default_rng([cfg.seed, 11])
             arrays["entities"] = (rng.standard_normal((len(graph.names), cfg.dim)) * cfg.init_scale).astype(np.float32)
             arrays["entity_state"] = np.zeros(len(graph.names), np.float32)
         return arrays
 
-    def _open_partitions(self) -> None:
+    def _make_work_dir(self) -> None:
         if self._work_dir is None:
             self._work_dir = tempfile.mkdtemp(prefix="embedstudio-partitions-")
             self._own_work_dir = True
         os.makedirs(self._work_dir, exist_ok=True)
-        self._parts = _Partitions(self._work_dir, [len(m) for m in self._part_members], self.config.dim)
+
+    def _open_partitions(self) -> None:
+        self._make_work_dir()
+        self._parts = EntityPartitions(self._work_dir, [len(m) for m in self._part_members], self.config.dim)
         self._bucket_now = None
 
     def _restore(self, ckpt: Checkpoint, fingerprint: dict) -> None:
@@ -363,39 +290,40 @@ class GraphTrainer(ChunkedTrainer):
         if cfg.partitions == 1:
             batches = self._plan(epoch, self._all_rows, self._group_of_edge, epoch)
             chosen = _share(batches, unit, self._chunks_per_epoch)
+            rows = np.concatenate(chosen)
             emb_l = emb_r = self.arrays["entities"]
             st_l = st_r = self.arrays["entity_state"]
-            edges_global = self._edges[np.concatenate(chosen)]
-            local = edges_global
+            local = self._edges[rows]
             offsets_l = offsets_r = np.asarray(self._graph.type_offsets, dtype=np.int64)
             same = True
-            rows = np.concatenate(chosen)
+            weights = self._weights[rows] if self._weights is not None else np.zeros(0, np.float32)
+            groups = self._group_of_edge[rows]
         else:
             bucket = int(np.searchsorted(self._bucket_first, unit, side="right") - 1)
             i, j = bucket_order(cfg.partitions)[bucket]
             if self._bucket_now != (epoch, bucket):
                 self._parts.hold({i, j})
                 self._bucket_now = (epoch, bucket)
+            if self._bucket_data is None or self._bucket_data[0] != bucket:
+                self._bucket_data = None  # the old bucket's rows go before the next one's are read
+                self._bucket_data = (bucket, *self._buckets.load(i, j, self._part_type_offsets[i],
+                                                                   self._part_type_offsets[j]))
+            _, bucket_rows, bucket_weights, bucket_groups = self._bucket_data
             key = epoch * cfg.partitions ** 2 + bucket
-            batches = self._plan(epoch, self._bucket_edges[(i, j)], self._bucket_groups[(i, j)], key)
+            batches = self._plan(epoch, np.arange(len(bucket_rows)), bucket_groups, key)
             k = unit - int(self._bucket_first[bucket])
             chosen = _share(batches, k, self._bucket_units[bucket])
             rows = np.concatenate(chosen)
-            edges_global = self._edges[rows]
-            local = edges_global.copy()
-            local[:, 0] = self._local[edges_global[:, 0]]
-            local[:, 2] = self._local[edges_global[:, 2]]
+            local = bucket_rows[rows].astype(np.int64)
             emb_l, st_l = self._parts.loaded[i]
             emb_r, st_r = self._parts.loaded[j]
             offsets_l, offsets_r = self._part_type_offsets[i], self._part_type_offsets[j]
             same = i == j
-        types = self._types
+            weights = bucket_weights[rows] if bucket_weights is not None else np.zeros(0, np.float32)
+            groups = bucket_groups[rows]
         sizes = np.array([len(b) for b in chosen], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        first = starts[:-1]
-        head_type = types[edges_global[first, 0]]
-        tail_type = types[edges_global[first, 2]]
-        weights = self._weights[rows] if self._weights is not None else np.zeros(0, np.float32)
+        head_type, tail_type = np.divmod(groups[starts[:-1]], self._n_types)  # a batch is one type group
         loss, count = self._kernel(chunk, emb_l, st_l, emb_r, st_r, same, local, weights, starts,
                                    offsets_l, offsets_r, head_type, tail_type)
         if not np.isfinite(loss):
@@ -495,6 +423,10 @@ class GraphTrainer(ChunkedTrainer):
             vectors[ids] = v
             state[ids] = s
         return vectors, state
+
+    def entity_vectors(self) -> np.ndarray:
+        """Every entity's vector (n, dim), gathered from the partitions: the model without names or operators."""
+        return self._all_entities()[0]
 
     def checkpoint(self) -> Checkpoint:
         if self.config.partitions == 1:
