@@ -82,8 +82,8 @@ def main() -> None:
     ap.add_argument("--negative", type=int, default=10)
     ap.add_argument("--exclude", default="neighbours", choices=("neighbours", "ancestors"))
     ap.add_argument("--lr-decay", default="constant", choices=("constant", "linear"))
-    ap.add_argument("--negative-sampling", default="degree", choices=("degree", "uniform"),
-                    help="negatives after burn-in (the authors' code: uniform)")
+    ap.add_argument("--negative-sampling", default="uniform", choices=("uniform", "degree"),
+                    help="negatives after burn-in (the trainer's default and the authors' code: uniform)")
     ap.add_argument("--burn-in", type=int, default=10)
     ap.add_argument("--model", default=None, help="PoincareConfig.model, e.g. poincare or lorentz")
     ap.add_argument("--threads", type=int, default=2)

@@ -37,7 +37,7 @@ def run_ours(path: str, dim: int, epochs: int, burn_in: int, threads: int) -> di
 
     h = read_hierarchy(path)
     cfg = PoincareConfig(dim=dim, epochs=burn_in + epochs, burn_in=burn_in, lr=0.1, burn_in_factor=0.1,
-                         negative=10, threads=threads, seed=1)
+                         negative=10, negative_sampling="degree", threads=threads, seed=1)  # as gensim samples
     trainer = PoincareTrainer(cfg)
     t0 = time.perf_counter()
     for _ in trainer.fit(h):

@@ -145,7 +145,7 @@ def test_config_checks():
 
     with pytest.raises(ConfigError, match="burn_in"):
         PoincareConfig(epochs=5, burn_in=10)
-    with pytest.raises(ConfigError, match="degree, uniform"):
+    with pytest.raises(ConfigError, match="uniform, degree"):
         PoincareConfig(negative_sampling="zipf")
 
 

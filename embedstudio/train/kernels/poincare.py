@@ -34,13 +34,14 @@ def distance_and_grads(u, v, grad_u, grad_v):
     uu = 0.0
     vv = 0.0
     uv = 0.0
+    diff = 0.0  # |u - v|², summed directly: uu - 2uv + vv cancels near the rim, where both norms are ~1
     for i in range(dim):
         uu += u[i] * u[i]
         vv += v[i] * v[i]
         uv += u[i] * v[i]
+        diff += (u[i] - v[i]) * (u[i] - v[i])
     alpha = max(1.0 - uu, _EPS)
     beta = max(1.0 - vv, _EPS)
-    diff = max(uu - 2.0 * uv + vv, 0.0)
     gamma = 1.0 + 2.0 * diff / (alpha * beta)
     d = np.log(gamma + np.sqrt(max(gamma * gamma - 1.0, 0.0)))  # arcosh
     root = max(np.sqrt(max(gamma * gamma - 1.0, 0.0)), _EPS)
