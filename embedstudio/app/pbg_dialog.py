@@ -1,8 +1,10 @@
 """File ▸ Export graph for PyTorch-BigGraph…: the folder, partitions and, for a cluster, machines and the init
-address. It only collects values; :func:`embedstudio.data.pbg.export_pbg` checks them and says what is wrong."""
+address. It only collects values; the core checks them (``check``, e.g. :func:`embedstudio.data.pbg_cluster.check_cluster`)
+and the dialog stays open with the message until they are right, so nothing typed is lost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import (
@@ -32,8 +34,10 @@ class PbgExportChoice:
 
 
 class PbgExportDialog(QDialog):
-    def __init__(self, parent=None, folder: str = "", partitions: int = 4):
+    def __init__(self, parent=None, folder: str = "", partitions: int = 4,
+                 check: Callable[[PbgExportChoice], object] | None = None):
         super().__init__(parent)
+        self._check = check  # raises with a message for the user when the choice cannot work
         self.setWindowTitle("Export graph for PyTorch-BigGraph")
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -76,6 +80,11 @@ class PbgExportDialog(QDialog):
                       "at the same path on every machine (a shared filesystem for its checkpoints/).")
         note.setWordWrap(True)
         layout.addWidget(note)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020")
+        self.problem.hide()
+        layout.addWidget(self.problem)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -96,6 +105,17 @@ class PbgExportDialog(QDialog):
         for w in (self.init_method, self.interface, self.check_here):
             w.setEnabled(cluster)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.folder.text().strip()))
+
+    def accept(self) -> None:
+        if self._check is not None:
+            try:
+                self._check(self.choice())
+            except ValueError as e:  # ConfigError is a ValueError
+                self.problem.setText(str(e))
+                self.problem.show()
+                self.adjustSize()  # grow to the message rather than squash the fields
+                return
+        super().accept()
 
     def choice(self) -> PbgExportChoice:
         cluster = self.machines.value() > 1

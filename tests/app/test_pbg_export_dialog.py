@@ -99,3 +99,35 @@ def test_a_bad_cluster_setting_is_shown_in_the_window(window, qtbot, tmp_path, m
     qtbot.waitUntil(lambda: bool(window.errors), timeout=30000)
     assert message in window.errors[-1] and "Traceback" not in window.errors[-1]
     assert not flow.pbg_export_note and not (tmp_path / "pbg").exists()
+
+
+def test_a_bad_cluster_setting_keeps_the_dialog_open_with_what_was_typed(window, qtbot, tmp_path, monkeypatch):
+    """The window passes the core's check to the dialog: OK on a bad setting shows why and keeps every field."""
+    _open_graph(window, qtbot, tmp_path)
+    flow = window.workflow("graph")
+    folder = tmp_path / "pbg"
+    init = f"tcp://127.0.0.1:{free_port()}"
+    seen = {}
+
+    def exec_(self):
+        self.show()
+        self.folder.setText(str(folder))
+        self.machines.setValue(2)
+        self.partitions.setValue(3)
+        self.init_method.setText(init)
+        self.accept()  # refused: 2 machines need 4 partitions
+        seen["refused"] = (self.result(), self.isVisible(), self.problem.isVisible(), self.problem.text())
+        seen["kept"] = (self.folder.text(), self.machines.value(), self.init_method.text())
+        self.partitions.setValue(4)
+        self.accept()
+        return self.result()
+
+    monkeypatch.setattr(PbgExportDialog, "exec", exec_)
+    _export_action(window).trigger()
+    result, visible, shown, text = seen["refused"]
+    assert result != PbgExportDialog.DialogCode.Accepted and visible and shown
+    assert "2 machines need at least 4 partitions" in text
+    assert seen["kept"] == (str(folder), 2, init)
+    qtbot.waitUntil(lambda: bool(flow.pbg_export_note) or bool(window.errors), timeout=30000)
+    assert not window.errors
+    assert json.loads((folder / "config.json").read_text())["num_machines"] == 2

@@ -129,7 +129,12 @@ class GraphWorkflow(TrainingWorkflow):
             self.shell.show_error("Open an edge list first (head, relation, tail): it is the graph PyTorch-BigGraph "
                                   "will train")
             return
-        dialog = PbgExportDialog(self.shell)
+        from embedstudio.data.pbg_cluster import check_cluster
+
+        def check(c):  # the core's checks, while the dialog is still open: nothing typed is lost to a typo
+            check_cluster(c.machines, c.partitions, c.init_method, interface=c.interface, here=c.check_here)
+
+        dialog = PbgExportDialog(self.shell, check=check)
         if dialog.exec() != PbgExportDialog.DialogCode.Accepted:
             return
         c = dialog.choice()
