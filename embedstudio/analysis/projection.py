@@ -209,10 +209,12 @@ def _use_scipy_fft_in_opentsne() -> None:
 
 
 def tsne_layout(vectors: np.ndarray, config: TSNEConfig = TSNEConfig(),
-                progress: Callable[[int, int], bool] | None = None) -> np.ndarray | None:
+                progress: Callable[[int, int], bool] | None = None,
+                preview: Callable[[np.ndarray], None] | None = None) -> np.ndarray | None:
     """t-SNE coordinates by openTSNE's FFT-accelerated gradient (scikit-learn's Barnes-Hut took minutes for
     10k points). ``progress(iteration, of)`` is called every 25 iterations; when it returns True the
-    optimisation stops and None is returned."""
+    optimisation stops and None is returned. ``preview(coords)`` gets a float32 copy of the layout as it
+    stands at the same moments, so a view can show the map forming."""
     from openTSNE import TSNE  # noqa: PLC0415 - imported when asked for
     from openTSNE.callbacks import Callback
     from openTSNE.tsne import OptimizationInterrupt
@@ -232,6 +234,8 @@ def tsne_layout(vectors: np.ndarray, config: TSNEConfig = TSNEConfig(),
 
         def __call__(self, iteration, error, embedding):
             done = iteration + (early if self.phase > 1 else 0)
+            if preview is not None:
+                preview(np.array(embedding, dtype=np.float32))
             return bool(progress(done, total)) if progress is not None else False
 
     from openTSNE.affinity import PerplexityBasedNN
@@ -251,7 +255,8 @@ def tsne_layout(vectors: np.ndarray, config: TSNEConfig = TSNEConfig(),
     model = TSNE(n_components=2, perplexity=perplexity, metric=config.metric, initialization="pca",
                  random_state=config.seed, early_exaggeration_iter=early, n_iter=total - early, n_jobs=jobs,
                  min_num_intervals=10,
-                 callbacks=Report() if progress is not None else None, callbacks_every_iters=25, verbose=False)
+                 callbacks=Report() if progress is not None or preview is not None else None, callbacks_every_iters=25,
+                 verbose=False)
     _use_scipy_fft_in_opentsne()
     try:
         return np.asarray(model.fit(x, affinities=affinities), dtype=np.float32)

@@ -82,6 +82,8 @@ class MapPage(QWidget):
         box.addWidget(self.map, 1)
         self._live_started = False
         self._stop = threading.Event()  # set to stop the running projection
+        self._before = (None, np.zeros((0, 2), np.float32), "")  # (embedding, map, note) before a projection
+        self._previewed = False  # a forming t-SNE map has replaced that map
         self._maps: dict = {}
         self._embedding = None  # the embedding drawn
         self._kept = weakref.WeakKeyDictionary()  # embedding -> (its maps, the one shown, its coordinates)
@@ -248,10 +250,21 @@ class MapPage(QWidget):
         self._stop = threading.Event()
         self._computing = method
         shown_before = self._shown
+        # what a cancel puts back if the map forming (t-SNE's previews) has replaced it meanwhile
+        self._before = (emb, self.map.coords.copy(), self.search_info.text())
+        self._previewed = False
+
+        def progress(stage):
+            panel.status.setText(stage.text)
+            if stage.preview is not None and not self._stop.is_set() and shell.session.embedding is emb:
+                self.map.update_coords(stage.preview, autorange=True)
+                self.search_info.setText(f"{method} forming: {stage.text.split(': ', 1)[-1]}")
+                self._previewed = True
 
         def done(result):
             if result is None:  # stopped: the map and its name in the box stay as they were
                 self.projection.setCurrentText(shown_before)
+                self._restore_before()
                 panel.set_running(False, f"{method} cancelled")
                 return
             panel.set_running(False, result.note)
@@ -261,11 +274,12 @@ class MapPage(QWidget):
 
         def failed(message, _detail):
             self.projection.setCurrentText(shown_before)
+            self._restore_before()
             panel.set_running(False, "")
             shell.show_error(message)
 
         shell.worker.start(method, projection_job, emb.vectors, key, config, self._stop,
-                           on_progress=lambda stage: panel.status.setText(stage.text), on_finished=done,
+                           on_progress=progress, on_finished=done,
                            on_failed=failed, cancel_with=self.cancel_projection)
 
     def after_training(self) -> None:
@@ -282,10 +296,19 @@ class MapPage(QWidget):
         self.search_info.setText(note)  # the view says what it shows (landmarks, say)
         self._shown = method
 
+    def _restore_before(self) -> None:
+        """Put back the map that was shown before a projection whose forming map was previewed."""
+        emb, coords, note = self._before
+        if self._previewed and self.shell.session.embedding is emb and len(coords) == len(self.map.keys):
+            self.map.update_coords(coords, autorange=True)
+            self.search_info.setText(note)
+        self._previewed = False
+
     def cancel_projection(self) -> None:
-        """The previous map stays. t-SNE stops at its next report; UMAP cannot stop mid-call, so the next job
-        waits for it."""
+        """The previous map stays (or comes back, if t-SNE's forming map was shown). t-SNE stops at its next
+        report; UMAP cannot stop mid-call, so the next job waits for it."""
         self._stop.set()
+        self._restore_before()
         self.shell.worker.cancel(wait=0)
         self.projection.setCurrentText(self._shown)
         self.shell.projection_panel.set_running(False, f"{self._computing or 'the map'} cancelled")

@@ -53,14 +53,20 @@ def projection_job(vectors, method: str, config, stop: threading.Event | None = 
         result = yield from staged(work, waiting=waiting)
     else:
         def work(report):
+            latest = {}
+
             def progress(done, total):
                 elapsed = time.perf_counter() - started
                 share = done / total * (0.9 if rows is not None else 1.0)
                 report(Stage(f"{name}: iteration {done:,} of {total:,}", share,
-                             elapsed * (total - done) / done if done else None))
+                             elapsed * (total - done) / done if done else None, latest.pop("coords", None)))
                 return stop.is_set()
+
+            def preview(coords):  # the map as it forms, when it is of every point (landmarks are a subset)
+                if rows is None:
+                    latest["coords"] = coords
             report(Stage(f"{name}: finding the neighbours of {m:,} points"))
-            return p.tsne_layout(fit, config, progress)
+            return p.tsne_layout(fit, config, progress, preview)
         result = yield from staged(work)
     if result is None or stop.is_set():
         return None

@@ -11,6 +11,7 @@ class Stage:
     text: str  # what is being done now, for a person ("UMAP: laying out 11,754 points")
     fraction: float | None = None  # of the whole job, when it can be known
     eta_s: float | None = None  # seconds left, when they can be estimated
+    preview: object = None  # the result as it stands, where a job can show one (a t-SNE map as it forms)
 
 
 def staged(work, poll_s: float = 0.25, waiting=None):

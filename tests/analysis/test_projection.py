@@ -205,3 +205,35 @@ def test_opentsne_is_given_scipys_fft_which_computes_numpys_transforms():
     finally:
         matrix_mul.np = shim
     np.testing.assert_allclose(gradient, with_numpy, rtol=1e-7, atol=1e-12)
+
+
+def test_tsne_shows_its_map_forming_and_the_job_passes_it_on():
+    """The previews are the layout as it stands every 25 iterations: float32, every point, spreading out as the
+    optimisation goes, the last one the map returned (but for its final step); the job attaches them to its stages
+    (not on landmarks)."""
+    from embedstudio.analysis.projection import TSNEConfig, tsne_layout
+    from embedstudio.jobs.projection import projection_job
+
+    x, labels = _clusters()
+    frames = []
+    coords = tsne_layout(x, TSNEConfig(max_iter=300), preview=frames.append)
+    assert len(frames) == 300 // 25
+    assert all(f.dtype == np.float32 and f.shape == (len(x), 2) for f in frames)
+    spread = [float(np.ptp(f, axis=0).max()) for f in frames]
+    assert spread[-1] > 3 * spread[0]  # from the compact start to the map
+    assert np.abs(frames[-1] - coords).max() < 0.01 * spread[-1]
+    assert _separated(frames[-1], labels) > 0.95
+
+    job = projection_job(x, "tsne", TSNEConfig(max_iter=300))
+    previews = []
+    try:
+        while True:
+            stage = next(job)
+            if stage.preview is not None:
+                previews.append(stage.preview)
+    except StopIteration as end:
+        result = end.value
+    assert previews and all(p.shape == (len(x), 2) for p in previews)
+    assert np.abs(previews[-1] - result.coords).max() < 0.01 * float(np.ptp(result.coords, axis=0).max())
+    landmarked = [s for s in projection_job(x, "tsne", TSNEConfig(max_iter=300), landmarks=60) if s.preview is not None]
+    assert not landmarked  # a map of 60 landmarks is not a map of the 120 points

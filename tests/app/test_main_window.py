@@ -346,9 +346,13 @@ def test_a_t_sne_map_reports_its_iterations_and_stops_when_cancelled(window, qtb
     # the neighbours first, then iterations, and once some have run, the time left
     qtbot.waitUntil(lambda: window.job_status.eta.text().endswith("left"), timeout=60000)
     assert "iteration" in window.job_status.text.text() and window.job_status.bar.maximum() == 1000
+    # the map forms where the user is looking, and the view says it is forming
+    qtbot.waitUntil(lambda: "t-SNE forming: iteration" in window.map_page.search_info.text(), timeout=60000)
+    assert window.map.coords.shape == before.shape and not np.array_equal(window.map.coords, before)
     window.job_status.cancel.click()
     qtbot.waitUntil(lambda: not window.worker.busy, timeout=20000)  # stopped at its next report, not at 10,000
-    np.testing.assert_array_equal(window.map.coords, before)
+    np.testing.assert_array_equal(window.map.coords, before)  # the map shown before comes back
+    assert "forming" not in window.map_page.search_info.text()
     assert window.map_page.projection.currentText() == "PCA"  # the box names the map that is shown
 
 
