@@ -50,12 +50,14 @@ def special_file_reason(path: str | os.PathLike) -> str | None:
 
 
 @contextmanager
-def atomic_write(path: str | os.PathLike, compress_by_suffix: bool = False) -> Iterator[BinaryIO]:
+def atomic_write(path: str | os.PathLike, compress_by_suffix: bool = False, executable: bool = False
+                 ) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` only when the block ends without error.
 
     Written to a temp file beside the target, flushed to disk, then renamed over it: a crash or
     a cancel never leaves a half-written file. With ``compress_by_suffix`` a name ending in .gz or
-    .bz2 is compressed.
+    .bz2 is compressed. ``executable`` (a script) adds the x bits the umask allows, before the rename,
+    so the file is never there but not runnable.
     """
     path = os.fspath(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
@@ -74,7 +76,8 @@ def atomic_write(path: str | os.PathLike, compress_by_suffix: bool = False) -> I
                 f.close()
             raw.flush()
             os.fsync(raw.fileno())
-        os.chmod(tmp, _final_mode(path))  # mkstemp makes 0600; a saved file gets the usual mode
+        mode = _final_mode(path)  # mkstemp makes 0600; a saved file gets the usual mode
+        os.chmod(tmp, mode | (0o111 & ~_umask()) if executable else mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -87,9 +90,13 @@ def _final_mode(path: str) -> int:
     try:
         return os.stat(path).st_mode & 0o7777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def write_json_arrays(path: str | os.PathLike, header: dict, arrays: dict[str, np.ndarray]) -> None:

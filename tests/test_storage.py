@@ -260,3 +260,22 @@ def test_loaded_arrays_are_read_only_views_not_copies(tmp_path):
     emb = Embedding.load(tmp_path / "e.npz")
     np.testing.assert_array_equal(emb.vectors, np.arange(6).reshape(2, 3))
     assert not emb.vectors.flags.writeable
+
+
+def test_an_executable_atomic_write_is_runnable_when_it_appears(tmp_path):
+    import subprocess
+
+    from embedstudio.storage import atomic_write
+
+    script = tmp_path / "run.sh"
+    with atomic_write(script, executable=True) as f:
+        f.write(b"#!/bin/sh\necho ran\n")
+        assert not script.exists()  # nothing there until the block ends
+    umask = os.umask(0)
+    os.umask(umask)
+    assert script.stat().st_mode & 0o777 == 0o777 & ~umask
+    assert subprocess.run([str(script)], capture_output=True, text=True).stdout == "ran\n"
+    plain = tmp_path / "note.txt"
+    with atomic_write(plain) as f:
+        f.write(b"x")
+    assert plain.stat().st_mode & 0o111 == 0

@@ -43,7 +43,6 @@ import json
 import os
 import pprint
 import re
-import tempfile
 
 import numpy as np
 
@@ -304,29 +303,13 @@ def _write_text(path: str, text: str) -> None:
 
 
 def _write_bucket(path: str, lhs: np.ndarray, rhs: np.ndarray, rel: np.ndarray) -> None:
-    """One edge bucket: contiguous int32 datasets, written to a temp file beside ``path`` then renamed."""
+    """One edge bucket: contiguous int32 datasets, written atomically (h5py writes into the open temp file)."""
     import h5py
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path))
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as hf:
-            hf.attrs["format_version"] = FORMAT_VERSION
-            for name, arr in (("lhs", lhs), ("rhs", rhs), ("rel", rel)):
-                hf.create_dataset(name, data=np.ascontiguousarray(arr, dtype=np.int32))
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as f, h5py.File(f, "w") as hf:
+        hf.attrs["format_version"] = FORMAT_VERSION
+        for name, arr in (("lhs", lhs), ("rhs", rhs), ("rel", rel)):
+            hf.create_dataset(name, data=np.ascontiguousarray(arr, dtype=np.int32))
 
 
 # --------------------------------------------------------------------------- sniffing

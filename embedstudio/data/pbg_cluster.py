@@ -31,7 +31,6 @@ import os
 import re
 import shlex
 import socket
-import tempfile
 
 from embedstudio.config import ConfigError
 from embedstudio.storage import atomic_write
@@ -281,21 +280,5 @@ exec "$train" --rank "$RANK" "$FOLDER/config.py"
 def _write(path: str, text: str, executable: bool = False) -> None:
     """Atomically, as every export file; the script gets its x bits before the rename, so no machine can find
     it there but not runnable."""
-    if not executable:
-        with atomic_write(path) as f:
-            f.write(text.encode("utf-8"))
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path, executable=executable) as f:
+        f.write(text.encode("utf-8"))
