@@ -12,10 +12,10 @@ groups of edges, then one summed update): see ``GraphTrainer._hogwild``.
 
 **Partitioned mode** (``partitions`` = N > 1): entities of every type are split into N partitions
 (a seeded permutation, contiguous ranges, as PBG's importer does) and edges into N² buckets by the
-partitions of their head and tail. Buckets are trained one after the other in an order where two
-consecutive buckets share a partition, so each step swaps at most one partition; only the two
-partitions of the current bucket (vectors and Adagrad state) are in memory, the others are files in
-``work_dir``. Negatives then come from the bucket's partitions only, as in PBG. The edges are read once,
+partitions of their head and tail. Buckets are trained one after the other, grouped by the pair of
+partitions they need, pairs in an order where consecutive ones share a partition (``bucket_order``:
+each pair is loaded once an epoch, one partition swapped at a time); only the two partitions of the
+current bucket (vectors and Adagrad state) are in memory, the others are files in ``work_dir``. Negatives then come from the bucket's partitions only, as in PBG. The edges are read once,
 a chunk at a time, into a file of ``work_dir`` sorted by bucket, and trained one bucket at a time (see
 :mod:`embedstudio.train.graph_partitions`): memory then follows 2/N of the vectors, not the edge count.
 """

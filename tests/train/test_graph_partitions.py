@@ -143,3 +143,14 @@ def test_partitioned_training_holds_no_array_over_all_edges(tmp_path, monkeypatc
         assert peak > 2 * all_edges
     else:
         assert peak < all_edges / 4
+
+
+def test_an_epoch_loads_each_pair_of_partitions_once(tmp_path):
+    edges, types = typed_edges(m=6000)
+    graph = graph_from_arrays(edges, 500, ["buys", "likes", "sold_to"], entity_type=types,
+                              type_names=["user", "item"], relation_types=[[0, 1], [0, 1], [1, 0]])
+    trainer = GraphTrainer(GraphConfig(**SMALL, epochs=2, partitions=4), work_dir=str(tmp_path))
+    for _ in trainer.fit(graph):
+        pass
+    assert trainer._parts.swaps == 2 * (4 * 3 // 2 + 1)  # 6 pairs, met in 5 swaps after the first two loads
+    assert trainer.peak_partition_bytes <= 2 * max(len(m) for m in trainer._part_members) * (16 + 1) * 4
