@@ -198,7 +198,7 @@ def test_colour_export_and_projection(window, qtbot, tmp_path, monkeypatch):
     assert lines[0] == "key,x,y" and len(lines) == 61 and lines[1].startswith("k0,")
     # a slow projection runs on the worker and replaces the coordinates when done
     from embedstudio.analysis import projection
-    monkeypatch.setattr(projection, "tsne_layout", lambda v, config, progress=None: np.tile([[1.0, 2.0]], (len(v), 1)))
+    monkeypatch.setattr(projection, "tsne_layout", lambda v, config, progress=None, preview=None: np.tile([[1.0, 2.0]], (len(v), 1)))
     page.compute_projection("t-SNE")
     qtbot.waitUntil(lambda: np.allclose(window.map.coords, [1.0, 2.0]), timeout=10000)
 

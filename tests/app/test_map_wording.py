@@ -68,7 +68,7 @@ def test_the_map_legend_and_counts_read_as_text(window, qtbot):
 def slow_tsne(started: threading.Event):
     """A t-SNE that reports its iterations like openTSNE's and stops when asked (the job's own wrapper
     and messages are the real ones)."""
-    def layout(vectors, config, progress=None):
+    def layout(vectors, config, progress=None, preview=None):
         started.set()
         for done in range(0, 10_000, 50):
             if progress is not None and progress(done, 10_000):
