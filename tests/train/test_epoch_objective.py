@@ -138,7 +138,9 @@ def test_graph_objective_is_the_loss_of_each_epochs_vectors_and_falls(mammals, p
                 assert p.epoch_objective[-1] == pytest.approx(reference_objective(trainer, cfg), rel=1e-4)
         assert len(seen) == cfg.epochs and list(p.epoch_objective) == seen
         assert p.objective_label == "margin ranking loss per (edge, negative) pair"
-        assert seen[-1] < 0.5 * seen[0]
+        # two partitions trained pair by pair (the snake over partition pairs) end epoch 1 much lower: measured
+        # 0.00158 -> 0.00120 by epoch 5 (the row snake before it: 0.00470 -> 0.00120, the same end)
+        assert seen[-1] < (0.5 if partitions == 1 else 0.85) * seen[0]
         assert all(b <= a * 1.02 for a, b in zip(seen, seen[1:])), seen
         assert 0 < seen[-1] < cfg.margin  # per pair: at most the margin once positives outscore the negatives
         assert p.epoch_losses[0] > 100 * seen[0]  # the running figure: per (edge, side), summed over ~200 negatives
